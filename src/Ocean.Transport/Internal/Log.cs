@@ -1,0 +1,50 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Ocean.Transport.Internal;
+
+/// <summary>Every log message Ocean.Transport writes, with stable event ids (1xx connections, 2xx servers, 3xx clients).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(101, LogLevel.Debug, "Connection {ConnectionId} opened: {LocalEndPoint} <-> {RemoteEndPoint}.")]
+    public static partial void ConnectionOpened(ILogger logger, string connectionId, EndPoint? localEndPoint, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(102, LogLevel.Debug, "Connection {ConnectionId} closed.")]
+    public static partial void ConnectionClosed(ILogger logger, string connectionId);
+
+    [LoggerMessage(103, LogLevel.Debug, "Connection {ConnectionId}: the peer went away ({SocketError}).")]
+    public static partial void ConnectionGone(ILogger logger, string connectionId, System.Net.Sockets.SocketError socketError);
+
+    [LoggerMessage(104, LogLevel.Warning, "Connection {ConnectionId} failed.")]
+    public static partial void ConnectionError(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(105, LogLevel.Debug, "Connection {ConnectionId} aborted: {Reason}")]
+    public static partial void ConnectionAborted(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(106, LogLevel.Information, "Connection {ConnectionId} idle for longer than {IdleTimeout}; aborting it.")]
+    public static partial void IdleTimeout(ILogger logger, string connectionId, TimeSpan idleTimeout);
+
+    [LoggerMessage(201, LogLevel.Information, "Listening on {EndPoint}.")]
+    public static partial void Listening(ILogger logger, EndPoint endPoint);
+
+    [LoggerMessage(202, LogLevel.Warning, "Connection from {RemoteEndPoint} refused: {MaxConnections} connections already open.")]
+    public static partial void ConnectionOverLimit(ILogger logger, EndPoint? remoteEndPoint, int maxConnections);
+
+    [LoggerMessage(203, LogLevel.Error, "The handler of connection {ConnectionId} failed; closing that connection.")]
+    public static partial void HandlerFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(204, LogLevel.Information, "Stopping the server on {EndPoint}: {OpenConnections} connections open.")]
+    public static partial void Stopping(ILogger logger, EndPoint? endPoint, int openConnections);
+
+    [LoggerMessage(205, LogLevel.Warning, "Shutdown deadline passed; aborting {OpenConnections} connections.")]
+    public static partial void ShutdownDeadlinePassed(ILogger logger, int openConnections);
+
+    [LoggerMessage(206, LogLevel.Error, "Accepting a connection failed.")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(207, LogLevel.Information, "Server on {EndPoint} stopped.")]
+    public static partial void Stopped(ILogger logger, EndPoint? endPoint);
+
+    [LoggerMessage(301, LogLevel.Debug, "Connect to {EndPoint} failed: {Failure}.")]
+    public static partial void ConnectFailed(ILogger logger, EndPoint endPoint, ConnectFailure failure);
+}

@@ -1,0 +1,60 @@
+using System.Net.Sockets;
+
+namespace Ocean.Transport.Internal;
+
+internal sealed partial class SocketConnection
+{
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        var writer = _input.Writer;
+        try
+        {
+            while (true)
+            {
+                if (_waitForData)
+                {
+                    // Wait for readability before renting a buffer, so an idle connection holds none.
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                }
+
+                var buffer = writer.GetMemory(MinimumReceiveSize);
+                var received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    break; // the peer finished sending
+                }
+
+                writer.Advance(received);
+                MarkActive();
+                TransportMetrics.BytesReceived.Add(received);
+
+                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break; // the application stopped reading, or the connection is closing
+                }
+            }
+        }
+        catch (SocketException ex) when (SocketErrors.IsConnectionGone(ex.SocketErrorCode))
+        {
+            if (!IsAborted && Volatile.Read(ref _closeStarted) == 0)
+            {
+                Log.ConnectionGone(_logger, Id, ex.SocketErrorCode);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // We closed the socket ourselves.
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            Log.ConnectionError(_logger, Id, ex);
+        }
+        finally
+        {
+            await writer.CompleteAsync(IsAborted ? CreateAbortException() : error).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Ocean.Transport.Internal;
+
+/// <summary>
+/// A connection over a connected stream socket (TCP or Unix domain): one receive loop fills the input
+/// pipe, one send loop drains the output pipe.
+/// </summary>
+/// <remarks>
+/// Both pipes use inline schedulers: a reply written while handling a receive goes out on the same
+/// thread, with no hop through the thread pool (the hop costs more than anything else at this scale).
+/// </remarks>
+internal sealed partial class SocketConnection : Connection
+{
+    private const int MinimumReceiveSize = 4096;
+
+    private readonly Socket _socket;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly IDuplexPipe _transport;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly bool _waitForData;
+    private readonly TagList _tags;
+    private readonly CancellationTokenSource _closedSource = new();
+    private readonly Lock _socketLock = new();
+    private Task _receiveTask = Task.CompletedTask;
+    private Task _sendTask = Task.CompletedTask;
+    private Task _lifetimeTask = Task.CompletedTask;
+    private Exception? _abortReason;
+    private long _lastActivityTimestamp;
+    private int _aborted;
+    private int _closeStarted;
+    private bool _socketDisposed;
+
+    public SocketConnection(Socket socket, ConnectionOptions options, ILogger logger, in TagList tags)
+    {
+        _socket = socket;
+        _logger = logger;
+        _timeProvider = options.TimeProvider;
+        _waitForData = options.WaitForDataBeforeAllocatingBuffer;
+        _tags = tags;
+        LocalEndPoint = TryGetEndPoint(socket, local: true);
+        RemoteEndPoint = TryGetEndPoint(socket, local: false);
+
+        _input = new Pipe(new PipeOptions(
+            pauseWriterThreshold: options.MaxReadBufferSize,
+            resumeWriterThreshold: options.MaxReadBufferSize / 2,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.Inline,
+            useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(
+            pauseWriterThreshold: options.MaxWriteBufferSize,
+            resumeWriterThreshold: options.MaxWriteBufferSize / 2,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.Inline,
+            useSynchronizationContext: false));
+        _transport = new DuplexPipe(_input.Reader, _output.Writer);
+        _lastActivityTimestamp = _timeProvider.GetTimestamp();
+    }
+
+    public override IDuplexPipe Transport => _transport;
+
+    public override EndPoint? LocalEndPoint { get; }
+
+    public override EndPoint? RemoteEndPoint { get; }
+
+    public override CancellationToken ConnectionClosed => _closedSource.Token;
+
+    /// <summary>When a byte last crossed the socket, in <see cref="TimeProvider.GetTimestamp"/> units.</summary>
+    public long LastActivityTimestamp => Volatile.Read(ref _lastActivityTimestamp);
+
+    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+
+    /// <summary>The underlying socket, for tests that check socket options.</summary>
+    internal Socket Socket => _socket;
+
+    /// <summary>Completes once both loops have ended and the socket is released.</summary>
+    public Task Lifetime => _lifetimeTask;
+
+    /// <summary>Applies socket options common to client and server sockets.</summary>
+    public static void Configure(Socket socket, ConnectionOptions options)
+    {
+        if (socket.ProtocolType != ProtocolType.Tcp)
+        {
+            return;
+        }
+
+        socket.NoDelay = options.NoDelay;
+        if (options.KeepAlive is { } keepAlive)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, (int)keepAlive.Time.TotalSeconds));
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, (int)keepAlive.Interval.TotalSeconds));
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, Math.Max(1, keepAlive.RetryCount));
+        }
+    }
+
+    /// <summary>Starts the receive and send loops. Called once, right after construction.</summary>
+    public void Start()
+    {
+        TransportMetrics.ActiveConnections.Add(1, _tags);
+        Log.ConnectionOpened(_logger, Id, LocalEndPoint, RemoteEndPoint);
+        _receiveTask = ReceiveLoopAsync();
+        _sendTask = SendLoopAsync();
+        _lifetimeTask = RunLifetimeAsync();
+    }
+
+    public override async ValueTask CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _closeStarted, 1) == 0)
+        {
+            // Finish sending what the application wrote, then shut the socket.
+            await _output.Writer.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                await _sendTask.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Abort(new OperationCanceledException("Closing was cancelled before unsent data drained."));
+            }
+
+            _input.Writer.CancelPendingFlush();
+            DisposeSocket();
+        }
+
+        await _lifetimeTask.ConfigureAwait(false);
+    }
+
+    public override void Abort(Exception? reason = null)
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+
+        _abortReason = reason;
+        Log.ConnectionAborted(_logger, Id, reason?.Message ?? "aborted by the application");
+        _output.Reader.CancelPendingRead();
+        _input.Writer.CancelPendingFlush();
+        DisposeSocket();
+    }
+
+    public override ValueTask DisposeAsync() => CloseAsync();
+
+    /// <summary>Records that bytes crossed the socket, for the idle timeout.</summary>
+    private void MarkActive() => Volatile.Write(ref _lastActivityTimestamp, _timeProvider.GetTimestamp());
+
+    private ConnectionAbortedException CreateAbortException() =>
+        new("The connection was aborted" + (_abortReason is null ? "." : ": " + _abortReason.Message), _abortReason);
+
+    private void DisposeSocket()
+    {
+        lock (_socketLock)
+        {
+            if (_socketDisposed)
+            {
+                return;
+            }
+
+            _socketDisposed = true;
+        }
+
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already shut down or never fully connected: nothing left to tell the peer.
+        }
+
+        _socket.Dispose();
+    }
+
+    private async Task RunLifetimeAsync()
+    {
+        await _receiveTask.ConfigureAwait(false);
+        await _sendTask.ConfigureAwait(false);
+        DisposeSocket();
+        TransportMetrics.ActiveConnections.Add(-1, _tags);
+        TransportMetrics.ClosedConnections.Add(1, _tags);
+        Log.ConnectionClosed(_logger, Id);
+
+        // Token callbacks are user code: run them off the connection's own thread.
+        ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closedSource, preferLocal: false);
+    }
+
+    private static EndPoint? TryGetEndPoint(Socket socket, bool local)
+    {
+        try
+        {
+            return local ? socket.LocalEndPoint : socket.RemoteEndPoint;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+}

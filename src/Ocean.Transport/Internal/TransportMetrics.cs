@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Ocean.Transport.Internal;
+
+/// <summary>The <c>Ocean.Transport</c> meter. Instruments cost a flag check when nobody listens.</summary>
+internal static class TransportMetrics
+{
+    public const string MeterName = "Ocean.Transport";
+
+    private static readonly Meter s_meter = new(MeterName, typeof(TransportMetrics).Assembly.GetName().Version?.ToString());
+
+    /// <summary>Connections open now, tagged with <c>ocean.role</c> (client or server) and, for servers, <c>ocean.server.endpoint</c>.</summary>
+    public static readonly UpDownCounter<long> ActiveConnections =
+        s_meter.CreateUpDownCounter<long>("ocean.transport.connections.active", "{connection}", "Connections open now.");
+
+    public static readonly Counter<long> AcceptedConnections =
+        s_meter.CreateCounter<long>("ocean.transport.connections.accepted", "{connection}", "Connections accepted by servers, refused ones included.");
+
+    public static readonly Counter<long> RefusedConnections =
+        s_meter.CreateCounter<long>("ocean.transport.connections.refused", "{connection}", "Connections closed at once because the server was at its connection limit.");
+
+    public static readonly Counter<long> ClosedConnections =
+        s_meter.CreateCounter<long>("ocean.transport.connections.closed", "{connection}", "Connections closed, gracefully or not.");
+
+    public static readonly Counter<long> BytesReceived =
+        s_meter.CreateCounter<long>("ocean.transport.bytes.received", "By", "Bytes received on stream connections.");
+
+    public static readonly Counter<long> BytesSent =
+        s_meter.CreateCounter<long>("ocean.transport.bytes.sent", "By", "Bytes sent on stream connections.");
+
+    public static TagList ClientTags() => new() { { "ocean.role", "client" } };
+
+    public static TagList ServerTags(string endPoint) => new() { { "ocean.role", "server" }, { "ocean.server.endpoint", endPoint } };
+}

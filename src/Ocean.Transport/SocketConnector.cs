@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ocean.Transport.Internal;
+
+namespace Ocean.Transport;
+
+/// <summary>Opens client connections: TCP by host name or address (IPv4 and IPv6), or a Unix domain socket.</summary>
+public static class SocketConnector
+{
+    private static readonly ConnectOptions s_defaultOptions = new();
+
+    /// <summary>Connects to <paramref name="host"/>:<paramref name="port"/> over TCP.</summary>
+    /// <param name="host">A host name (resolved, each address tried in turn) or an IPv4/IPv6 address literal.</param>
+    /// <param name="port">The TCP port.</param>
+    /// <param name="options">Connect timeout and connection settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the attempt with <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The established, started connection. The caller owns it and must dispose it.</returns>
+    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed.</exception>
+    public static ValueTask<Connection> ConnectAsync(string host, int port, ConnectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        EndPoint endPoint = IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
+        return ConnectAsync(endPoint, options, cancellationToken);
+    }
+
+    /// <summary>Connects to an endpoint: <see cref="IPEndPoint"/>, <see cref="DnsEndPoint"/> or <see cref="UnixDomainSocketEndPoint"/>.</summary>
+    /// <param name="endPoint">Where to connect.</param>
+    /// <param name="options">Connect timeout and connection settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the attempt with <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The established, started connection. The caller owns it and must dispose it.</returns>
+    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed.</exception>
+    public static async ValueTask<Connection> ConnectAsync(EndPoint endPoint, ConnectOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        options ??= s_defaultOptions;
+        var logger = options.LoggerFactory?.CreateLogger("Ocean.Transport.SocketConnector") ?? NullLogger.Instance;
+
+        using var timeout = options.ConnectTimeout == Timeout.InfiniteTimeSpan
+            ? new CancellationTokenSource()
+            : new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+
+        Socket? socket = null;
+        try
+        {
+            socket = await ConnectSocketAsync(endPoint, linked.Token).ConfigureAwait(false);
+            SocketConnection.Configure(socket, options);
+            var connection = new SocketConnection(socket, options, logger, TransportMetrics.ClientTags());
+            connection.Start();
+            return connection;
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            socket?.Dispose();
+            Log.ConnectFailed(logger, endPoint, ConnectFailure.TimedOut);
+            throw new ConnectException(ConnectFailure.TimedOut, endPoint, ex);
+        }
+        catch (SocketException ex)
+        {
+            socket?.Dispose();
+            var failure = SocketErrors.ClassifyConnect(ex.SocketErrorCode);
+            if (endPoint is UnixDomainSocketEndPoint && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AccessDenied)
+            {
+                failure = ConnectFailure.Refused; // no socket file: nothing listens there
+            }
+
+            Log.ConnectFailed(logger, endPoint, failure);
+            throw new ConnectException(failure, endPoint, ex);
+        }
+        catch
+        {
+            socket?.Dispose();
+            throw;
+        }
+    }
+
+    private static async ValueTask<Socket> ConnectSocketAsync(EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        switch (endPoint)
+        {
+            case UnixDomainSocketEndPoint unix:
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await ConnectOrDisposeAsync(socket, unix, cancellationToken).ConfigureAwait(false);
+                return socket;
+            }
+
+            case IPEndPoint ip:
+            {
+                var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                await ConnectOrDisposeAsync(socket, ip, cancellationToken).ConfigureAwait(false);
+                return socket;
+            }
+
+            case DnsEndPoint dns:
+            {
+                var addresses = await Dns.GetHostAddressesAsync(dns.Host, cancellationToken).ConfigureAwait(false);
+                SocketException? last = null;
+                foreach (var address in addresses)
+                {
+                    var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                    try
+                    {
+                        await ConnectOrDisposeAsync(socket, new IPEndPoint(address, dns.Port), cancellationToken).ConfigureAwait(false);
+                        return socket;
+                    }
+                    catch (SocketException ex)
+                    {
+                        last = ex; // try the next address
+                    }
+                }
+
+                throw last ?? new SocketException((int)SocketError.HostNotFound);
+            }
+
+            default:
+                throw new ArgumentException($"Unsupported endpoint type {endPoint.GetType().Name}.", nameof(endPoint));
+        }
+    }
+
+    private static async ValueTask ConnectOrDisposeAsync(Socket socket, EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,329 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ocean.Transport.Internal;
+
+namespace Ocean.Transport;
+
+/// <summary>
+/// A stream-socket server (TCP or Unix domain socket): one accept loop, and one task per connection running
+/// the application's <see cref="ConnectionHandler"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Listening on <see cref="IPAddress.IPv6Any"/> (<c>[::]</c>) accepts IPv4 clients too (dual mode). Port 0
+/// picks a free port; <see cref="EndPoint"/> reports the one bound.
+/// </para>
+/// <para>
+/// <see cref="StopAsync"/> shuts down gracefully: it stops accepting, signals the handlers' <c>stopping</c>
+/// token, waits up to <see cref="SocketServerOptions.ShutdownTimeout"/> for them to return, then aborts the
+/// connections still open and returns.
+/// </para>
+/// </remarks>
+public sealed class SocketServer : IAsyncDisposable
+{
+    private readonly EndPoint _requestedEndPoint;
+    private readonly ConnectionHandler _handler;
+    private readonly SocketServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<SocketConnection, Task> _connections = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _aborting = new();
+    private readonly Lock _stateLock = new();
+    private Socket? _listenSocket;
+    private EndPoint? _endPoint;
+    private TagList _tags;
+    private Task _acceptLoop = Task.CompletedTask;
+    private Task? _stopTask;
+    private ITimer? _heartbeat;
+    private int _activeConnections;
+    private long _acceptedConnections;
+    private long _refusedConnections;
+
+    /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
+    /// <param name="endPoint">An <see cref="IPEndPoint"/> (port 0 for an ephemeral port) or a <see cref="UnixDomainSocketEndPoint"/>.</param>
+    /// <param name="handler">Runs once per accepted connection.</param>
+    /// <param name="options">Limits, timeouts and connection settings; <see langword="null"/> for the defaults.</param>
+    public SocketServer(EndPoint endPoint, ConnectionHandler handler, SocketServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (endPoint is not (IPEndPoint or UnixDomainSocketEndPoint))
+        {
+            throw new ArgumentException($"A server listens on an IPEndPoint or a UnixDomainSocketEndPoint, not a {endPoint.GetType().Name}.", nameof(endPoint));
+        }
+
+        _requestedEndPoint = endPoint;
+        _handler = handler;
+        _options = options ?? new SocketServerOptions();
+        _logger = _options.LoggerFactory?.CreateLogger("Ocean.Transport.SocketServer") ?? NullLogger.Instance;
+    }
+
+    /// <summary>The endpoint actually bound (with the real port when 0 was asked for).</summary>
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public EndPoint EndPoint => _endPoint ?? throw new InvalidOperationException("The server has not been started.");
+
+    /// <summary>Connections open now.</summary>
+    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    /// <summary>Connections accepted since start, including those refused over the limit.</summary>
+    public long AcceptedConnections => Interlocked.Read(ref _acceptedConnections);
+
+    /// <summary>Connections accepted and closed at once because <see cref="SocketServerOptions.MaxConnections"/> were open.</summary>
+    public long RefusedConnections => Interlocked.Read(ref _refusedConnections);
+
+    /// <summary>Binds, listens and starts the accept loop; connections are accepted once this returns.</summary>
+    /// <param name="cancellationToken">Not used after binding; present for symmetry with other starts.</param>
+    /// <returns>A task that completes once the server is listening.</returns>
+    /// <exception cref="SocketException">The endpoint could not be bound (in use, not permitted).</exception>
+    /// <exception cref="InvalidOperationException">The server was already started.</exception>
+    public ValueTask StartAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_stateLock)
+        {
+            if (_listenSocket is not null || _stopTask is not null)
+            {
+                throw new InvalidOperationException("A server can be started once.");
+            }
+
+            _listenSocket = Bind(_requestedEndPoint, _options.Backlog);
+        }
+
+        _endPoint = _listenSocket.LocalEndPoint!;
+        _tags = TransportMetrics.ServerTags(_endPoint.ToString() ?? string.Empty);
+        Log.Listening(_logger, _endPoint);
+
+        if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.IdleTimeout.Ticks / 2));
+            _heartbeat = _options.TimeProvider.CreateTimer(static state => ((SocketServer)state!).OnHeartbeat(), this, period, period);
+        }
+
+        _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops accepting, asks handlers to finish, waits for them up to the shutdown deadline, then aborts
+    /// the connections still open. Safe to call more than once; later calls return the first call's task.
+    /// </summary>
+    /// <param name="cancellationToken">Cuts the wait short: firing it is the same as reaching the deadline.</param>
+    /// <returns>A task that completes once the server has stopped.</returns>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_stateLock)
+        {
+            return _stopTask ??= StopCoreAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
+    /// <returns>A task that completes once the server has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+        _aborting.Dispose();
+    }
+
+    private static Socket Bind(EndPoint endPoint, int backlog)
+    {
+        Socket socket;
+        if (endPoint is UnixDomainSocketEndPoint)
+        {
+            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        }
+        else
+        {
+            var ip = (IPEndPoint)endPoint;
+            socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (ip.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true; // [::] accepts IPv4 clients too
+            }
+        }
+
+        try
+        {
+            socket.Bind(endPoint);
+            socket.Listen(backlog);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var listenSocket = _listenSocket!;
+        var stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await listenSocket.AcceptAsync(stopping).ConfigureAwait(false);
+            }
+            catch (Exception) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (SocketException ex) when (SocketErrors.IsConnectionGone(ex.SocketErrorCode))
+            {
+                continue; // a client that gave up before we accepted it
+            }
+            catch (Exception ex)
+            {
+                Log.AcceptFailed(_logger, ex);
+                break;
+            }
+
+            Interlocked.Increment(ref _acceptedConnections);
+            TransportMetrics.AcceptedConnections.Add(1, _tags);
+            if (Interlocked.Increment(ref _activeConnections) > _options.MaxConnections)
+            {
+                Interlocked.Decrement(ref _activeConnections);
+                Interlocked.Increment(ref _refusedConnections);
+                TransportMetrics.RefusedConnections.Add(1, _tags);
+                Log.ConnectionOverLimit(_logger, SafeRemoteEndPoint(accepted), _options.MaxConnections);
+                accepted.Dispose();
+                continue;
+            }
+
+            SocketConnection connection;
+            try
+            {
+                SocketConnection.Configure(accepted, _options);
+                connection = new SocketConnection(accepted, _options, _logger, _tags);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                Interlocked.Decrement(ref _activeConnections);
+                accepted.Dispose();
+                continue;
+            }
+
+            // Registered before the handler starts, so StopAsync and the heartbeat always see it.
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection] = started.Task.ContinueWith(
+                static (_, state) => ((Tuple<SocketServer, SocketConnection>)state!).Item1.RunConnectionAsync(((Tuple<SocketServer, SocketConnection>)state!).Item2),
+                Tuple.Create(this, connection),
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default).Unwrap();
+            started.SetResult();
+        }
+    }
+
+    private async Task RunConnectionAsync(SocketConnection connection)
+    {
+        try
+        {
+            connection.Start();
+            await _handler(connection, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The handler honoured the stopping token.
+        }
+        catch (Exception ex)
+        {
+            if (!connection.IsAborted)
+            {
+                Log.HandlerFailed(_logger, connection.Id, ex);
+            }
+
+            connection.Abort(ex);
+        }
+        finally
+        {
+            try
+            {
+                await connection.CloseAsync(_aborting.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.ConnectionError(_logger, connection.Id, ex);
+            }
+
+            _connections.TryRemove(connection, out _);
+            Interlocked.Decrement(ref _activeConnections);
+        }
+    }
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        Log.Stopping(_logger, _endPoint, ActiveConnections);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listenSocket?.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        _heartbeat?.Dispose();
+
+        using var deadline = _options.ShutdownTimeout == Timeout.InfiniteTimeSpan
+            ? new CancellationTokenSource()
+            : new CancellationTokenSource(_options.ShutdownTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        try
+        {
+            await Task.WhenAll(_connections.Values).WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.ShutdownDeadlinePassed(_logger, _connections.Count);
+            await _aborting.CancelAsync().ConfigureAwait(false);
+            foreach (var connection in _connections.Keys)
+            {
+                connection.Abort(new ConnectionAbortedException("The server shut down."));
+            }
+        }
+
+        if (_endPoint is UnixDomainSocketEndPoint unix && unix.ToString() is { Length: > 0 } path && path[0] != '\0')
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // Someone else removed or replaced it; not ours to worry about.
+            }
+        }
+
+        Log.Stopped(_logger, _endPoint);
+    }
+
+    private void OnHeartbeat()
+    {
+        var now = _options.TimeProvider.GetTimestamp();
+        var idleTimeout = _options.IdleTimeout;
+        foreach (var entry in _connections)
+        {
+            var connection = entry.Key;
+            if (_options.TimeProvider.GetElapsedTime(connection.LastActivityTimestamp, now) >= idleTimeout && !connection.IsAborted)
+            {
+                Log.IdleTimeout(_logger, connection.Id, idleTimeout);
+                connection.Abort(new TimeoutException($"No data was received or sent for {idleTimeout}."));
+            }
+        }
+    }
+
+    private static EndPoint? SafeRemoteEndPoint(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+}

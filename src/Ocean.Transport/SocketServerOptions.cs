@@ -1,0 +1,51 @@
+namespace Ocean.Transport;
+
+/// <summary>Settings for <see cref="SocketServer"/>.</summary>
+public sealed class SocketServerOptions : ConnectionOptions
+{
+    private int _maxConnections = 10_000;
+    private int _backlog = 512;
+    private TimeSpan _idleTimeout = TimeSpan.FromMinutes(5);
+    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many connections may be open at once (default 10,000). A connection over the limit is accepted,
+    /// closed at once and counted in <see cref="SocketServer.RefusedConnections"/>.
+    /// </summary>
+    public int MaxConnections
+    {
+        get => _maxConnections;
+        set => _maxConnections = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+    }
+
+    /// <summary>The listen backlog: connections the OS queues before they are accepted. Default 512.</summary>
+    public int Backlog
+    {
+        get => _backlog;
+        set => _backlog = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must not be negative.");
+    }
+
+    /// <summary>
+    /// A connection that neither receives nor sends a byte for this long is aborted. Default 5 minutes;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> for none.
+    /// </summary>
+    public TimeSpan IdleTimeout
+    {
+        get => _idleTimeout;
+        set => _idleTimeout = value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive or infinite.");
+    }
+
+    /// <summary>
+    /// How long <see cref="SocketServer.StopAsync"/> lets running handlers finish before it aborts their
+    /// connections. Default 30 seconds.
+    /// </summary>
+    public TimeSpan ShutdownTimeout
+    {
+        get => _shutdownTimeout;
+        set => _shutdownTimeout = value >= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Must not be negative.");
+    }
+}

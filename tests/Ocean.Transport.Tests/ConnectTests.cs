@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using Ocean.Transport.Internal;
+using Ocean.Transport.Tests.Infrastructure;
+
+namespace Ocean.Transport.Tests;
+
+public sealed class ConnectTests
+{
+    [Fact]
+    public async Task ConnectAsync_ClosedPort_ThrowsRefused()
+    {
+        // A bound but not listening socket holds the port, so nothing else can take it meanwhile.
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+
+        var act = () => SocketConnector.ConnectAsync("127.0.0.1", port).AsTask().WithTimeout();
+
+        var thrown = await act.Should().ThrowAsync<ConnectException>();
+        thrown.Which.Failure.Should().Be(ConnectFailure.Refused);
+        thrown.Which.EndPoint.Should().Be(new IPEndPoint(IPAddress.Loopback, port));
+        thrown.Which.InnerException.Should().BeOfType<SocketException>();
+        thrown.Which.Message.Should().Contain("refused");
+    }
+
+    [Fact]
+    public async Task ConnectAsync_PeerNeverAnswers_TimesOutByTheTimeProvider()
+    {
+        // A listener with a full accept queue drops further SYNs, so those connects hang.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var endPoint = (IPEndPoint)listener.LocalEndPoint!;
+        using var fillers = new CancellationTokenSource(TestTimeouts.Operation);
+        var fillerSockets = Enumerable.Range(0, 4).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)).ToArray();
+        try
+        {
+            foreach (var filler in fillerSockets)
+            {
+                _ = filler.ConnectAsync(endPoint, fillers.Token).AsTask().ContinueWith(t => t.Exception, TaskScheduler.Default);
+            }
+
+            var clock = new ManualTimeProvider();
+            var options = new ConnectOptions { ConnectTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock };
+            var connect = SocketConnector.ConnectAsync(endPoint, options).AsTask();
+            await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0 || connect.IsCompleted, because: "the connect timer should be armed");
+            connect.IsCompleted.Should().BeFalse("the accept queue is full, so the connect must still be waiting");
+
+            clock.Advance(TimeSpan.FromSeconds(5));
+
+            var thrown = await FluentActions.Awaiting(() => connect.WithTimeout()).Should().ThrowAsync<ConnectException>();
+            thrown.Which.Failure.Should().Be(ConnectFailure.TimedOut);
+        }
+        finally
+        {
+            await fillers.CancelAsync();
+            foreach (var filler in fillerSockets)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ConnectAsync_CallerCancels_ThrowsOperationCanceledNotConnectException()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        var act = () => SocketConnector.ConnectAsync("127.0.0.1", 9, cancellationToken: cts.Token).AsTask();
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
+    public async Task ConnectAsync_UnknownHostName_ThrowsHostNotFound()
+    {
+        // .invalid is reserved (RFC 2606) and never resolves; no query leaves the machine for it.
+        var act = () => SocketConnector.ConnectAsync("no-such-host.invalid", 80).AsTask().WithTimeout();
+
+        var thrown = await act.Should().ThrowAsync<ConnectException>();
+        thrown.Which.Failure.Should().Be(ConnectFailure.HostNotFound);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_ByHostNameLocalhost_Connects()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.Echo, endPoint: new IPEndPoint(IPAddress.IPv6Any, 0));
+
+        await using var connection = await SocketConnector.ConnectAsync("localhost", server.Port()).WithTimeout();
+        await connection.Transport.Output.WriteAsync("hi"u8.ToArray());
+        var echoed = await connection.Transport.Input.ReadExactlyAsync(2).WithTimeout();
+
+        echoed.Should().Equal("hi"u8.ToArray());
+        connection.RemoteEndPoint.Should().BeOfType<IPEndPoint>().Which.Port.Should().Be(server.Port());
+    }
+
+    [Fact]
+    public async Task ConnectAsync_DefaultOptions_SetsNoDelay()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.Echo);
+        await using var connection = await server.ConnectAsync();
+
+        connection.Should().BeOfType<SocketConnection>().Which.Socket.NoDelay.Should().BeTrue();
+        connection.LocalEndPoint.Should().BeOfType<IPEndPoint>().Which.Address.Should().Be(IPAddress.Loopback);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_WithKeepAlive_ConnectsAndEchoes()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.Echo);
+        var options = new ConnectOptions { KeepAlive = new TcpKeepAliveOptions { Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), RetryCount = 3 } };
+
+        await using var connection = await server.ConnectAsync(options);
+        var socket = ((SocketConnection)connection).Socket;
+        socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive).Should().Be(1);
+        socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime).Should().Be(30);
+        socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval).Should().Be(5);
+        socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount).Should().Be(3);
+        await connection.Transport.Output.WriteAsync(new byte[] { 1 });
+
+        (await connection.Transport.Input.ReadExactlyAsync(1).WithTimeout()).Should().Equal(1);
+    }
+
+    [Fact]
+    public void Options_InvalidValues_AreRefused()
+    {
+        var connect = new ConnectOptions();
+        FluentActions.Invoking(() => connect.ConnectTimeout = TimeSpan.Zero).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => connect.MaxReadBufferSize = 0).Should().Throw<ArgumentOutOfRangeException>();
+        var server = new SocketServerOptions();
+        FluentActions.Invoking(() => server.MaxConnections = 0).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.IdleTimeout = TimeSpan.FromSeconds(-2)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.Backlog = -1).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Theory]
+    [InlineData(SocketError.ConnectionRefused, ConnectFailure.Refused)]
+    [InlineData(SocketError.NetworkUnreachable, ConnectFailure.Unreachable)]
+    [InlineData(SocketError.HostUnreachable, ConnectFailure.Unreachable)]
+    [InlineData(SocketError.TimedOut, ConnectFailure.TimedOut)]
+    [InlineData(SocketError.HostNotFound, ConnectFailure.HostNotFound)]
+    [InlineData(SocketError.AccessDenied, ConnectFailure.Other)]
+    public void ClassifyConnect_MapsSocketErrors(SocketError error, ConnectFailure expected) =>
+        SocketErrors.ClassifyConnect(error).Should().Be(expected);
+
+    [Theory]
+    [InlineData(SocketError.ConnectionReset, true)]
+    [InlineData(SocketError.ConnectionAborted, true)]
+    [InlineData(SocketError.Shutdown, true)]
+    [InlineData(SocketError.OperationAborted, true)]
+    [InlineData(SocketError.AccessDenied, false)]
+    [InlineData(SocketError.NoBufferSpaceAvailable, false)]
+    public void IsConnectionGone_ClassifiesPeerGoneErrors(SocketError error, bool gone) =>
+        SocketErrors.IsConnectionGone(error).Should().Be(gone);
+}
