@@ -1,0 +1,67 @@
+using System.Xml.Linq;
+
+namespace Ocean.Architecture.Tests;
+
+public sealed class LayeringTests
+{
+    public static TheoryData<string> PresentLayers()
+    {
+        var data = new TheoryData<string>();
+        foreach (var layer in Layers.Present)
+        {
+            data.Add(layer);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PresentLayers))]
+    public void ProjectFile_ReferencesOnlyTheLayerDirectlyBelow(string layer)
+    {
+        var index = Array.IndexOf(Layers.Order, layer);
+        var expected = index == 0 ? [] : new[] { Layers.Order[index - 1] };
+
+        var references = XDocument.Load(Layers.ProjectPath(layer))
+            .Descendants("ProjectReference")
+            .Select(e => Path.GetFileNameWithoutExtension(e.Attribute("Include")!.Value.Replace('\\', '/')))
+            .ToArray();
+
+        references.Should().BeEquivalentTo(expected, $"{layer} may reference only the layer directly below it");
+    }
+
+    [Theory]
+    [MemberData(nameof(PresentLayers))]
+    public void CompiledAssembly_ReferencesNoLayerAtOrAboveItself(string layer)
+    {
+        var index = Array.IndexOf(Layers.Order, layer);
+        var forbidden = Layers.Order.Skip(index).ToHashSet();
+
+        var oceanReferences = Layers.Load(layer).GetReferencedAssemblies()
+            .Select(a => a.Name!)
+            .Where(name => name.StartsWith("Ocean.", StringComparison.Ordinal))
+            .ToArray();
+
+        oceanReferences.Should().NotContain(forbidden, $"{layer} must not depend on itself or any layer above it");
+        oceanReferences.Except(Layers.Order).Should().BeEmpty("layers depend on no Ocean application project such as Ocean.Tool");
+    }
+
+    [Theory]
+    [MemberData(nameof(PresentLayers))]
+    public void LayerProject_IsReferencedByTheGuardTests(string layer)
+    {
+        // If this fails, add a ProjectReference to the new layer in Ocean.Architecture.Tests.csproj.
+        var act = () => Layers.Load(layer);
+
+        act.Should().NotThrow($"{layer} exists in src/ and must join the architecture and API tests");
+    }
+
+    [Fact]
+    public void LayerChain_HasNoGaps()
+    {
+        var present = Layers.Present.ToArray();
+
+        present.Should().Equal(Layers.Order.Take(present.Length), "a layer is built only on the ones below it");
+        present.Should().NotBeEmpty();
+    }
+}
