@@ -1,3 +1,5 @@
+using System.Net.Security;
+
 namespace Ocean.Transport;
 
 /// <summary>Settings for <see cref="SocketConnector"/>.</summary>
@@ -6,7 +8,15 @@ public sealed class ConnectOptions : ConnectionOptions
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long a connect may take, name resolution included, before it fails with
+    /// Speak TLS over the connection with these settings (server name and certificate validation, client
+    /// certificates, protocol versions: <see langword="null"/> ones are left to the OS defaults);
+    /// <see langword="null"/> (the default) for plain TCP. When <see cref="SslClientAuthenticationOptions.TargetHost"/>
+    /// is not set, the host being connected to is used for SNI and host-name validation. The object is not modified.
+    /// </summary>
+    public SslClientAuthenticationOptions? Tls { get; set; }
+
+    /// <summary>
+    /// How long a connect may take, name resolution and the TLS handshake included, before it fails with
     /// <see cref="ConnectException"/> (<see cref="ConnectFailure.TimedOut"/>). Default 10 seconds;
     /// <see cref="Timeout.InfiniteTimeSpan"/> for none.
     /// </summary>

@@ -1,5 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Ocean.Transport.Internal;
 
 namespace Ocean.Transport;
@@ -46,6 +48,12 @@ public abstract class Connection : IAsyncDisposable
 
     /// <summary>Fires (on the thread pool) once the connection is closed in both directions or aborted.</summary>
     public abstract CancellationToken ConnectionClosed { get; }
+
+    /// <summary>The certificate the peer presented during the TLS handshake; <see langword="null"/> without TLS or when the peer sent none.</summary>
+    public virtual X509Certificate2? RemoteCertificate => null;
+
+    /// <summary>The TLS version negotiated; <see cref="SslProtocols.None"/> for a plain connection.</summary>
+    public virtual SslProtocols TlsProtocol => SslProtocols.None;
 
     /// <summary>
     /// A <see cref="Stream"/> over <see cref="Transport"/> for code that wants streams. Reads come from the

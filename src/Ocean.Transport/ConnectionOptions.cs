@@ -7,6 +7,7 @@ public class ConnectionOptions
 {
     private int _maxReadBufferSize = 1024 * 1024;
     private int _maxWriteBufferSize = 1024 * 1024;
+    private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Disable Nagle's algorithm on TCP sockets (default <see langword="true"/>): small writes go out at once.</summary>
     public bool NoDelay { get; set; } = true;
@@ -39,6 +40,19 @@ public class ConnectionOptions
     /// so an idle connection holds no buffer. Turning it off saves one system call per receive.
     /// </summary>
     public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
+
+    /// <summary>
+    /// How long a graceful close waits, after sending its FIN, for the peer to finish too (its FIN), reading
+    /// and discarding what still arrives. Closing a socket with unread input makes the OS reset the
+    /// connection, which can destroy data the peer has not read yet; this wait avoids that. Default 5 seconds.
+    /// </summary>
+    public TimeSpan CloseTimeout
+    {
+        get => _closeTimeout;
+        set => _closeTimeout = value >= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Must not be negative.");
+    }
 
     /// <summary>Where log messages go; <see langword="null"/> (the default) means no logging at no cost.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ocean.Transport.Internal;
@@ -44,13 +45,32 @@ public static class SocketConnector
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
 
         Socket? socket = null;
+        SocketConnection? connection = null;
         try
         {
             socket = await ConnectSocketAsync(endPoint, linked.Token).ConfigureAwait(false);
             SocketConnection.Configure(socket, options);
-            var connection = new SocketConnection(socket, options, logger, TransportMetrics.ClientTags());
+            connection = new SocketConnection(socket, options, logger, TransportMetrics.ClientTags());
             connection.Start();
-            return connection;
+            if (options.Tls is null)
+            {
+                return connection;
+            }
+
+            return await TlsConnection.AuthenticateAsClientAsync(connection, WithTargetHost(options.Tls, endPoint), logger, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (connection is not null)
+        {
+            // The TLS handshake failed or timed out: the plain connection under it goes too.
+            connection.Abort();
+            await connection.DisposeAsync().ConfigureAwait(false);
+            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                Log.ConnectFailed(logger, endPoint, ConnectFailure.TimedOut);
+                throw new ConnectException(ConnectFailure.TimedOut, endPoint);
+            }
+
+            throw;
         }
         catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -75,6 +95,37 @@ public static class SocketConnector
             socket?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A copy of the caller's TLS settings with the target host filled in from the endpoint when unset.</summary>
+    private static SslClientAuthenticationOptions WithTargetHost(SslClientAuthenticationOptions tls, EndPoint endPoint)
+    {
+        if (!string.IsNullOrEmpty(tls.TargetHost))
+        {
+            return tls;
+        }
+
+        return new SslClientAuthenticationOptions
+        {
+            AllowRenegotiation = tls.AllowRenegotiation,
+            AllowTlsResume = tls.AllowTlsResume,
+            ApplicationProtocols = tls.ApplicationProtocols,
+            CertificateChainPolicy = tls.CertificateChainPolicy,
+            CertificateRevocationCheckMode = tls.CertificateRevocationCheckMode,
+            CipherSuitesPolicy = tls.CipherSuitesPolicy,
+            ClientCertificateContext = tls.ClientCertificateContext,
+            ClientCertificates = tls.ClientCertificates,
+            EnabledSslProtocols = tls.EnabledSslProtocols,
+            EncryptionPolicy = tls.EncryptionPolicy,
+            LocalCertificateSelectionCallback = tls.LocalCertificateSelectionCallback,
+            RemoteCertificateValidationCallback = tls.RemoteCertificateValidationCallback,
+            TargetHost = endPoint switch
+            {
+                DnsEndPoint dns => dns.Host,
+                IPEndPoint ip => ip.Address.ToString(),
+                _ => "localhost",
+            },
+        };
     }
 
     private static async ValueTask<Socket> ConnectSocketAsync(EndPoint endPoint, CancellationToken cancellationToken)

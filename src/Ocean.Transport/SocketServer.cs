@@ -224,10 +224,22 @@ public sealed class SocketServer : IAsyncDisposable
 
     private async Task RunConnectionAsync(SocketConnection connection)
     {
+        Connection application = connection;
         try
         {
             connection.Start();
-            await _handler(connection, _stopping.Token).ConfigureAwait(false);
+            if (_options.Tls is { } tls)
+            {
+                var secured = await HandshakeAsync(connection, tls).ConfigureAwait(false);
+                if (secured is null)
+                {
+                    return;
+                }
+
+                application = secured;
+            }
+
+            await _handler(application, _stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -246,6 +258,7 @@ public sealed class SocketServer : IAsyncDisposable
         {
             try
             {
+                await application.CloseAsync(_aborting.Token).ConfigureAwait(false);
                 await connection.CloseAsync(_aborting.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
@@ -255,6 +268,25 @@ public sealed class SocketServer : IAsyncDisposable
 
             _connections.TryRemove(connection, out _);
             Interlocked.Decrement(ref _activeConnections);
+        }
+    }
+
+    /// <summary>Runs the server side of the TLS handshake; on failure logs it, drops the connection and returns null.</summary>
+    private async ValueTask<Connection?> HandshakeAsync(SocketConnection connection, System.Net.Security.SslServerAuthenticationOptions tls)
+    {
+        using var timeout = _options.TlsHandshakeTimeout == Timeout.InfiniteTimeSpan
+            ? new CancellationTokenSource()
+            : new CancellationTokenSource(_options.TlsHandshakeTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+        try
+        {
+            return await TlsConnection.AuthenticateAsServerAsync(connection, tls, _logger, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException or TransportException)
+        {
+            Log.TlsHandshakeFailed(_logger, connection.Id, connection.RemoteEndPoint, ex);
+            connection.Abort(ex);
+            return null;
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Net.Security;
+
 namespace Ocean.Transport;
 
 /// <summary>Settings for <see cref="SocketServer"/>.</summary>
@@ -7,6 +9,24 @@ public sealed class SocketServerOptions : ConnectionOptions
     private int _backlog = 512;
     private TimeSpan _idleTimeout = TimeSpan.FromMinutes(5);
     private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
+    private TimeSpan _tlsHandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Speak TLS on every accepted connection with these settings (server certificate, whether to ask for
+    /// client certificates and how to validate them, protocol versions); <see langword="null"/> (the default)
+    /// for plain TCP. The handler receives the connection once the handshake has succeeded; a failed
+    /// handshake closes that connection only.
+    /// </summary>
+    public SslServerAuthenticationOptions? Tls { get; set; }
+
+    /// <summary>How long a client may take to complete the TLS handshake. Default 10 seconds.</summary>
+    public TimeSpan TlsHandshakeTimeout
+    {
+        get => _tlsHandshakeTimeout;
+        set => _tlsHandshakeTimeout = value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive or infinite.");
+    }
 
     /// <summary>
     /// How many connections may be open at once (default 10,000). A connection over the limit is accepted,

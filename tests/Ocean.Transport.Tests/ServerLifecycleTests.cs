@@ -18,15 +18,16 @@ public sealed class ServerLifecycleTests
             clients.Add(client);
         }
 
-        await server.StopAsync().WithTimeout();
-
+        var stop = server.StopAsync();
         foreach (var client in clients)
         {
-            // A clean close: the input ends without an exception.
+            // A clean close: the input ends without an exception, and the client closes its side in turn.
             var rest = await client.Transport.Input.ReadToEndAsync().WithTimeout();
             rest.Should().BeEmpty();
             await client.DisposeAsync();
         }
+
+        await stop.WithTimeout();
 
         server.ActiveConnections.Should().Be(0);
         await FluentActions.Awaiting(() => SocketConnector.ConnectAsync(server.EndPoint).AsTask().WithTimeout())

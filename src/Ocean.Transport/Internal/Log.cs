@@ -45,6 +45,15 @@ internal static partial class Log
     [LoggerMessage(207, LogLevel.Information, "Server on {EndPoint} stopped.")]
     public static partial void Stopped(ILogger logger, EndPoint? endPoint);
 
+    [LoggerMessage(401, LogLevel.Debug, "Joined multicast group {Group} on interface {Interface}.")]
+    public static partial void JoinedGroup(ILogger logger, IPAddress group, string @interface);
+
+    [LoggerMessage(402, LogLevel.Debug, "Left multicast group {Group} on interface {Interface}.")]
+    public static partial void LeftGroup(ILogger logger, IPAddress group, string @interface);
+
+    [LoggerMessage(208, LogLevel.Warning, "TLS handshake with {RemoteEndPoint} on connection {ConnectionId} failed; closing it.")]
+    public static partial void TlsHandshakeFailed(ILogger logger, string connectionId, EndPoint? remoteEndPoint, Exception exception);
+
     [LoggerMessage(301, LogLevel.Debug, "Connect to {EndPoint} failed: {Failure}.")]
     public static partial void ConnectFailed(ILogger logger, EndPoint endPoint, ConnectFailure failure);
 }

@@ -32,6 +32,11 @@ internal sealed partial class SocketConnection
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
+                    if (Volatile.Read(ref _closeStarted) != 0 && !IsAborted)
+                    {
+                        await DiscardUntilEndAsync().ConfigureAwait(false);
+                    }
+
                     break; // the application stopped reading, or the connection is closing
                 }
             }
@@ -55,6 +60,23 @@ internal sealed partial class SocketConnection
         finally
         {
             await writer.CompleteAsync(IsAborted ? CreateAbortException() : error).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>While closing: read and drop whatever still arrives until the peer's FIN.</summary>
+    private async Task DiscardUntilEndAsync()
+    {
+        var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(MinimumReceiveSize);
+        try
+        {
+            while (await _socket.ReceiveAsync(scratch, SocketFlags.None).ConfigureAwait(false) > 0)
+            {
+                MarkActive();
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 }

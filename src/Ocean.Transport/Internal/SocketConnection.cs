@@ -25,6 +25,7 @@ internal sealed partial class SocketConnection : Connection
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly bool _waitForData;
+    private readonly TimeSpan _closeTimeout;
     private readonly TagList _tags;
     private readonly CancellationTokenSource _closedSource = new();
     private readonly Lock _socketLock = new();
@@ -43,6 +44,7 @@ internal sealed partial class SocketConnection : Connection
         _logger = logger;
         _timeProvider = options.TimeProvider;
         _waitForData = options.WaitForDataBeforeAllocatingBuffer;
+        _closeTimeout = options.CloseTimeout;
         _tags = tags;
         LocalEndPoint = TryGetEndPoint(socket, local: true);
         RemoteEndPoint = TryGetEndPoint(socket, local: false);
@@ -75,6 +77,11 @@ internal sealed partial class SocketConnection : Connection
     public long LastActivityTimestamp => Volatile.Read(ref _lastActivityTimestamp);
 
     public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+
+    /// <summary>How long a graceful close waits for the peer's FIN; layers above reuse it.</summary>
+    internal TimeSpan CloseTimeout => _closeTimeout;
+
+    internal TimeProvider TimeProvider => _timeProvider;
 
     /// <summary>The underlying socket, for tests that check socket options.</summary>
     internal Socket Socket => _socket;
@@ -125,7 +132,9 @@ internal sealed partial class SocketConnection : Connection
                 Abort(new OperationCanceledException("Closing was cancelled before unsent data drained."));
             }
 
+            // Linger: read and discard until the peer's FIN, so closing does not reset unread data away.
             _input.Writer.CancelPendingFlush();
+            await Linger.WaitAsync(_receiveTask, _closeTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
             DisposeSocket();
         }
 

@@ -24,10 +24,16 @@ internal static class TransportMetrics
         s_meter.CreateCounter<long>("ocean.transport.connections.closed", "{connection}", "Connections closed, gracefully or not.");
 
     public static readonly Counter<long> BytesReceived =
-        s_meter.CreateCounter<long>("ocean.transport.bytes.received", "By", "Bytes received on stream connections.");
+        s_meter.CreateCounter<long>("ocean.transport.bytes.received", "By", "Bytes received, streams and datagrams.");
 
     public static readonly Counter<long> BytesSent =
-        s_meter.CreateCounter<long>("ocean.transport.bytes.sent", "By", "Bytes sent on stream connections.");
+        s_meter.CreateCounter<long>("ocean.transport.bytes.sent", "By", "Bytes sent, streams and datagrams.");
+
+    public static readonly Counter<long> DatagramsReceived =
+        s_meter.CreateCounter<long>("ocean.transport.datagrams.received", "{datagram}", "UDP datagrams received.");
+
+    public static readonly Counter<long> DatagramsSent =
+        s_meter.CreateCounter<long>("ocean.transport.datagrams.sent", "{datagram}", "UDP datagrams sent.");
 
     public static TagList ClientTags() => new() { { "ocean.role", "client" } };
 

@@ -1,0 +1,229 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+
+namespace Ocean.Transport.Internal;
+
+/// <summary>
+/// TLS over a <see cref="SocketConnection"/>: an <see cref="SslStream"/> on the inner connection's stream,
+/// pumped into a pipe pair of its own by a receive loop and a send loop.
+/// </summary>
+/// <remarks>
+/// The inner connection keeps owning the socket, so idle timeouts, metrics, aborts and the peer-gone
+/// classification work exactly as for plain connections.
+/// </remarks>
+internal sealed class TlsConnection : Connection
+{
+    private const int MinimumReadSize = 4096;
+
+    private readonly SocketConnection _inner;
+    private readonly SslStream _ssl;
+    private readonly ILogger _logger;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly IDuplexPipe _transport;
+    private Task _receiveTask = Task.CompletedTask;
+    private Task _sendTask = Task.CompletedTask;
+    private Task _lifetimeTask = Task.CompletedTask;
+    private int _closeStarted;
+
+    private TlsConnection(SocketConnection inner, SslStream ssl, ILogger logger)
+    {
+        _inner = inner;
+        _ssl = ssl;
+        _logger = logger;
+        var options = new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+        _input = new Pipe(options);
+        _output = new Pipe(options);
+        _transport = new DuplexPipe(_input.Reader, _output.Writer);
+    }
+
+    public override IDuplexPipe Transport => _transport;
+
+    public override EndPoint? LocalEndPoint => _inner.LocalEndPoint;
+
+    public override EndPoint? RemoteEndPoint => _inner.RemoteEndPoint;
+
+    public override CancellationToken ConnectionClosed => _inner.ConnectionClosed;
+
+    public override X509Certificate2? RemoteCertificate => _ssl.RemoteCertificate as X509Certificate2
+        ?? (_ssl.RemoteCertificate is { } certificate ? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()) : null);
+
+    public override SslProtocols TlsProtocol => _ssl.SslProtocol;
+
+    public static async ValueTask<TlsConnection> AuthenticateAsClientAsync(SocketConnection inner, SslClientAuthenticationOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(inner.Stream, leaveInnerStreamOpen: true);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var connection = new TlsConnection(inner, ssl, logger);
+        connection.Start();
+        return connection;
+    }
+
+    public static async ValueTask<TlsConnection> AuthenticateAsServerAsync(SocketConnection inner, SslServerAuthenticationOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(inner.Stream, leaveInnerStreamOpen: true);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var connection = new TlsConnection(inner, ssl, logger);
+        connection.Start();
+        return connection;
+    }
+
+    public override async ValueTask CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _closeStarted, 1) == 0)
+        {
+            await _output.Writer.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                await _sendTask.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Abort(new OperationCanceledException("Closing was cancelled before unsent data drained."));
+            }
+
+            // Linger until the peer's close_notify or FIN, discarding what arrives, then close the socket.
+            _input.Writer.CancelPendingFlush();
+            await Linger.WaitAsync(_receiveTask, _inner.CloseTimeout, _inner.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await _inner.CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _lifetimeTask.ConfigureAwait(false);
+    }
+
+    public override void Abort(Exception? reason = null)
+    {
+        _inner.Abort(reason);
+        _output.Reader.CancelPendingRead();
+        _input.Writer.CancelPendingFlush();
+    }
+
+    public override ValueTask DisposeAsync() => CloseAsync();
+
+    private void Start()
+    {
+        _receiveTask = ReceiveLoopAsync();
+        _sendTask = SendLoopAsync();
+        _lifetimeTask = RunLifetimeAsync();
+    }
+
+    private async Task RunLifetimeAsync()
+    {
+        await _receiveTask.ConfigureAwait(false);
+        await _sendTask.ConfigureAwait(false);
+        await _inner.CloseAsync().ConfigureAwait(false);
+        await _ssl.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        var writer = _input.Writer;
+        try
+        {
+            while (true)
+            {
+                var read = await _ssl.ReadAsync(writer.GetMemory(MinimumReadSize)).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                writer.Advance(read);
+                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    if (Volatile.Read(ref _closeStarted) != 0 && !_inner.IsAborted)
+                    {
+                        var scratch = new byte[MinimumReadSize];
+                        while (await _ssl.ReadAsync(scratch).ConfigureAwait(false) > 0)
+                        {
+                            // closing: drop what still arrives until the peer finishes
+                        }
+                    }
+
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Alerts from the peer (a rejected client certificate under TLS 1.3 shows up here) and aborts surface to the reader.
+            error = _inner.IsAborted && ex is not ConnectionAbortedException ? new ConnectionAbortedException("The connection was aborted.", ex) : ex;
+            if (!_inner.IsAborted && Volatile.Read(ref _closeStarted) == 0)
+            {
+                Log.ConnectionError(_logger, Id, ex);
+            }
+        }
+        finally
+        {
+            await writer.CompleteAsync(error).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        Exception? error = null;
+        var reader = _output.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    error = new ConnectionAbortedException("The connection was aborted.");
+                    break;
+                }
+
+                foreach (var segment in result.Buffer)
+                {
+                    await _ssl.WriteAsync(segment).ConfigureAwait(false);
+                }
+
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    await _ssl.ShutdownAsync().ConfigureAwait(false); // close_notify
+                    await _inner.Transport.Output.CompleteAsync().ConfigureAwait(false); // then FIN
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+        finally
+        {
+            await reader.CompleteAsync(error).ConfigureAwait(false);
+            if (error is not null)
+            {
+                _inner.Abort(error);
+                _input.Writer.CancelPendingFlush();
+            }
+        }
+    }
+}
