@@ -37,10 +37,14 @@ internal sealed class SampleArgs
 
     public string? Get(string name) => _values.TryGetValue(name, out var value) ? value : null;
 
-    /// <summary>Parses <c>--name value</c> pairs and bare <c>--flag</c>s; unknown names are an error.</summary>
-    public static SampleArgs Parse(string[] args, params string[] flags)
+    /// <summary>
+    /// Parses <c>--name value</c> pairs and bare <c>--flag</c>s; unknown names are an error. Each extra name is
+    /// a bare flag, or takes a value when written with a trailing <c>=</c> (<c>"--pin="</c>).
+    /// </summary>
+    public static SampleArgs Parse(string[] args, params string[] extra)
     {
-        string[] known = ["--host", "--port", "--message", "--interface", .. flags];
+        var flags = extra.Where(e => !e.EndsWith('=')).ToArray();
+        string[] known = ["--host", "--port", "--message", "--interface", .. extra.Select(e => e.TrimEnd('='))];
         var result = new SampleArgs();
         for (var i = 0; i < args.Length; i++)
         {

@@ -3,11 +3,18 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
+using Ocean.Samples;
 using Ocean.Transport;
 
 Console.WriteLine("Ocean demo: everything below runs on 127.0.0.1, on ports the OS picks.");
 Console.WriteLine();
 await TcpEchoAsync();
+Console.WriteLine();
+await TlsEchoAsync();
+Console.WriteLine();
+await UdpEchoAsync();
+Console.WriteLine();
+await MulticastAsync();
 Console.WriteLine();
 Console.WriteLine("demo finished");
 return 0;
@@ -68,4 +75,74 @@ static async Task TcpEchoAsync()
 
     await server.StopAsync();
     Console.WriteLine($"server: stopped after {server.AcceptedConnections} connections");
+}
+
+static async Task UdpEchoAsync()
+{
+    Console.WriteLine("== UDP echo: each datagram is a message; the server answers whoever sent it");
+    var options = new DatagramOptions { ReceiveTimeout = TimeSpan.FromSeconds(5) };
+    await using var server = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), options);
+    Console.WriteLine($"server: listening on {server.LocalEndPoint}");
+    var serve = Task.Run(async () =>
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = await server.ReceiveAsync();
+            Console.WriteLine($"server: {request.Length} bytes from {request.RemoteEndPoint}");
+            await server.SendToAsync(request.Payload, (IPEndPoint)request.RemoteEndPoint);
+        }
+    });
+
+    await using var client = await DatagramSocket.ConnectAsync(server.LocalEndPoint, options);
+    foreach (var message in new[] { "ping", string.Empty, "a datagram is a frame" })
+    {
+        await client.SendAsync(Encoding.UTF8.GetBytes(message));
+        using var reply = await client.ReceiveAsync();
+        Console.WriteLine($"client: sent \"{message}\", echoed \"{Encoding.UTF8.GetString(reply.Payload.Span)}\" ({reply.Length} bytes)");
+    }
+
+    await serve;
+}
+
+static async Task MulticastAsync()
+{
+    Console.WriteLine("== Multicast: two members of 228.5.6.7 on interface lo, one sender");
+    var group = IPAddress.Parse("228.5.6.7");
+    var options = new DatagramOptions { MulticastInterface = "lo", ReuseAddress = true, ReceiveTimeout = TimeSpan.FromSeconds(5) };
+    await using var alice = DatagramSocket.Bind(new IPEndPoint(IPAddress.Any, 0), options);
+    var port = alice.LocalEndPoint.Port;
+    await using var bob = DatagramSocket.Bind(new IPEndPoint(IPAddress.Any, port), options);
+    alice.JoinMulticastGroup(group);
+    bob.JoinMulticastGroup(group);
+    Console.WriteLine($"alice and bob joined {group}:{port}");
+
+    await using var sender = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), options);
+    await sender.SendToAsync(Encoding.UTF8.GetBytes("hello, group"), new IPEndPoint(group, port));
+    foreach (var (name, member) in new[] { ("alice", alice), ("bob", bob) })
+    {
+        using var datagram = await member.ReceiveAsync();
+        Console.WriteLine($"{name}: received \"{Encoding.UTF8.GetString(datagram.Payload.Span)}\" from {datagram.RemoteEndPoint}");
+    }
+}
+
+static async Task TlsEchoAsync()
+{
+    Console.WriteLine("== TLS: the same connection type, encrypted; the client pins the server's certificate");
+    var certificate = SampleTls.CreateSelfSigned();
+    var serverOptions = new SocketServerOptions { Tls = new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate } };
+    await using var server = new SocketServer(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
+    {
+        var read = await connection.Transport.Input.ReadAsync(stopping);
+        var text = Encoding.UTF8.GetString(read.Buffer.ToArray());
+        connection.Transport.Input.AdvanceTo(read.Buffer.End);
+        await connection.Transport.Output.WriteAsync(Encoding.UTF8.GetBytes(text.ToUpperInvariant()), stopping);
+    }, serverOptions);
+    await server.StartAsync();
+    Console.WriteLine($"server: listening on {server.EndPoint}, certificate sha256 {SampleTls.Fingerprint(certificate)[..16]}...");
+
+    await using var client = await SocketConnector.ConnectAsync("localhost", ((IPEndPoint)server.EndPoint).Port, new ConnectOptions { Tls = SampleTls.Client(SampleTls.Fingerprint(certificate)) });
+    await client.Transport.Output.WriteAsync(Encoding.UTF8.GetBytes("whisper"));
+    var reply = await client.Transport.Input.ReadAsync();
+    Console.WriteLine($"client: connected over {client.TlsProtocol}, sent \"whisper\", got \"{Encoding.UTF8.GetString(reply.Buffer.ToArray())}\"");
+    client.Transport.Input.AdvanceTo(reply.Buffer.End);
 }

@@ -1,5 +1,5 @@
 // The textbook TCP client: connect, send a message, print the echo, close.
-// Usage: dotnet run --project samples/TcpEchoClient -- [--host 127.0.0.1] [--port 7896] [--message "Hello, Ocean"]
+// Usage: dotnet run --project samples/TcpEchoClient -- [--host 127.0.0.1] [--port 7896] [--message "Hello, Ocean"] [--tls [--pin SHA256]]
 // Exits 0 when the echo matched what was sent, 1 with a one-line error otherwise.
 using System.Buffers;
 using System.Text;
@@ -8,12 +8,13 @@ using Ocean.Transport;
 
 try
 {
-    var options = SampleArgs.Parse(args);
+    var options = SampleArgs.Parse(args, "--tls", "--pin=");
     var message = options.Message ?? "Hello, Ocean";
     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+    var connectOptions = new ConnectOptions { Tls = options.Flag("--tls") ? SampleTls.Client(options.Get("--pin")) : null };
 
-    await using var connection = await SocketConnector.ConnectAsync(options.Host, options.Port(7896), cancellationToken: timeout.Token);
-    Console.WriteLine($"connected to {connection.RemoteEndPoint}");
+    await using var connection = await SocketConnector.ConnectAsync(options.Host, options.Port(7896), connectOptions, timeout.Token);
+    Console.WriteLine($"connected to {connection.RemoteEndPoint}" + (connection.TlsProtocol == System.Security.Authentication.SslProtocols.None ? string.Empty : $" over {connection.TlsProtocol}"));
 
     var sent = Encoding.UTF8.GetBytes(message);
     await connection.Transport.Output.WriteAsync(sent, timeout.Token);
@@ -46,7 +47,7 @@ try
 
     return 0;
 }
-catch (Exception ex) when (ex is OceanException or ArgumentException or OperationCanceledException or IOException)
+catch (Exception ex) when (ex is OceanException or ArgumentException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;

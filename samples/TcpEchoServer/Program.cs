@@ -1,5 +1,7 @@
 // The textbook TCP echo server: one accept loop, each client served in its own task, every byte echoed.
-// Usage: dotnet run --project samples/TcpEchoServer -- [--host 127.0.0.1] [--port 7896]
+// Usage: dotnet run --project samples/TcpEchoServer -- [--host 127.0.0.1] [--port 7896] [--tls]
+// With --tls it serves TLS with a certificate made at start-up and prints its SHA-256 fingerprint,
+// which the client pins with --pin.
 using System.Buffers;
 using System.Net;
 using Ocean.Samples;
@@ -7,11 +9,18 @@ using Ocean.Transport;
 
 try
 {
-    var options = SampleArgs.Parse(args);
+    var options = SampleArgs.Parse(args, "--tls");
     var endPoint = new IPEndPoint(IPAddress.Parse(options.Host), options.Port(7896));
     var stop = Shutdown.OnCtrlC();
+    var serverOptions = new SocketServerOptions();
+    if (options.Flag("--tls"))
+    {
+        var certificate = SampleTls.CreateSelfSigned();
+        serverOptions.Tls = new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate };
+        Console.WriteLine($"tls certificate sha256 {SampleTls.Fingerprint(certificate)}");
+    }
 
-    await using var server = new SocketServer(endPoint, ServeAsync);
+    await using var server = new SocketServer(endPoint, ServeAsync, serverOptions);
     await server.StartAsync(stop);
     var bound = (IPEndPoint)server.EndPoint;
     Console.WriteLine($"listening on {(bound.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address)}:{bound.Port}");
