@@ -211,18 +211,16 @@ public sealed class SocketServer : IAsyncDisposable
             }
 
             // Registered before the handler starts, so StopAsync and the heartbeat always see it.
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[connection] = started.Task.ContinueWith(
-                static (_, state) => ((Tuple<SocketServer, SocketConnection>)state!).Item1.RunConnectionAsync(((Tuple<SocketServer, SocketConnection>)state!).Item2),
-                Tuple.Create(this, connection),
-                CancellationToken.None,
-                TaskContinuationOptions.None,
-                TaskScheduler.Default).Unwrap();
-            started.SetResult();
+            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection] = completion.Task;
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static state => _ = state.Server.RunConnectionAsync(state.Connection, state.Completion),
+                (Server: this, Connection: connection, Completion: completion),
+                preferLocal: false);
         }
     }
 
-    private async Task RunConnectionAsync(SocketConnection connection)
+    private async Task RunConnectionAsync(SocketConnection connection, TaskCompletionSource completion)
     {
         Connection application = connection;
         try
@@ -268,6 +266,7 @@ public sealed class SocketServer : IAsyncDisposable
 
             _connections.TryRemove(connection, out _);
             Interlocked.Decrement(ref _activeConnections);
+            completion.SetResult();
         }
     }
 
