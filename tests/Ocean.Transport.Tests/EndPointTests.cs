@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Ocean.Testing;
 using Ocean.Transport.Tests.Infrastructure;
 
 namespace Ocean.Transport.Tests;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Ocean.Testing;
 using Ocean.Transport.Tests.Infrastructure;
 
 namespace Ocean.Transport.Tests;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Ocean.Testing;
 using Ocean.Transport.Tests.Infrastructure;
 
 namespace Ocean.Transport.Tests;

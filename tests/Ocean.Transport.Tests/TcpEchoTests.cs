@@ -1,4 +1,5 @@
 using System.Buffers;
+using Ocean.Testing;
 using Ocean.Transport.Tests.Infrastructure;
 
 namespace Ocean.Transport.Tests;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Ocean.Testing;
 using Ocean.Transport.Tests.Infrastructure;
 
 namespace Ocean.Transport.Tests;

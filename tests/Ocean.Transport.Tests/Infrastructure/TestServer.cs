@@ -1,3 +1,4 @@
+using Ocean.Testing;
 using System.Net;
 
 namespace Ocean.Transport.Tests.Infrastructure;

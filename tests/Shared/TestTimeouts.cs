@@ -1,4 +1,4 @@
-namespace Ocean.Transport.Tests.Infrastructure;
+namespace Ocean.Testing;
 
 /// <summary>Every wait in the tests is bounded by one of these.</summary>
 public static class TestTimeouts

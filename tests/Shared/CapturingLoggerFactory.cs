@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Ocean.Transport.Tests.Infrastructure;
+namespace Ocean.Testing;
 
 /// <summary>Records every log entry, so tests can assert on event ids and levels.</summary>
 public sealed class CapturingLoggerFactory : ILoggerFactory

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 
-namespace Ocean.Transport.Tests.Infrastructure;
+namespace Ocean.Testing;
 
 public static class PipeExtensions
 {

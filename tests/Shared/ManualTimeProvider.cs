@@ -1,4 +1,4 @@
-namespace Ocean.Transport.Tests.Infrastructure;
+namespace Ocean.Testing;
 
 /// <summary>A clock that moves only when a test calls <see cref="Advance"/>; its timers fire then, on the caller's thread.</summary>
 public sealed class ManualTimeProvider : TimeProvider

@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Net;
+using Ocean.Transport;
+
+namespace Ocean.Framing.Internal;
+
+/// <summary>Messages over a connected UDP socket: one datagram, one message.</summary>
+internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageConnectionOptions options) : MessageConnection
+{
+    private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(DatagramSocket.MaxIPv6DatagramSize);
+    private int _closed;
+
+    public override EndPoint? LocalEndPoint => socket.LocalEndPoint;
+
+    public override EndPoint? RemoteEndPoint => socket.RemoteEndPoint;
+
+    public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return new MessageReadResult(default, isCompleted: true);
+        }
+
+        DatagramReceiveResult result;
+        try
+        {
+            if (options.IdleTimeout == Timeout.InfiniteTimeSpan)
+            {
+                result = await socket.ReceiveAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                using var idle = new CancellationTokenSource(options.IdleTimeout, options.TimeProvider);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, cancellationToken);
+                try
+                {
+                    result = await socket.ReceiveAsync(_buffer, linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException ex) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    FramingMetrics.CountError("IdleTimeout");
+                    throw new TimeoutException($"No message arrived for {options.IdleTimeout}.", ex);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.OperationAborted } && Volatile.Read(ref _closed) != 0)
+        {
+            return new MessageReadResult(default, isCompleted: true);
+        }
+
+        FramingMetrics.FramesReceived.Add(1);
+        return new MessageReadResult(new ReadOnlySequence<byte>(_buffer, 0, result.Length), isCompleted: false);
+    }
+
+    public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        await socket.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        FramingMetrics.FramesSent.Add(1);
+    }
+
+    public override async ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> writeMessage, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writeMessage);
+        ThrowIfClosed();
+        var scratch = PooledBufferWriter.Rent();
+        try
+        {
+            writeMessage(state, scratch);
+            await socket.SendAsync(scratch.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            PooledBufferWriter.Return(scratch);
+        }
+
+        FramingMetrics.FramesSent.Add(1);
+    }
+
+    public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
+    {
+        Abort();
+        return ValueTask.CompletedTask;
+    }
+
+    public override void Abort(Exception? reason = null)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            socket.Dispose();
+        }
+    }
+
+    public override ValueTask DisposeAsync() => CloseAsync();
+
+    private void ThrowIfClosed()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            throw new ConnectionAbortedException("The message connection is closed.");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ocean.Transport;
+
+namespace Ocean.Framing.Internal;
+
+/// <summary>
+/// A UDP socket presented as one message connection per remote peer: bounded in number, each with a bounded
+/// queue, expiring when idle. One receive loop; one handler task per peer.
+/// </summary>
+internal sealed class DatagramMessageListener : IAsyncDisposable
+{
+    private readonly IPEndPoint _requestedEndPoint;
+    private readonly MessageConnectionHandler _handler;
+    private readonly MessageServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<IPEndPoint, PeerMessageConnection> _peers = new();
+    private readonly ConcurrentDictionary<PeerMessageConnection, Task> _running = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _stateLock = new();
+    private DatagramSocket? _socket;
+    private Task _receiveLoop = Task.CompletedTask;
+    private ITimer? _heartbeat;
+    private Task? _stopTask;
+
+    public DatagramMessageListener(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions options)
+    {
+        _requestedEndPoint = endPoint;
+        _handler = handler;
+        _options = options;
+        _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageServer") ?? NullLogger.Instance;
+    }
+
+    public EndPoint EndPoint => _socket?.LocalEndPoint ?? throw new InvalidOperationException("The server has not been started.");
+
+    public DatagramSocket Socket => _socket!;
+
+    /// <summary>Peers with a live message connection (for tests).</summary>
+    internal int PeerCount => _peers.Count;
+
+    public ValueTask StartAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_stateLock)
+        {
+            if (_socket is not null)
+            {
+                throw new InvalidOperationException("A server can be started once.");
+            }
+
+            _socket = DatagramSocket.Bind(_requestedEndPoint, _options.Datagram);
+        }
+
+        if (_options.PeerIdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.PeerIdleTimeout.Ticks / 2));
+            _heartbeat = _options.TimeProvider.CreateTimer(static state => ((DatagramMessageListener)state!).ExpireIdlePeers(), this, period, period);
+        }
+
+        _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+        return ValueTask.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stateLock)
+        {
+            return _stopTask ??= StopCoreAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    public void Remove(IPEndPoint peer, PeerMessageConnection connection) =>
+        _peers.TryRemove(new KeyValuePair<IPEndPoint, PeerMessageConnection>(peer, connection));
+
+    private async Task ReceiveLoopAsync()
+    {
+        var socket = _socket!;
+        var stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            Datagram datagram;
+            try
+            {
+                datagram = await socket.ReceiveAsync(stopping).ConfigureAwait(false);
+            }
+            catch (Exception) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                Log.ReceiveFailed(_logger, ex); // e.g. an ICMP error reported on the socket: other peers go on
+                continue;
+            }
+
+            var now = _options.TimeProvider.GetTimestamp();
+            var sender = (IPEndPoint)datagram.RemoteEndPoint;
+            if (!_peers.TryGetValue(sender, out var peer))
+            {
+                if (_peers.Count >= _options.MaxPeers)
+                {
+                    FramingMetrics.CountDropped("peer_limit");
+                    Log.PeerLimit(_logger, sender, _options.MaxPeers);
+                    datagram.Dispose();
+                    continue;
+                }
+
+                peer = new PeerMessageConnection(this, sender, _options.PeerQueueCapacity, now);
+                _peers[sender] = peer;
+                var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _running[peer] = completion.Task;
+                ThreadPool.UnsafeQueueUserWorkItem(
+                    static state => _ = state.Listener.RunPeerAsync(state.Peer, state.Completion),
+                    (Listener: this, Peer: peer, Completion: completion),
+                    preferLocal: false);
+            }
+
+            if (!peer.TryEnqueue(datagram, now))
+            {
+                FramingMetrics.CountDropped("queue_full");
+                Log.PeerQueueFull(_logger, sender, _options.PeerQueueCapacity);
+                datagram.Dispose();
+            }
+        }
+    }
+
+    private async Task RunPeerAsync(PeerMessageConnection peer, TaskCompletionSource completion)
+    {
+        try
+        {
+            await _handler(peer, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The handler honoured the stopping token.
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, peer.RemoteEndPoint, ex);
+        }
+        finally
+        {
+            await peer.DisposeAsync().ConfigureAwait(false);
+            _running.TryRemove(peer, out _);
+            completion.SetResult();
+        }
+    }
+
+    private void ExpireIdlePeers()
+    {
+        var now = _options.TimeProvider.GetTimestamp();
+        foreach (var (endPoint, peer) in _peers)
+        {
+            if (_options.TimeProvider.GetElapsedTime(peer.LastActivity, now) >= _options.PeerIdleTimeout)
+            {
+                Log.PeerExpired(_logger, endPoint, _options.PeerIdleTimeout);
+                Remove(endPoint, peer); // a new datagram from it starts a fresh connection
+                peer.Complete();
+            }
+        }
+    }
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _heartbeat?.Dispose();
+        await _receiveLoop.ConfigureAwait(false);
+        foreach (var peer in _peers.Values)
+        {
+            peer.Complete();
+        }
+
+        var timeout = _options.Stream.ShutdownTimeout;
+        using var deadline = timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(timeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        try
+        {
+            await Task.WhenAll(_running.Values).WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var peer in _running.Keys)
+            {
+                peer.Abort();
+            }
+        }
+
+        _socket?.Dispose();
+    }
+}

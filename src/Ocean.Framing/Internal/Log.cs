@@ -1,0 +1,26 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Ocean.Framing.Internal;
+
+/// <summary>Every log message Ocean.Framing writes, with stable event ids (5xx).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(501, LogLevel.Warning, "Closing the connection to {RemoteEndPoint}: {Reason}")]
+    public static partial void BadInput(ILogger logger, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(502, LogLevel.Error, "The message handler for {RemoteEndPoint} failed; closing that connection.")]
+    public static partial void HandlerFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
+
+    [LoggerMessage(503, LogLevel.Warning, "Datagram from {RemoteEndPoint} dropped: {MaxPeers} peers already active.")]
+    public static partial void PeerLimit(ILogger logger, EndPoint remoteEndPoint, int maxPeers);
+
+    [LoggerMessage(504, LogLevel.Debug, "Datagram peer {RemoteEndPoint} expired after {IdleTimeout} idle.")]
+    public static partial void PeerExpired(ILogger logger, EndPoint remoteEndPoint, TimeSpan idleTimeout);
+
+    [LoggerMessage(505, LogLevel.Debug, "Datagram from {RemoteEndPoint} dropped: its queue of {Capacity} is full.")]
+    public static partial void PeerQueueFull(ILogger logger, EndPoint remoteEndPoint, int capacity);
+
+    [LoggerMessage(506, LogLevel.Warning, "Receiving datagrams failed; continuing.")]
+    public static partial void ReceiveFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,199 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ocean.Transport;
+
+namespace Ocean.Framing.Internal;
+
+/// <summary>Messages over a stream connection: the read loop owns the pipe reader, senders share the writer.</summary>
+internal sealed partial class StreamMessageConnection : MessageConnection
+{
+    private static readonly TimerCallback s_onDeadline = static state => ((StreamMessageConnection)state!)._reader.CancelPendingRead();
+
+    private readonly Connection _connection;
+    private readonly PipeReader _reader;
+    private readonly PipeWriter _writer;
+    private readonly FrameCodec _codec;
+    private readonly IFrameDecoder _decoder;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _frameTimeout;
+    private readonly TimeSpan _idleTimeout;
+    private readonly ILogger _logger;
+    private ITimer? _deadline;
+    private bool _hasPendingAdvance;
+    private SequencePosition _pendingConsumed;
+    private SequencePosition _pendingExamined;
+    private long _frameStart;
+    private long _lastFrameEnd;
+    private int _reading;
+    private ExceptionDispatchInfo? _failure;
+
+    public StreamMessageConnection(Connection connection, FrameCodec codec, MessageConnectionOptions options)
+    {
+        _connection = connection;
+        _reader = connection.Transport.Input;
+        _writer = connection.Transport.Output;
+        _codec = codec;
+        _decoder = codec.CreateDecoder();
+        _time = options.TimeProvider;
+        _frameTimeout = options.FrameTimeout;
+        _idleTimeout = options.IdleTimeout;
+        _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageConnection") ?? NullLogger.Instance;
+        _lastFrameEnd = _time.GetTimestamp();
+    }
+
+    public override EndPoint? LocalEndPoint => _connection.LocalEndPoint;
+
+    public override EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
+
+    public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        _failure?.Throw();
+        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        {
+            throw new InvalidOperationException("Another read is in progress on this message connection.");
+        }
+
+        try
+        {
+            if (_hasPendingAdvance)
+            {
+                _hasPendingAdvance = false;
+                _reader.AdvanceTo(_pendingConsumed, _pendingExamined);
+            }
+
+            var mustWait = false;
+            while (true)
+            {
+                ReadResult result;
+                if (mustWait || !_reader.TryRead(out result))
+                {
+                    ArmDeadline();
+                    try
+                    {
+                        result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _deadline?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    }
+
+                    if (result.IsCanceled)
+                    {
+                        CheckDeadlines(result.Buffer);
+                    }
+                }
+
+                var buffer = result.Buffer;
+                bool found;
+                ReadOnlySequence<byte> frame;
+                SequencePosition consumed, examined;
+                try
+                {
+                    found = _decoder.TryReadFrame(buffer, out frame, out consumed, out examined);
+                }
+                catch (FramingException ex)
+                {
+                    _reader.AdvanceTo(buffer.Start, buffer.End);
+                    throw Fail(ex, ex.Error.ToString());
+                }
+
+                if (found)
+                {
+                    _pendingConsumed = consumed;
+                    _pendingExamined = examined;
+                    _hasPendingAdvance = true;
+                    _frameStart = 0;
+                    _lastFrameEnd = _time.GetTimestamp();
+                    FramingMetrics.FramesReceived.Add(1);
+                    return new MessageReadResult(frame, isCompleted: false);
+                }
+
+                if (_frameStart == 0 && !buffer.Slice(consumed).IsEmpty)
+                {
+                    _frameStart = _time.GetTimestamp(); // the frame's first byte has arrived
+                }
+
+                var truncated = result.IsCompleted && !buffer.Slice(consumed).IsEmpty;
+                _reader.AdvanceTo(consumed, examined);
+                if (result.IsCompleted)
+                {
+                    if (truncated)
+                    {
+                        throw Fail(new FramingException(FramingError.TruncatedFrame, "The peer closed the connection in the middle of a frame."), nameof(FramingError.TruncatedFrame));
+                    }
+
+                    return new MessageReadResult(default, isCompleted: true);
+                }
+
+                mustWait = true;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _reading, 0);
+        }
+    }
+
+    public override ValueTask CloseAsync(CancellationToken cancellationToken = default) => _connection.CloseAsync(cancellationToken);
+
+    public override void Abort(Exception? reason = null) => _connection.Abort(reason);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _deadline?.Dispose();
+    }
+
+    /// <summary>Arms the one timer for whichever deadline applies while waiting: the frame's, or the idle one.</summary>
+    private void ArmDeadline()
+    {
+        var partial = _frameStart != 0;
+        var limit = partial ? _frameTimeout : _idleTimeout;
+        if (limit == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        var elapsed = _time.GetElapsedTime(partial ? _frameStart : _lastFrameEnd);
+        var due = limit - elapsed;
+        _deadline ??= _time.CreateTimer(s_onDeadline, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deadline.Change(due > TimeSpan.Zero ? due : TimeSpan.FromTicks(1), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>After a cancelled read: throws if a deadline really passed (the cancel may also be stale).</summary>
+    private void CheckDeadlines(in ReadOnlySequence<byte> buffer)
+    {
+        if (_frameStart == 0 && !buffer.IsEmpty)
+        {
+            _frameStart = _time.GetTimestamp();
+        }
+
+        if (_frameStart != 0)
+        {
+            if (_frameTimeout != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(_frameStart) >= _frameTimeout)
+            {
+                _reader.AdvanceTo(buffer.Start, buffer.End);
+                throw Fail(new FramingException(FramingError.FrameTimeout, $"A frame did not complete within {_frameTimeout} of its first byte."), nameof(FramingError.FrameTimeout));
+            }
+        }
+        else if (_idleTimeout != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(_lastFrameEnd) >= _idleTimeout)
+        {
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+            throw Fail(new TimeoutException($"No message arrived for {_idleTimeout}."), "IdleTimeout");
+        }
+    }
+
+    /// <summary>Records a fatal input error, closes the connection, and returns the exception to throw.</summary>
+    private Exception Fail(Exception exception, string kind)
+    {
+        _failure = ExceptionDispatchInfo.Capture(exception);
+        FramingMetrics.CountError(kind);
+        Log.BadInput(_logger, RemoteEndPoint, exception.Message);
+        _connection.Abort(exception);
+        return exception;
+    }
+}
