@@ -1,0 +1,248 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using Ocean.Framing.Tests.Infrastructure;
+using Ocean.Transport;
+
+namespace Ocean.Framing.Tests;
+
+/// <summary>Message connections over in-memory pipes: framing, deadlines and failure handling without sockets.</summary>
+public sealed class MessageConnectionTests
+{
+    private static readonly LengthPrefixedCodec s_lengthPrefixed = new();
+
+    [Fact]
+    public async Task ReadAsync_FramesArriveSplitAndBatched_EachComesOutWhole()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        var expected = Enumerable.Range(0, 50).Select(i => Encoding.UTF8.GetBytes(new string((char)('a' + (i % 26)), i * 7))).ToArray();
+        var stream = new ArrayBufferWriter<byte>();
+        foreach (var message in expected)
+        {
+            s_lengthPrefixed.WriteFrame(message, stream);
+        }
+
+        var bytes = stream.WrittenSpan.ToArray();
+        var random = new Random(17);
+        var writer = Task.Run(async () =>
+        {
+            for (var offset = 0; offset < bytes.Length;)
+            {
+                var size = Math.Min(random.Next(1, 40), bytes.Length - offset);
+                await left.Transport.Output.WriteAsync(bytes.AsMemory(offset, size));
+                offset += size;
+            }
+
+            await left.Transport.Output.CompleteAsync();
+        });
+
+        foreach (var message in expected)
+        {
+            var result = await reader.ReadAsync().WithTimeout();
+            result.IsCompleted.Should().BeFalse();
+            result.Message.ToArray().Should().Equal(message);
+        }
+
+        (await reader.ReadAsync().WithTimeout()).IsCompleted.Should().BeTrue();
+        await writer.WithTimeout();
+    }
+
+    [Fact]
+    public async Task ReadAsync_PeerClosesMidFrame_ThrowsTruncatedAndClosesTheConnection()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        await left.Transport.Output.WriteAsync(new byte[] { 0, 0, 0, 10, 1, 2, 3 });
+        await left.Transport.Output.CompleteAsync();
+
+        var thrown = await FluentActions.Awaiting(() => reader.ReadAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
+        thrown.Which.Error.Should().Be(FramingError.TruncatedFrame);
+        right.IsAborted.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task ReadAsync_OversizedPrefix_ThrowsAtOnceAndLaterReadsThrowTheSame()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        await left.Transport.Output.WriteAsync(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF });
+
+        var first = await FluentActions.Awaiting(() => reader.ReadAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
+        first.Which.Error.Should().Be(FramingError.FrameTooLarge);
+        var second = await FluentActions.Awaiting(() => reader.ReadAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
+        second.Which.Should().BeSameAs(first.Which);
+        right.IsAborted.Should().BeTrue();
+        right.AbortReason.Should().BeSameAs(first.Which);
+    }
+
+    [Fact]
+    public async Task FrameTimeout_PrefixThenStall_CutOffAtTheDeadline()
+    {
+        var clock = new ManualTimeProvider();
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed, new MessageConnectionOptions { FrameTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock });
+        await left.Transport.Output.WriteAsync(new byte[] { 0, 0, 0, 100, 1 });
+
+        var read = reader.ReadAsync().AsTask();
+        await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0);
+        clock.Advance(TimeSpan.FromSeconds(4));
+        read.IsCompleted.Should().BeFalse("4 s into a 5 s deadline");
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        var thrown = await FluentActions.Awaiting(() => read.WithTimeout()).Should().ThrowAsync<FramingException>();
+        thrown.Which.Error.Should().Be(FramingError.FrameTimeout);
+        right.IsAborted.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task FrameTimeout_LineDrippedByteByByte_CutOffAlthoughBytesKeepComing()
+    {
+        var clock = new ManualTimeProvider();
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, new LineCodec(), new MessageConnectionOptions { FrameTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock });
+        var read = reader.ReadAsync().AsTask();
+
+        Exception? failure = null;
+        for (var i = 0; i < 30 && failure is null; i++)
+        {
+            await left.Transport.Output.WriteAsync("x"u8.ToArray());
+            await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0 || read.IsCompleted);
+            clock.Advance(TimeSpan.FromSeconds(1));
+            if (read.IsCompleted)
+            {
+                failure = read.Exception?.InnerException;
+            }
+        }
+
+        if (failure is null)
+        {
+            failure = (await FluentActions.Awaiting(() => read.WithTimeout()).Should().ThrowAsync<FramingException>()).Which;
+        }
+
+        failure.Should().BeOfType<FramingException>().Which.Error.Should().Be(FramingError.FrameTimeout);
+    }
+
+    [Fact]
+    public async Task IdleTimeout_NothingBetweenFrames_ThrowsTimeoutAndCloses()
+    {
+        var clock = new ManualTimeProvider();
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed, new MessageConnectionOptions { IdleTimeout = TimeSpan.FromSeconds(60), TimeProvider = clock });
+        var sender = MessageConnection.Create(left, s_lengthPrefixed);
+        await sender.SendAsync("one"u8.ToArray());
+        (await reader.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("one"u8.ToArray());
+
+        var read = reader.ReadAsync().AsTask();
+        await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0);
+        clock.Advance(TimeSpan.FromSeconds(61));
+
+        await FluentActions.Awaiting(() => read.WithTimeout()).Should().ThrowAsync<TimeoutException>();
+        right.IsAborted.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task SendAsync_ConcurrentSenders_FramesNeverInterleave()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var sender = MessageConnection.Create(left, s_lengthPrefixed);
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        const int senders = 8, perSender = 300;
+
+        var sending = Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+        {
+            for (var i = 0; i < perSender; i++)
+            {
+                // Distinct, self-describing payloads of varying size: sender, sequence, then filler.
+                var payload = new byte[9 + ((s * 31 + i) % 200)];
+                BinaryPrimitives.WriteInt32BigEndian(payload, s);
+                BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(4), i);
+                payload.AsSpan(8).Fill((byte)(s ^ i));
+                if (i % 2 == 0)
+                {
+                    await sender.SendAsync(payload);
+                }
+                else
+                {
+                    await sender.SendAsync(payload, static (p, w) => w.Write(p));
+                }
+            }
+        })).ToArray();
+
+        var next = new int[senders];
+        for (var n = 0; n < senders * perSender; n++)
+        {
+            var message = (await reader.ReadAsync().WithTimeout()).Message.ToArray();
+            var s = BinaryPrimitives.ReadInt32BigEndian(message);
+            var i = BinaryPrimitives.ReadInt32BigEndian(message.AsSpan(4));
+            i.Should().Be(next[s]++, "each sender's messages arrive whole and in its order");
+            message.Length.Should().Be(9 + ((s * 31 + i) % 200));
+            message.AsSpan(8).ToArray().Should().OnlyContain(b => b == (byte)(s ^ i));
+        }
+
+        await Task.WhenAll(sending).WithTimeout();
+    }
+
+    [Fact]
+    public async Task SendAsync_WriterThrows_NothingSentAndConnectionStillWorks()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var sender = MessageConnection.Create(left, s_lengthPrefixed);
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+
+        await FluentActions.Awaiting(() => sender.SendAsync(0, static (_, w) =>
+        {
+            w.Write("partial"u8);
+            throw new InvalidOperationException("serializer failed");
+        }).AsTask()).Should().ThrowAsync<InvalidOperationException>();
+        await sender.SendAsync("after"u8.ToArray());
+
+        (await reader.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("after"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task SendAsync_AfterPeerClosed_ThrowsConnectionAborted()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var sender = MessageConnection.Create(left, s_lengthPrefixed);
+        await right.Transport.Input.CompleteAsync(); // the far side stops reading
+
+        await FluentActions.Awaiting(() => sender.SendAsync(new byte[10]).AsTask().WithTimeout()).Should().ThrowAsync<ConnectionAbortedException>();
+    }
+
+    [Fact]
+    public async Task ReadAsync_Concurrently_SecondIsRefused()
+    {
+        var (_, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        var first = reader.ReadAsync().AsTask();
+
+        await FluentActions.Awaiting(() => reader.ReadAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
+        first.IsCompleted.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task JavaUtf_OverMessageConnection_StringsRoundTrip()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var sender = MessageConnection.Create(left, JavaUtfCodec.Instance);
+        await using var reader = MessageConnection.Create(right, JavaUtfCodec.Instance);
+        string[] texts = ["Hello", "café 日本", "a\0b", "😀", string.Empty];
+
+        foreach (var text in texts)
+        {
+            await sender.SendAsync(text, static (t, w) =>
+            {
+                // A writeUTF frame is length + bytes: send the bytes, the codec adds the length.
+                var framed = new ArrayBufferWriter<byte>();
+                JavaUtfCodec.WriteString(t, framed);
+                w.Write(framed.WrittenSpan[2..]);
+            });
+        }
+
+        foreach (var text in texts)
+        {
+            JavaUtfCodec.ReadString((await reader.ReadAsync().WithTimeout()).Message).Should().Be(text);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Ocean.Transport;
+
+namespace Ocean.Framing.Tests;
+
+/// <summary>Message servers over real loopback sockets.</summary>
+public sealed class MessageServerTests
+{
+    private static readonly MessageConnectionHandler s_echo = static async (connection, stopping) =>
+    {
+        while (true)
+        {
+            var result = await connection.ReadAsync(stopping);
+            if (result.IsCompleted)
+            {
+                return;
+            }
+
+            await connection.SendAsync(result.Message.ToArray(), stopping);
+        }
+    };
+
+    private static async Task<MessageServer> StartAsync(FrameCodec codec, MessageConnectionHandler? handler = null, MessageServerOptions? options = null)
+    {
+        var server = MessageServer.ForStream(new IPEndPoint(IPAddress.Loopback, 0), codec, handler ?? s_echo, options);
+        await server.StartAsync();
+        return server;
+    }
+
+    [Fact]
+    public async Task LineEcho_ManyConcurrentClients_EveryLineComesBack()
+    {
+        var codec = new LineCodec(new LineCodecOptions { Terminator = LineTerminator.CrLf });
+        await using var server = await StartAsync(codec);
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(c => Task.Run(async () =>
+        {
+            await using var client = MessageConnection.Create(await SocketConnector.ConnectAsync(server.EndPoint), codec);
+            for (var i = 0; i < 50; i++)
+            {
+                var line = $"client {c} line {i} — ünïcödé";
+                await client.SendAsync(Encoding.UTF8.GetBytes(line));
+                codec.GetString((await client.ReadAsync().WithTimeout()).Message).Should().Be(line);
+            }
+        }))).WithTimeout(TestTimeouts.Load);
+    }
+
+    [Fact]
+    public async Task LineEcho_NetcatStyleClient_LfAndCrLfBothAccepted()
+    {
+        await using var server = await StartAsync(new LineCodec());
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await raw.ConnectAsync(server.EndPoint);
+
+        // Pharo's sendCommand: writes CR LF; netcat writes LF. The server answers with LF (nextLineLf reads it).
+        await raw.SendAsync("Pharo\r\nnetcat\n"u8.ToArray());
+        var received = new List<byte>();
+        var buffer = new byte[256];
+        using var timeout = new CancellationTokenSource(TestTimeouts.Operation);
+        while (received.Count(b => b == (byte)'\n') < 2)
+        {
+            var n = await raw.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            n.Should().BePositive();
+            received.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+
+        Encoding.ASCII.GetString(received.ToArray()).Should().Be("Pharo\nnetcat\n");
+    }
+
+    [Fact]
+    public async Task LengthPrefixedEcho_ManyConcurrentClients_AllMessagesIntact()
+    {
+        var codec = new LengthPrefixedCodec();
+        await using var server = await StartAsync(codec);
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(c => Task.Run(async () =>
+        {
+            var random = new Random(c);
+            await using var client = MessageConnection.Create(await SocketConnector.ConnectAsync(server.EndPoint), codec);
+            for (var i = 0; i < 50; i++)
+            {
+                var payload = new byte[random.Next(0, 20_000)];
+                random.NextBytes(payload);
+                await client.SendAsync(payload);
+                (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal(payload);
+            }
+        }))).WithTimeout(TestTimeouts.Load);
+    }
+
+    [Fact]
+    public async Task GarbagePeer_IsClosed_WellBehavedPeerLosesNothing()
+    {
+        var codec = new LengthPrefixedCodec(new LengthPrefixedCodecOptions { MaxFrameLength = 64 * 1024 });
+        await using var server = await StartAsync(codec);
+        await using var good = MessageConnection.Create(await SocketConnector.ConnectAsync(server.EndPoint), codec);
+        using var bad = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await bad.ConnectAsync(server.EndPoint);
+
+        var goodTraffic = Task.Run(async () =>
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                var payload = BitConverter.GetBytes(i);
+                await good.SendAsync(payload);
+                BitConverter.ToInt32((await good.ReadAsync().WithTimeout()).Message.ToArray()).Should().Be(i);
+            }
+        });
+
+        // A negative length, then an oversized one on a second garbage connection: both refused.
+        await bad.SendAsync(new byte[] { 0xFF, 0xFF, 0xFF, 0xFE, 1, 2, 3 });
+        var buffer = new byte[16];
+        using var timeout = new CancellationTokenSource(TestTimeouts.Operation);
+        int received;
+        try
+        {
+            received = await bad.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            received = 0; // an abort with unread input may reset rather than close: either way, it is cut off
+        }
+
+        received.Should().Be(0, "the server closes a connection that sends garbage");
+        await goodTraffic.WithTimeout(TestTimeouts.Load);
+    }
+
+    [Fact]
+    public async Task SlowDripPeer_OverRealSocket_CutOffByTheFrameDeadline()
+    {
+        var clock = new ManualTimeProvider();
+        var handlerSaw = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new MessageServerOptions { FrameTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock };
+        options.Stream.IdleTimeout = Timeout.InfiniteTimeSpan;
+        await using var server = await StartAsync(
+            new LengthPrefixedCodec(),
+            async (connection, stopping) =>
+            {
+                try
+                {
+                    await connection.ReadAsync(stopping);
+                }
+                catch (Exception ex)
+                {
+                    handlerSaw.TrySetResult(ex);
+                    throw;
+                }
+            },
+            options);
+        using var drip = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await drip.ConnectAsync(server.EndPoint);
+
+        await drip.SendAsync(new byte[] { 0, 0, 0, 50, 1 }); // a prefix and one byte of fifty, then silence
+        await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0, because: "the frame deadline should be armed");
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        var seen = await handlerSaw.Task.WithTimeout();
+        seen.Should().BeOfType<FramingException>().Which.Error.Should().Be(FramingError.FrameTimeout);
+        var buffer = new byte[1];
+        using var timeout = new CancellationTokenSource(TestTimeouts.Operation);
+        var n = 0;
+        try
+        {
+            n = await drip.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+
+        n.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task UnixSocket_LineEchoWorks()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ocean-framing-{Guid.NewGuid():N}.sock");
+        var codec = new LineCodec();
+        var server = MessageServer.ForStream(new UnixDomainSocketEndPoint(path), codec, s_echo);
+        await server.StartAsync();
+        try
+        {
+            await using var client = MessageConnection.Create(await SocketConnector.ConnectAsync(new UnixDomainSocketEndPoint(path)), codec);
+            await client.SendAsync("over a unix socket"u8.ToArray());
+            codec.GetString((await client.ReadAsync().WithTimeout()).Message).Should().Be("over a unix socket");
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+}
