@@ -3,6 +3,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
+using Ocean.Framing;
 using Ocean.Samples;
 using Ocean.Transport;
 
@@ -15,6 +16,8 @@ Console.WriteLine();
 await UdpEchoAsync();
 Console.WriteLine();
 await MulticastAsync();
+Console.WriteLine();
+await FramingAsync();
 Console.WriteLine();
 Console.WriteLine("demo finished");
 return 0;
@@ -145,4 +148,52 @@ static async Task TlsEchoAsync()
     var reply = await client.Transport.Input.ReadAsync();
     Console.WriteLine($"client: connected over {client.TlsProtocol}, sent \"whisper\", got \"{Encoding.UTF8.GetString(reply.Buffer.ToArray())}\"");
     client.Transport.Input.AdvanceTo(reply.Buffer.End);
+}
+
+static async Task FramingAsync()
+{
+    Console.WriteLine("== Framing: Java writeUTF messages and text lines over TCP, found whole however they arrive");
+    await using var utfServer = MessageServer.ForStream(new IPEndPoint(IPAddress.Loopback, 0), JavaUtfCodec.Instance, async (connection, stopping) =>
+    {
+        while (true)
+        {
+            var result = await connection.ReadAsync(stopping);
+            if (result.IsCompleted)
+            {
+                return;
+            }
+
+            await connection.SendAsync(result.Message.ToArray(), stopping);
+        }
+    });
+    await utfServer.StartAsync();
+    await using (var client = MessageConnection.Create(await SocketConnector.ConnectAsync(utfServer.EndPoint), JavaUtfCodec.Instance))
+    {
+        foreach (var text in new[] { "Hello, Java", "a\0b", "日本 😀" })
+        {
+            var encoded = new ArrayBufferWriter<byte>();
+            JavaUtfCodec.WriteString(text, encoded);
+            await client.SendAsync(encoded.WrittenMemory[2..]);
+            var reply = await client.ReadAsync();
+            Console.WriteLine($"writeUTF: sent {Convert.ToHexString(encoded.WrittenSpan)}, echoed \"{JavaUtfCodec.ReadString(reply.Message).Replace("\0", "\\0", StringComparison.Ordinal)}\"");
+        }
+    }
+
+    var lines = new LineCodec(new LineCodecOptions { Terminator = LineTerminator.CrLf });
+    await using var lineServer = MessageServer.ForStream(new IPEndPoint(IPAddress.Loopback, 0), lines, async (connection, stopping) =>
+    {
+        var count = 0;
+        while (!(await connection.ReadAsync(stopping)).IsCompleted)
+        {
+            count++;
+            await connection.SendAsync(System.Text.Encoding.UTF8.GetBytes($"line {count} received"), stopping);
+        }
+    });
+    await lineServer.StartAsync();
+    await using var lineClient = MessageConnection.Create(await SocketConnector.ConnectAsync(lineServer.EndPoint), lines);
+    foreach (var line in new[] { "GET /ocean", "QUIT" })
+    {
+        await lineClient.SendAsync(System.Text.Encoding.UTF8.GetBytes(line));
+        Console.WriteLine($"line: sent \"{line}\\r\\n\", got \"{lines.GetString((await lineClient.ReadAsync()).Message)}\"");
+    }
 }

@@ -1,8 +1,9 @@
-// The textbook TCP client: connect, send a message, print the echo, close.
+// The textbook TCPClient: connect, send the message with writeUTF, read the reply with readUTF, close.
+// Talks to the classic Java TCPServer unchanged.
 // Usage: dotnet run --project samples/TcpEchoClient -- [--host 127.0.0.1] [--port 7896] [--message "Hello, Ocean"] [--tls [--pin SHA256]]
-// Exits 0 when the echo matched what was sent, 1 with a one-line error otherwise.
+// Exits 0 when the reply matched what was sent, 1 with a one-line error otherwise.
 using System.Buffers;
-using System.Text;
+using Ocean.Framing;
 using Ocean.Samples;
 using Ocean.Transport;
 
@@ -13,35 +14,28 @@ try
     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
     var connectOptions = new ConnectOptions { Tls = options.Flag("--tls") ? SampleTls.Client(options.Get("--pin")) : null };
 
-    await using var connection = await SocketConnector.ConnectAsync(options.Host, options.Port(7896), connectOptions, timeout.Token);
+    var connection = await SocketConnector.ConnectAsync(options.Host, options.Port(7896), connectOptions, timeout.Token);
+    await using var messages = MessageConnection.Create(connection, JavaUtfCodec.Instance);
     Console.WriteLine($"connected to {connection.RemoteEndPoint}" + (connection.TlsProtocol == System.Security.Authentication.SslProtocols.None ? string.Empty : $" over {connection.TlsProtocol}"));
 
-    var sent = Encoding.UTF8.GetBytes(message);
-    await connection.Transport.Output.WriteAsync(sent, timeout.Token);
-    await connection.Transport.Output.CompleteAsync(); // half-close: the server echoes the rest and closes
+    // writeUTF: the codec adds the 2-byte length around the modified UTF-8 bytes.
+    var encoded = new ArrayBufferWriter<byte>();
+    JavaUtfCodec.WriteString(message, encoded);
+    await messages.SendAsync(encoded.WrittenMemory[2..], timeout.Token);
     Console.WriteLine($"sent: {message}");
 
-    var reply = new ArrayBufferWriter<byte>();
-    while (true)
+    var reply = await messages.ReadAsync(timeout.Token);
+    if (reply.IsCompleted)
     {
-        var read = await connection.Transport.Input.ReadAsync(timeout.Token);
-        foreach (var segment in read.Buffer)
-        {
-            reply.Write(segment.Span);
-        }
-
-        connection.Transport.Input.AdvanceTo(read.Buffer.End);
-        if (read.IsCompleted)
-        {
-            break;
-        }
+        Console.Error.WriteLine("error: the server closed the connection without replying");
+        return 1;
     }
 
-    var text = Encoding.UTF8.GetString(reply.WrittenSpan);
+    var text = JavaUtfCodec.ReadString(reply.Message);
     Console.WriteLine($"received: {text}");
-    if (!reply.WrittenSpan.SequenceEqual(sent))
+    if (text != message)
     {
-        Console.Error.WriteLine($"error: the echo differs from what was sent ({reply.WrittenCount} bytes back, {sent.Length} sent)");
+        Console.Error.WriteLine("error: the reply differs from what was sent");
         return 1;
     }
 
