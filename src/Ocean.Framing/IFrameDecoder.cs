@@ -12,7 +12,7 @@ public interface IFrameDecoder
     /// <summary>Tries to find one complete frame at the start of <paramref name="input"/>.</summary>
     /// <param name="input">The unconsumed bytes, starting where the previous frame ended.</param>
     /// <param name="frame">The frame's payload: a slice of <paramref name="input"/> (no copy), valid as long as the input is.</param>
-    /// <param name="consumed">Where the next frame starts (the end of this one, header and terminator included), or the start of the input when no frame was found.</param>
+    /// <param name="consumed">Where decoding resumes: the end of this frame (header and terminator included); when no frame was found, the start of the input, or past bytes the decoder skipped.</param>
     /// <param name="examined">How far the decoder has looked; pass it to <c>PipeReader.AdvanceTo</c> so the reader waits for more.</param>
     /// <returns><see langword="true"/> when a frame was found.</returns>
     /// <exception cref="FramingException">The bytes cannot form a valid frame; raised as soon as that is known, before buffering more.</exception>

@@ -50,7 +50,12 @@ public sealed class LengthPrefixedCodec : FrameCodec
     }
 
     /// <inheritdoc/>
-    /// <remarks>Into a <see cref="PipeWriter"/> with a fixed-size prefix, the payload is written in place and the length back-filled: no copy.</remarks>
+    /// <remarks>
+    /// Into a <see cref="PipeWriter"/> with a fixed-size prefix, the payload is written in place and the length
+    /// back-filled: no copy. Bytes handed to a pipe cannot be taken back, so if the payload writer throws, or
+    /// the payload turns out too large, the pipe holds a partial frame and the stream must be abandoned.
+    /// <see cref="MessageConnection"/> writes payloads aside first and never leaves a partial frame.
+    /// </remarks>
     public override void WriteFrame<TState>(IBufferWriter<byte> output, TState state, Action<TState, IBufferWriter<byte>> writePayload)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -84,7 +89,6 @@ public sealed class LengthPrefixedCodec : FrameCodec
             throw new NotSupportedException("Encoding with a non-zero LengthFieldOffset is not supported: the codec cannot know what goes before the length.");
         }
 
-        var headerLength = _options.Prefix == LengthPrefix.Varint ? 1 : (int)_options.Prefix;
         var value = (long)payloadLength - _options.LengthAdjustment;
         long fieldMax = _options.Prefix switch
         {
@@ -99,6 +103,7 @@ public sealed class LengthPrefixedCodec : FrameCodec
             throw new FramingException(FramingError.FrameTooLarge, $"A payload of {payloadLength} bytes cannot be announced by a {_options.Prefix} length field (value {value}).");
         }
 
+        var headerLength = _options.Prefix == LengthPrefix.Varint ? VarintLength(value) : (int)_options.Prefix;
         if ((long)headerLength + payloadLength > _options.MaxFrameLength)
         {
             throw new FramingException(FramingError.FrameTooLarge, $"A frame of {headerLength + (long)payloadLength} bytes is larger than the maximum of {_options.MaxFrameLength}.");
@@ -186,16 +191,25 @@ public sealed class LengthPrefixedCodec : FrameCodec
         private readonly bool _failFast = options.FailFast;
         private long _bytesToDiscard;
         private long _discardedFrameLength;
+        private bool _skipCompleted;
 
         public void Reset()
         {
             _bytesToDiscard = 0;
             _discardedFrameLength = 0;
+            _skipCompleted = false;
         }
 
         public bool TryReadFrame(in ReadOnlySequence<byte> input, out ReadOnlySequence<byte> frame, out SequencePosition consumed, out SequencePosition examined)
         {
             frame = default;
+            if (_skipCompleted)
+            {
+                // The previous call consumed the rest of an oversized frame; report it before decoding on.
+                _skipCompleted = false;
+                throw new FramingException(FramingError.FrameTooLarge, $"A frame of {_discardedFrameLength} bytes, larger than the maximum of {_max}, was skipped.");
+            }
+
             if (_bytesToDiscard > 0)
             {
                 return Discard(input, out consumed, out examined);
@@ -257,17 +271,12 @@ public sealed class LengthPrefixedCodec : FrameCodec
 
         private bool Discard(in ReadOnlySequence<byte> input, out SequencePosition consumed, out SequencePosition examined)
         {
+            // Skipped bytes are consumed as they arrive; once the whole frame is skipped, the next call raises.
             var skip = Math.Min(_bytesToDiscard, input.Length);
             _bytesToDiscard -= skip;
             consumed = input.GetPosition(skip);
-            examined = consumed;
-            if (_bytesToDiscard == 0)
-            {
-                var length = _discardedFrameLength;
-                _discardedFrameLength = 0;
-                throw new FramingException(FramingError.FrameTooLarge, $"A frame of {length} bytes, larger than the maximum of {_max}, was skipped.");
-            }
-
+            examined = _bytesToDiscard == 0 ? consumed : input.End;
+            _skipCompleted = _bytesToDiscard == 0;
             return false;
         }
 

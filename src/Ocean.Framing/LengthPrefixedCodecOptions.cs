@@ -11,9 +11,9 @@ namespace Ocean.Framing;
 /// </code>
 /// <para>The default (offset 0, 4-byte big-endian length of the payload alone, strip the header):</para>
 /// <code>
-/// BEFORE (14 bytes)                        AFTER (10 bytes)
+/// BEFORE (16 bytes)                        AFTER (12 bytes)
 /// +------------+----------------+          +----------------+
-/// | 0000000A   | "HELLO, OCEAN" |  ----->  | "HELLO, OCEAN" |
+/// | 0000000C   | "HELLO, OCEAN" |  ----->  | "HELLO, OCEAN" |
 /// +------------+----------------+          +----------------+
 /// </code>
 /// <para>A length that counts its own 2-byte header (<c>LengthAdjustment = -2</c>), header kept (<c>InitialBytesToStrip = 0</c>):</para>
@@ -25,9 +25,9 @@ namespace Ocean.Framing;
 /// </code>
 /// <para>A 2-byte header before the length (<c>LengthFieldOffset = 2</c>, <c>Prefix = FourBytes</c>), all of it stripped (<c>InitialBytesToStrip = 6</c>):</para>
 /// <code>
-/// BEFORE (16 bytes)                                 AFTER (10 bytes)
+/// BEFORE (18 bytes)                                 AFTER (12 bytes)
 /// +----------+------------+----------------+        +----------------+
-/// | CAFE     | 0000000A   | "HELLO, OCEAN" | -----> | "HELLO, OCEAN" |
+/// | CAFE     | 0000000C   | "HELLO, OCEAN" | -----> | "HELLO, OCEAN" |
 /// +----------+------------+----------------+        +----------------+
 /// </code>
 /// <para>A varint prefix (Protocol Buffers' delimited messages): 300 bytes of payload are announced as <c>AC 02</c>.</para>
@@ -76,8 +76,9 @@ public sealed class LengthPrefixedCodecOptions
 
     /// <summary>
     /// Raise <see cref="FramingError.FrameTooLarge"/> as soon as the length field is read (default
-    /// <see langword="true"/>). When <see langword="false"/>, the decoder first skips the oversized frame's
-    /// bytes as they arrive, then raises it, so the stream stays in step.
+    /// <see langword="true"/>). When <see langword="false"/>, the decoder consumes the oversized frame's bytes
+    /// as they arrive (returning no frame), and the call after the last of them raises it, so a caller that
+    /// goes on reading stays in step with the stream.
     /// </summary>
     public bool FailFast { get; set; } = true;
 }

@@ -78,6 +78,23 @@ public abstract class MessageConnection : IAsyncDisposable
     /// <exception cref="ConnectionAbortedException">The connection is closed.</exception>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default);
 
+    /// <summary>Sends one message held in a sequence (for example one just read, when forwarding or echoing).</summary>
+    /// <param name="message">The message's bytes (copied before this returns).</param>
+    /// <param name="cancellationToken">Cancels before the message is written.</param>
+    /// <returns>A task that completes once the message has been handed to the transport.</returns>
+    /// <exception cref="FramingException">The message cannot be framed.</exception>
+    /// <exception cref="ConnectionAbortedException">The connection is closed.</exception>
+    public virtual ValueTask SendAsync(ReadOnlySequence<byte> message, CancellationToken cancellationToken = default) =>
+        message.IsSingleSegment
+            ? SendAsync(message.First, cancellationToken)
+            : SendAsync(message, static (m, output) =>
+            {
+                foreach (var segment in m)
+                {
+                    output.Write(segment.Span);
+                }
+            }, cancellationToken);
+
     /// <summary>Sends one message whose bytes <paramref name="writeMessage"/> writes (for serializers).</summary>
     /// <typeparam name="TState">What the writer needs.</typeparam>
     /// <param name="state">Passed to <paramref name="writeMessage"/>.</param>

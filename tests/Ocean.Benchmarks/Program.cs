@@ -2,12 +2,14 @@ using System.Diagnostics;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using Ocean.Benchmarks;
+using Ocean.Benchmarks.Framing;
 using Ocean.Benchmarks.TcpEcho;
 
 // Every scenario the runner knows; later issues add UDP, framing and CDR here.
 Scenario[] scenarios =
 [
     TcpEchoScenario.Create(),
+    CodecScenario.Create(),
 ];
 
 BenchmarkOptions options;

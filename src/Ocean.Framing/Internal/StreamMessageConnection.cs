@@ -117,7 +117,8 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                     _frameStart = _time.GetTimestamp(); // the frame's first byte has arrived
                 }
 
-                var truncated = result.IsCompleted && !buffer.Slice(consumed).IsEmpty;
+                var remaining = buffer.Slice(consumed).Length;
+                var truncated = result.IsCompleted && remaining != 0;
                 _reader.AdvanceTo(consumed, examined);
                 if (result.IsCompleted)
                 {
@@ -129,7 +130,8 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                     return new MessageReadResult(default, isCompleted: true);
                 }
 
-                mustWait = true;
+                // Wait for more bytes, unless the decoder consumed some (skipped ones) and may find a frame in the rest.
+                mustWait = remaining == buffer.Length;
             }
         }
         finally

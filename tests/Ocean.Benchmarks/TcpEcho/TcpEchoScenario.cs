@@ -12,6 +12,7 @@ internal static class TcpEchoScenario
     public const string Ocean = "ocean";
     public const string OceanNoWait = "ocean (WaitForDataBeforeAllocatingBuffer=false)";
     public const string Raw = "raw";
+    public const string OceanFraming = "ocean framing (length-prefixed codec)";
 
     public static Scenario Create() => new(
         "tcp-echo",
@@ -25,6 +26,7 @@ internal static class TcpEchoScenario
     [
         new EchoVariant(Ocean, () => new OceanEchoServer(new SocketServerOptions()), connections, framesInFlight),
         new EchoVariant(Raw, () => new RawEchoServer(), connections, framesInFlight),
+        new EchoVariant(OceanFraming, () => new OceanFramingEchoServer(), connections, framesInFlight),
         new EchoVariant(OceanNoWait, () => new OceanEchoServer(new SocketServerOptions { WaitForDataBeforeAllocatingBuffer = false }), connections, framesInFlight),
     ];
 
