@@ -245,4 +245,58 @@ public sealed class MessageConnectionTests
             JavaUtfCodec.ReadString((await reader.ReadAsync().WithTimeout()).Message).Should().Be(text);
         }
     }
+
+    [Fact]
+    public async Task PipelinedRequests_RepliesHeldBackForTheBatch_AllArrive()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var client = MessageConnection.Create(left, s_lengthPrefixed);
+        await using var server = MessageConnection.Create(right, s_lengthPrefixed);
+
+        // Ten requests in one write: the server sees them as one batch and answers each.
+        var batch = new ArrayBufferWriter<byte>();
+        for (var i = 0; i < 10; i++)
+        {
+            s_lengthPrefixed.WriteFrame([(byte)i], batch);
+        }
+
+        await left.Transport.Output.WriteAsync(batch.WrittenMemory);
+        var serving = Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var request = await server.ReadAsync();
+                await server.SendAsync(new[] { (byte)(request.Message.FirstSpan[0] + 100) });
+            }
+
+            // The last reply had nothing buffered behind it, so it went out at once, with the held-back ones.
+        });
+
+        for (var i = 0; i < 10; i++)
+        {
+            (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal((byte)(i + 100));
+        }
+
+        await serving.WithTimeout();
+    }
+
+    [Fact]
+    public async Task HeldBackReply_HandlerReadsAgain_ReplyLeavesBeforeTheReaderWaits()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var client = MessageConnection.Create(left, s_lengthPrefixed);
+        await using var server = MessageConnection.Create(right, s_lengthPrefixed);
+        var batch = new ArrayBufferWriter<byte>();
+        s_lengthPrefixed.WriteFrame("a"u8, batch);
+        s_lengthPrefixed.WriteFrame("b"u8, batch);
+        await left.Transport.Output.WriteAsync(batch.WrittenMemory);
+
+        (await server.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("a"u8.ToArray());
+        await server.SendAsync("reply-a"u8.ToArray()); // held back: "b" is buffered behind "a"
+        (await server.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("b"u8.ToArray());
+        var third = server.ReadAsync().AsTask(); // must wait for more input, so it flushes "reply-a" first
+
+        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("reply-a"u8.ToArray());
+        third.IsCompleted.Should().BeFalse();
+    }
 }

@@ -14,6 +14,7 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
 
     public override EndPoint? RemoteEndPoint => socket.RemoteEndPoint;
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _closed) != 0)
@@ -52,6 +53,7 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
         return new MessageReadResult(new ReadOnlySequence<byte>(_buffer, 0, result.Length), isCompleted: false);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();

@@ -44,6 +44,7 @@ internal sealed class PeerMessageConnection : MessageConnection
     /// <summary>Ends the connection: reads complete once queued datagrams are read.</summary>
     public void Complete() => _queue.Writer.TryComplete();
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         _current?.Dispose();
@@ -61,6 +62,7 @@ internal sealed class PeerMessageConnection : MessageConnection
         return new MessageReadResult(default, isCompleted: true);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();

@@ -9,6 +9,9 @@ internal sealed partial class StreamMessageConnection
     private bool _flushing;
     private bool _flushAgain;
     private TaskCompletionSource? _nextFlush;
+    private bool _moreBuffered;
+    private int _readerThread;
+    private bool _flushDeferred;
 
     public override ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
@@ -16,6 +19,11 @@ internal sealed partial class StreamMessageConnection
         lock (_writeLock)
         {
             _codec.WriteFrame(message.Span, _writer);
+            if (TryDeferFlush())
+            {
+                FramingMetrics.FramesSent.Add(1);
+                return ValueTask.CompletedTask;
+            }
         }
 
         FramingMetrics.FramesSent.Add(1);
@@ -35,6 +43,11 @@ internal sealed partial class StreamMessageConnection
             lock (_writeLock)
             {
                 _codec.WriteFrame(scratch.WrittenSpan, _writer);
+                if (TryDeferFlush())
+                {
+                    FramingMetrics.FramesSent.Add(1);
+                    return ValueTask.CompletedTask;
+                }
             }
         }
         finally
@@ -43,6 +56,47 @@ internal sealed partial class StreamMessageConnection
         }
 
         FramingMetrics.FramesSent.Add(1);
+        return FlushAsync();
+    }
+
+    /// <summary>Called by the reader when it returns a frame: whether more input is already buffered behind it.</summary>
+    private void NoteFrameReturned(bool moreBuffered)
+    {
+        // Written by the reading thread and compared against the sending thread's own id, so a stale value
+        // seen by another thread can at worst hold its flush until the reader next waits.
+        Volatile.Write(ref _readerThread, Environment.CurrentManagedThreadId);
+        Volatile.Write(ref _moreBuffered, moreBuffered);
+    }
+
+    /// <summary>
+    /// A reply sent by the reading code while more received frames are already buffered is not flushed at
+    /// once: the reader flushes when it next has to wait, so replies to a batch of pipelined messages leave in
+    /// one write instead of one system call each. Must be called under the write lock.
+    /// </summary>
+    private bool TryDeferFlush()
+    {
+        if (_moreBuffered && !_flushing && _readerThread == Environment.CurrentManagedThreadId)
+        {
+            _flushDeferred = true;
+            return true;
+        }
+
+        return false;
+    }
+
+    private ValueTask FlushDeferredAsync()
+    {
+        lock (_writeLock)
+        {
+            _moreBuffered = false;
+            if (!_flushDeferred)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            _flushDeferred = false;
+        }
+
         return FlushAsync();
     }
 
@@ -61,6 +115,7 @@ internal sealed partial class StreamMessageConnection
                 return new ValueTask((_nextFlush ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task);
             }
 
+            _flushDeferred = false; // this flush carries anything held back
             flush = _writer.FlushAsync();
             if (flush.IsCompletedSuccessfully)
             {
@@ -75,6 +130,7 @@ internal sealed partial class StreamMessageConnection
         return FlushLoopAsync(flush);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushLoopAsync(ValueTask<System.IO.Pipelines.FlushResult> pending)
     {
         TaskCompletionSource? served = null; // the senders whose frames the pending flush carries

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,9 +24,10 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private readonly TimeSpan _idleTimeout;
     private readonly ILogger _logger;
     private ITimer? _deadline;
-    private bool _hasPendingAdvance;
-    private SequencePosition _pendingConsumed;
-    private SequencePosition _pendingExamined;
+    private bool _holding;
+    private ReadOnlySequence<byte> _buffer;
+    private bool _completed;
+    private MessageReadResult? _completedAfterRelease;
     private long _frameStart;
     private long _lastFrameEnd;
     private int _reading;
@@ -49,7 +51,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
 
     public override EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
 
-    public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         _failure?.Throw();
         if (Interlocked.Exchange(ref _reading, 1) != 0)
@@ -57,87 +59,140 @@ internal sealed partial class StreamMessageConnection : MessageConnection
             throw new InvalidOperationException("Another read is in progress on this message connection.");
         }
 
+        var handedOff = false;
         try
         {
-            if (_hasPendingAdvance)
+            // Fast path: the next frame is already in the buffer of the last pipe read; no pipe call, no await.
+            if (_holding)
             {
-                _hasPendingAdvance = false;
-                _reader.AdvanceTo(_pendingConsumed, _pendingExamined);
+                if (TryTakeFrame(out var message))
+                {
+                    return new ValueTask<MessageReadResult>(message);
+                }
+
+                if (_completedAfterRelease is { } end)
+                {
+                    _completedAfterRelease = null;
+                    return new ValueTask<MessageReadResult>(end);
+                }
             }
 
-            var mustWait = false;
+            handedOff = true;
+            return ReadSlowAsync(cancellationToken);
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                Volatile.Write(ref _reading, 0);
+            }
+        }
+    }
+
+    // Pooled builder: a read that waits reuses its state machine box, so steady state allocates nothing.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MessageReadResult> ReadSlowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
             while (true)
             {
+                // About to wait for the peer: first send the replies held back for this batch.
+                await FlushDeferredAsync().ConfigureAwait(false);
+                ArmDeadline();
                 ReadResult result;
-                if (mustWait || !_reader.TryRead(out result))
-                {
-                    ArmDeadline();
-                    try
-                    {
-                        result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _deadline?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                    }
-
-                    if (result.IsCanceled)
-                    {
-                        CheckDeadlines(result.Buffer);
-                    }
-                }
-
-                var buffer = result.Buffer;
-                bool found;
-                ReadOnlySequence<byte> frame;
-                SequencePosition consumed, examined;
                 try
                 {
-                    found = _decoder.TryReadFrame(buffer, out frame, out consumed, out examined);
+                    result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (FramingException ex)
+                finally
                 {
-                    _reader.AdvanceTo(buffer.Start, buffer.End);
-                    throw Fail(ex, ex.Error.ToString());
+                    _deadline?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 }
 
-                if (found)
+                _holding = true;
+                _buffer = result.Buffer;
+                _completed = result.IsCompleted;
+                if (result.IsCanceled)
                 {
-                    _pendingConsumed = consumed;
-                    _pendingExamined = examined;
-                    _hasPendingAdvance = true;
-                    _frameStart = 0;
-                    _lastFrameEnd = _time.GetTimestamp();
-                    FramingMetrics.FramesReceived.Add(1);
-                    return new MessageReadResult(frame, isCompleted: false);
+                    CheckDeadlines();
                 }
 
-                if (_frameStart == 0 && !buffer.Slice(consumed).IsEmpty)
+                if (TryTakeFrame(out var message))
                 {
-                    _frameStart = _time.GetTimestamp(); // the frame's first byte has arrived
+                    return message;
                 }
 
-                var remaining = buffer.Slice(consumed).Length;
-                var truncated = result.IsCompleted && remaining != 0;
-                _reader.AdvanceTo(consumed, examined);
-                if (result.IsCompleted)
+                if (_completedAfterRelease is { } end)
                 {
-                    if (truncated)
-                    {
-                        throw Fail(new FramingException(FramingError.TruncatedFrame, "The peer closed the connection in the middle of a frame."), nameof(FramingError.TruncatedFrame));
-                    }
-
-                    return new MessageReadResult(default, isCompleted: true);
+                    _completedAfterRelease = null;
+                    return end;
                 }
-
-                // Wait for more bytes, unless the decoder consumed some (skipped ones) and may find a frame in the rest.
-                mustWait = remaining == buffer.Length;
             }
         }
         finally
         {
             Volatile.Write(ref _reading, 0);
         }
+    }
+
+    /// <summary>
+    /// Decodes the next frame from the held buffer. When there is none, hands the buffer back to the pipe
+    /// (consumed and examined as the decoder says) and notes whether the stream ended.
+    /// </summary>
+    private bool TryTakeFrame(out MessageReadResult message)
+    {
+        message = default;
+        bool found;
+        ReadOnlySequence<byte> frame;
+        SequencePosition consumed, examined;
+        try
+        {
+            found = _decoder.TryReadFrame(_buffer, out frame, out consumed, out examined);
+        }
+        catch (FramingException ex)
+        {
+            Release(_buffer.Start, _buffer.End);
+            throw Fail(ex, ex.Error.ToString());
+        }
+
+        if (found)
+        {
+            _buffer = _buffer.Slice(consumed);
+            NoteFrameReturned(moreBuffered: !_buffer.IsEmpty);
+            _frameStart = 0;
+            _lastFrameEnd = _time.GetTimestamp();
+            FramingMetrics.FramesReceived.Add(1);
+            message = new MessageReadResult(frame, isCompleted: false);
+            return true;
+        }
+
+        var remaining = _buffer.Slice(consumed);
+        if (_frameStart == 0 && !remaining.IsEmpty)
+        {
+            _frameStart = _time.GetTimestamp(); // the frame's first byte has arrived
+        }
+
+        var completed = _completed;
+        Release(consumed, examined);
+        if (completed)
+        {
+            if (!remaining.IsEmpty)
+            {
+                throw Fail(new FramingException(FramingError.TruncatedFrame, "The peer closed the connection in the middle of a frame."), nameof(FramingError.TruncatedFrame));
+            }
+
+            _completedAfterRelease = new MessageReadResult(default, isCompleted: true);
+        }
+
+        return false;
+    }
+
+    private void Release(SequencePosition consumed, SequencePosition examined)
+    {
+        _holding = false;
+        _buffer = default;
+        _reader.AdvanceTo(consumed, examined);
     }
 
     public override ValueTask CloseAsync(CancellationToken cancellationToken = default) => _connection.CloseAsync(cancellationToken);
@@ -167,9 +222,9 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     }
 
     /// <summary>After a cancelled read: throws if a deadline really passed (the cancel may also be stale).</summary>
-    private void CheckDeadlines(in ReadOnlySequence<byte> buffer)
+    private void CheckDeadlines()
     {
-        if (_frameStart == 0 && !buffer.IsEmpty)
+        if (_frameStart == 0 && !_buffer.IsEmpty)
         {
             _frameStart = _time.GetTimestamp();
         }
@@ -178,13 +233,13 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         {
             if (_frameTimeout != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(_frameStart) >= _frameTimeout)
             {
-                _reader.AdvanceTo(buffer.Start, buffer.End);
+                Release(_buffer.Start, _buffer.End);
                 throw Fail(new FramingException(FramingError.FrameTimeout, $"A frame did not complete within {_frameTimeout} of its first byte."), nameof(FramingError.FrameTimeout));
             }
         }
         else if (_idleTimeout != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(_lastFrameEnd) >= _idleTimeout)
         {
-            _reader.AdvanceTo(buffer.Start, buffer.End);
+            Release(_buffer.Start, _buffer.End);
             throw Fail(new TimeoutException($"No message arrived for {_idleTimeout}."), "IdleTimeout");
         }
     }
