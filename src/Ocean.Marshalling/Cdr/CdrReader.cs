@@ -1,0 +1,344 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using Ocean.Framing;
+
+namespace Ocean.Marshalling.Cdr;
+
+/// <summary>Reads a value inside an encapsulation; see <see cref="CdrReader.ReadEncapsulation{T}"/>.</summary>
+/// <typeparam name="T">What is read.</typeparam>
+/// <param name="reader">The encapsulation's own reader.</param>
+/// <returns>The value.</returns>
+public delegate T CdrReadFunc<T>(ref CdrReader reader);
+
+/// <summary>
+/// Reads CORBA CDR (GIOP 1.2) from a <see cref="ReadOnlySequence{T}"/>, in the byte order it is told or that an
+/// encapsulation announces ("receiver makes it right"). Padding is skipped whatever its value.
+/// </summary>
+/// <remarks>
+/// Every read checks the bytes that remain first: truncated input, or a length beyond the remaining bytes,
+/// raises <see cref="MarshallingException"/> before anything is allocated.
+/// </remarks>
+public ref struct CdrReader
+{
+    /// <summary>How deeply structs may nest when read, so hostile input cannot exhaust the stack.</summary>
+    public const int DefaultMaxDepth = 64;
+
+    private SequenceReader<byte> _reader;
+    private readonly long _startPosition;
+    private readonly bool _littleEndian;
+    private int _depth;
+    private int _maxDepth;
+
+    /// <summary>Creates a reader.</summary>
+    /// <param name="input">The bytes.</param>
+    /// <param name="byteOrder">Their byte order.</param>
+    /// <param name="startPosition">The alignment position of the first byte (see <see cref="CdrWriter(IBufferWriter{byte}, ByteOrder, long)"/>).</param>
+    public CdrReader(ReadOnlySequence<byte> input, ByteOrder byteOrder = ByteOrder.BigEndian, long startPosition = 0)
+    {
+        _reader = new SequenceReader<byte>(input);
+        _littleEndian = byteOrder == ByteOrder.LittleEndian;
+        _startPosition = startPosition;
+        _maxDepth = DefaultMaxDepth;
+    }
+
+    /// <summary>How deeply nested structs may be read (default <see cref="DefaultMaxDepth"/>).</summary>
+    public int MaxDepth
+    {
+        readonly get => _maxDepth;
+        set => _maxDepth = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+    }
+
+    /// <summary>Called when a nested struct starts; refuses nesting deeper than <see cref="MaxDepth"/>.</summary>
+    internal void EnterNested()
+    {
+        if (++_depth > _maxDepth)
+        {
+            throw new MarshallingException($"Structs nest deeper than the limit of {_maxDepth}.");
+        }
+    }
+
+    internal void ExitNested() => _depth--;
+
+    /// <summary>The byte order read.</summary>
+    public readonly ByteOrder ByteOrder => _littleEndian ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
+
+    /// <summary>The alignment position of the next byte.</summary>
+    public readonly long Position => _startPosition + _reader.Consumed;
+
+    /// <summary>How many bytes are left.</summary>
+    public readonly long Remaining => _reader.Remaining;
+
+    /// <summary>Skips padding up to the next multiple of <paramref name="alignment"/>.</summary>
+    /// <param name="alignment">1, 2, 4 or 8.</param>
+    public void Align(int alignment)
+    {
+        var padding = (int)(-Position & (alignment - 1));
+        if (padding > 0)
+        {
+            Need(padding);
+            _reader.Advance(padding);
+        }
+    }
+
+    /// <summary>Reads an <c>octet</c>.</summary>
+    /// <returns>The value.</returns>
+    public byte ReadOctet()
+    {
+        if (!_reader.TryRead(out var value))
+        {
+            ThrowTruncated(1);
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads a <c>boolean</c>.</summary>
+    /// <returns>The value.</returns>
+    /// <exception cref="MarshallingException">The octet is neither 0 nor 1.</exception>
+    public bool ReadBoolean() => ReadOctet() switch
+    {
+        0 => false,
+        1 => true,
+        var other => throw new MarshallingException($"A CDR boolean is 0 or 1, not {other}."),
+    };
+
+    /// <summary>Reads a <c>char</c> (ISO-8859-1).</summary>
+    /// <returns>The character.</returns>
+    public char ReadChar() => (char)ReadOctet();
+
+    /// <summary>Reads a GIOP 1.2 <c>wchar</c>: an octet length (2), then a UTF-16 code unit, big-endian.</summary>
+    /// <returns>The character.</returns>
+    public char ReadWChar()
+    {
+        var length = ReadOctet();
+        if (length != 2)
+        {
+            throw new MarshallingException($"A GIOP 1.2 wchar carries 2 octets of UTF-16 here, not {length}.");
+        }
+
+        Span<byte> unit = stackalloc byte[2];
+        ReadInto(unit);
+        return (char)BinaryPrimitives.ReadUInt16BigEndian(unit);
+    }
+
+    /// <summary>Reads a <c>short</c>.</summary>
+    /// <returns>The value.</returns>
+    public short ReadShort() => (short)ReadUShort();
+
+    /// <summary>Reads an <c>unsigned short</c>.</summary>
+    /// <returns>The value.</returns>
+    public ushort ReadUShort()
+    {
+        Align(2);
+        short value;
+        if (!(_littleEndian ? _reader.TryReadLittleEndian(out value) : _reader.TryReadBigEndian(out value)))
+        {
+            ThrowTruncated(2);
+        }
+
+        return (ushort)value;
+    }
+
+    /// <summary>Reads a <c>long</c>.</summary>
+    /// <returns>The value.</returns>
+    public int ReadLong()
+    {
+        Align(4);
+        int value;
+        if (!(_littleEndian ? _reader.TryReadLittleEndian(out value) : _reader.TryReadBigEndian(out value)))
+        {
+            ThrowTruncated(4);
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads an <c>unsigned long</c>.</summary>
+    /// <returns>The value.</returns>
+    public uint ReadULong() => (uint)ReadLong();
+
+    /// <summary>Reads a <c>long long</c>.</summary>
+    /// <returns>The value.</returns>
+    public long ReadLongLong()
+    {
+        Align(8);
+        long value;
+        if (!(_littleEndian ? _reader.TryReadLittleEndian(out value) : _reader.TryReadBigEndian(out value)))
+        {
+            ThrowTruncated(8);
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads an <c>unsigned long long</c>.</summary>
+    /// <returns>The value.</returns>
+    public ulong ReadULongLong() => (ulong)ReadLongLong();
+
+    /// <summary>Reads a <c>float</c>.</summary>
+    /// <returns>The value.</returns>
+    public float ReadFloat() => BitConverter.Int32BitsToSingle(ReadLong());
+
+    /// <summary>Reads a <c>double</c>.</summary>
+    /// <returns>The value.</returns>
+    public double ReadDouble() => BitConverter.Int64BitsToDouble(ReadLongLong());
+
+    /// <summary>Reads a <c>string</c>: length including NUL, ISO-8859-1 bytes, NUL.</summary>
+    /// <returns>The text.</returns>
+    /// <exception cref="MarshallingException">A zero length, a length beyond the remaining bytes, or a missing terminator.</exception>
+    public string ReadString()
+    {
+        var length = ReadULong();
+        if (length == 0)
+        {
+            throw new MarshallingException("A CDR string's length counts its NUL, so it is at least 1.");
+        }
+
+        Need(length);
+        var count = (int)length - 1;
+        string text;
+        if (_reader.UnreadSpan.Length >= count)
+        {
+            text = System.Text.Encoding.Latin1.GetString(_reader.UnreadSpan[..count]);
+            _reader.Advance(count);
+        }
+        else
+        {
+            var bytes = new byte[count];
+            ReadInto(bytes);
+            text = System.Text.Encoding.Latin1.GetString(bytes);
+        }
+
+        if (ReadOctet() != 0)
+        {
+            throw new MarshallingException("A CDR string must end with NUL.");
+        }
+
+        return text;
+    }
+
+    /// <summary>
+    /// Reads a GIOP 1.2 <c>wstring</c>: a byte count, then UTF-16 code units, big-endian unless a byte-order
+    /// mark (FE FF or FF FE) says otherwise.
+    /// </summary>
+    /// <returns>The text.</returns>
+    public string ReadWString()
+    {
+        var length = ReadULong();
+        if ((length & 1) != 0)
+        {
+            throw new MarshallingException($"A GIOP 1.2 wstring holds whole UTF-16 units; {length} bytes is odd.");
+        }
+
+        Need(length);
+        var littleEndian = false;
+        var units = (int)(length / 2);
+        Span<byte> unit = stackalloc byte[2];
+        if (units > 0)
+        {
+            _reader.TryCopyTo(unit);
+            if ((unit[0] == 0xFE && unit[1] == 0xFF) || (unit[0] == 0xFF && unit[1] == 0xFE))
+            {
+                littleEndian = unit[0] == 0xFF;
+                _reader.Advance(2);
+                units--;
+            }
+        }
+
+        return units == 0 ? string.Empty : ReadUnits(units, littleEndian);
+    }
+
+    /// <summary>Reads <paramref name="destination"/>.Length raw octets (a fixed-length octet array).</summary>
+    /// <param name="destination">Where they go.</param>
+    public void ReadOctets(scoped Span<byte> destination) => ReadInto(destination);
+
+    /// <summary>Reads a <c>sequence&lt;octet&gt;</c>.</summary>
+    /// <returns>The bytes (a new array).</returns>
+    public byte[] ReadOctetSequence()
+    {
+        var length = ReadSequenceLength(1);
+        var bytes = length == 0 ? [] : new byte[length];
+        ReadInto(bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Reads a sequence's element count and checks that <paramref name="minimumElementSize"/> bytes per element
+    /// could follow, so a claimed count never makes the caller allocate more than the input could fill.
+    /// </summary>
+    /// <param name="minimumElementSize">The fewest bytes one element can take (at least 1 is assumed).</param>
+    /// <returns>The count.</returns>
+    public int ReadSequenceLength(int minimumElementSize)
+    {
+        var count = ReadULong();
+        if ((long)count * Math.Max(1, minimumElementSize) > _reader.Remaining)
+        {
+            throw new MarshallingException($"A sequence claims {count} elements, more than the {_reader.Remaining} remaining bytes can hold.");
+        }
+
+        return (int)count;
+    }
+
+    /// <summary>Reads an encapsulation: its first octet gives the byte order, and the content is aligned from its start.</summary>
+    /// <typeparam name="T">What the content is.</typeparam>
+    /// <param name="readContent">Reads the content with the encapsulation's own reader.</param>
+    /// <returns>What <paramref name="readContent"/> returned.</returns>
+    public T ReadEncapsulation<T>(CdrReadFunc<T> readContent)
+    {
+        ArgumentNullException.ThrowIfNull(readContent);
+        var length = ReadULong();
+        if (length == 0)
+        {
+            throw new MarshallingException("An encapsulation holds at least its byte-order octet.");
+        }
+
+        Need(length);
+        var content = _reader.UnreadSequence.Slice(0, length);
+        _reader.Advance(length);
+        var flag = content.FirstSpan[0];
+        if (flag > 1)
+        {
+            throw new MarshallingException($"An encapsulation's byte-order octet is 0 or 1, not {flag}.");
+        }
+
+        var inner = new CdrReader(content, flag == 1 ? ByteOrder.LittleEndian : ByteOrder.BigEndian);
+        inner._reader.Advance(1);
+        return readContent(ref inner);
+    }
+
+    private string ReadUnits(int units, bool littleEndian)
+    {
+        var chars = units <= 256 ? stackalloc char[units] : new char[units];
+        Span<byte> unit = stackalloc byte[2];
+        for (var i = 0; i < units; i++)
+        {
+            ReadInto(unit);
+            chars[i] = (char)(littleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(unit) : BinaryPrimitives.ReadUInt16BigEndian(unit));
+        }
+
+        return new string(chars);
+    }
+
+    private void ReadInto(scoped Span<byte> destination)
+    {
+        if (!_reader.TryCopyTo(destination))
+        {
+            ThrowTruncated(destination.Length);
+        }
+
+        _reader.Advance(destination.Length);
+    }
+
+    private readonly void Need(long count)
+    {
+        if (_reader.Remaining < count)
+        {
+            ThrowTruncated(count);
+        }
+    }
+
+    [DoesNotReturn]
+    private readonly void ThrowTruncated(long needed) =>
+        throw new MarshallingException($"The CDR input is truncated: {needed} bytes needed at position {Position}, {_reader.Remaining} remain.");
+}

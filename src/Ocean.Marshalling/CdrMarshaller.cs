@@ -1,0 +1,88 @@
+using System.Buffers;
+using Ocean.Marshalling.Cdr;
+using Ocean.Marshalling.Internal;
+
+namespace Ocean.Marshalling;
+
+/// <summary>
+/// CORBA CDR (as GIOP 1.2 uses it) for ordinary C# types: primitives, strings, enums, arrays and lists as
+/// sequences, classes, structs and records as CDR structs, <see cref="CdrUnionAttribute"/> classes as unions.
+/// The mapping is deterministic and documented in the assembly's README; per-type code is compiled once.
+/// </summary>
+/// <remarks>
+/// Values are marshalled as a raw CDR stream starting at alignment position 0. Unmarshalling raises
+/// <see cref="MarshallingException"/> for any malformed input, never another exception, and never allocates
+/// what a length merely claims.
+/// </remarks>
+public sealed class CdrMarshaller : IMarshaller
+{
+    private readonly CdrMarshallerOptions _options;
+
+    /// <summary>Creates a marshaller.</summary>
+    /// <param name="options">Byte order and limits; <see langword="null"/> for big-endian with the default limits.</param>
+    public CdrMarshaller(CdrMarshallerOptions? options = null)
+    {
+        _options = options ?? new CdrMarshallerOptions();
+    }
+
+    /// <summary>A big-endian marshaller with the default limits.</summary>
+    public static CdrMarshaller Default { get; } = new();
+
+    /// <inheritdoc/>
+    public string Name => "cdr";
+
+    /// <inheritdoc/>
+    public bool CanMarshal(Type type, out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        reason = CdrCodecFactory.Explain(type);
+        return reason is null;
+    }
+
+    /// <inheritdoc/>
+    public void Marshal<T>(T value, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = new CdrWriter(output, _options.ByteOrder);
+        Write(ref writer, value);
+        writer.Flush();
+    }
+
+    /// <inheritdoc/>
+    public T Unmarshal<T>(in ReadOnlySequence<byte> input)
+    {
+        var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth };
+        var value = Read<T>(ref reader);
+        if (reader.Remaining != 0)
+        {
+            throw new MarshallingException($"{reader.Remaining} bytes are left over after the {typeof(T).Name}.");
+        }
+
+        return value;
+    }
+
+    /// <summary>Writes a value with an existing writer (inside a larger CDR stream, such as a GIOP message).</summary>
+    /// <typeparam name="T">The declared type.</typeparam>
+    /// <param name="writer">The writer.</param>
+    /// <param name="value">The value.</param>
+    /// <exception cref="MarshallingException">The type is not supported or the value cannot be represented.</exception>
+    public static void Write<T>(ref CdrWriter writer, T value) => CdrCodecFactory.Get<T>().Write(ref writer, value);
+
+    /// <summary>Reads a value with an existing reader.</summary>
+    /// <typeparam name="T">The declared type.</typeparam>
+    /// <param name="reader">The reader.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="MarshallingException">The bytes are malformed or the type is not supported.</exception>
+    public static T Read<T>(ref CdrReader reader)
+    {
+        try
+        {
+            return CdrCodecFactory.Get<T>().Read(ref reader);
+        }
+        catch (Exception ex) when (ex is not MarshallingException)
+        {
+            // Whatever the bytes, the caller sees one exception type.
+            throw new MarshallingException($"Malformed CDR for {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using Ocean.Marshalling.Cdr;
+
+namespace Ocean.Marshalling.Internal;
+
+/// <summary>An array as a sequence (count, then elements), or as a fixed-length array (elements only).</summary>
+internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixedLength, bool nullAsEmpty) : CdrCodec<TElement[]>
+{
+    public override int MinimumSize => fixedLength > 0 ? fixedLength * element.MinimumSize : 4;
+
+    public override void Write(ref CdrWriter writer, TElement[] value)
+    {
+        if (value is null)
+        {
+            if (!nullAsEmpty || fixedLength > 0)
+            {
+                throw new MarshallingException("CDR has no null sequence; mark the member [CdrNullAsEmpty] to send null as empty.");
+            }
+
+            value = [];
+        }
+
+        if (fixedLength > 0)
+        {
+            if (value.Length != fixedLength)
+            {
+                throw new MarshallingException($"A fixed-length CDR array holds exactly {fixedLength} elements, not {value.Length}.");
+            }
+        }
+        else
+        {
+            writer.WriteULong((uint)value.Length);
+        }
+
+        if (typeof(TElement) == typeof(byte))
+        {
+            writer.WriteOctets((byte[])(object)value);
+            return;
+        }
+
+        foreach (var item in value)
+        {
+            element.Write(ref writer, item);
+        }
+    }
+
+    public override TElement[] Read(ref CdrReader reader)
+    {
+        var count = fixedLength > 0 ? fixedLength : reader.ReadSequenceLength(element.MinimumSize);
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var result = new TElement[count];
+        if (typeof(TElement) == typeof(byte))
+        {
+            reader.ReadOctets((byte[])(object)result);
+            return result;
+        }
+
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = element.Read(ref reader);
+        }
+
+        return result;
+    }
+}
+
+/// <summary>A list as a sequence.</summary>
+internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullAsEmpty) : CdrCodec<List<TElement>>
+{
+    public override int MinimumSize => 4;
+
+    public override void Write(ref CdrWriter writer, List<TElement> value)
+    {
+        if (value is null)
+        {
+            if (!nullAsEmpty)
+            {
+                throw new MarshallingException("CDR has no null sequence; mark the member [CdrNullAsEmpty] to send null as empty.");
+            }
+
+            writer.WriteULong(0);
+            return;
+        }
+
+        writer.WriteULong((uint)value.Count);
+        foreach (var item in value)
+        {
+            element.Write(ref writer, item);
+        }
+    }
+
+    public override List<TElement> Read(ref CdrReader reader)
+    {
+        var count = reader.ReadSequenceLength(element.MinimumSize);
+        var result = new List<TElement>(count);
+        for (var i = 0; i < count; i++)
+        {
+            result.Add(element.Read(ref reader));
+        }
+
+        return result;
+    }
+}

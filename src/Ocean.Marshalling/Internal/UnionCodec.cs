@@ -1,0 +1,105 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using Ocean.Marshalling.Cdr;
+
+namespace Ocean.Marshalling.Internal;
+
+/// <summary>
+/// A <see cref="CdrUnionAttribute"/> class as a CDR union: the discriminator, then the branch its value
+/// selects. A discriminator that selects no branch (and no default) is refused both ways.
+/// </summary>
+internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
+{
+    private readonly StructLayout _layout;
+    private readonly List<Branch> _branches = [];
+    private Branch? _default;
+    private CdrCodec _discriminatorCodec = null!;
+    private Func<T, object?> _getDiscriminator = null!;
+    private Action<T, object?> _setDiscriminator = null!;
+    private Func<T> _create = null!;
+
+    public UnionCodec(StructLayout layout) => _layout = layout;
+
+    public override int MinimumSize => _discriminatorCodec?.MinimumSize ?? 1;
+
+    public void Initialize()
+    {
+        var discriminator = _layout.Discriminator!;
+        _discriminatorCodec = (CdrCodec)CdrCodecFactory.Get(discriminator.Type, discriminator.Options);
+        (_getDiscriminator, _setDiscriminator) = Accessors(discriminator.Member);
+        _create = Expression.Lambda<Func<T>>(Expression.New(typeof(T))).Compile();
+        foreach (var member in _layout.Members)
+        {
+            var (get, set) = Accessors(member.Member);
+            var branch = new Branch(member.CaseLabels ?? [], (CdrCodec)CdrCodecFactory.Get(member.Type, member.Options), get, set);
+            if (member.IsDefaultCase)
+            {
+                _default = branch;
+            }
+
+            _branches.Add(branch);
+        }
+    }
+
+    public override void Write(ref CdrWriter writer, T value)
+    {
+        if (value is null)
+        {
+            throw new MarshallingException($"CDR has no null {typeof(T).Name}.");
+        }
+
+        var discriminator = _getDiscriminator(value);
+        var branch = Select(Label(discriminator));
+        _discriminatorCodec.WriteBoxed(ref writer, discriminator);
+        branch.Codec.WriteBoxed(ref writer, branch.Get(value));
+    }
+
+    public override T Read(ref CdrReader reader)
+    {
+        reader.EnterNested();
+        var discriminator = _discriminatorCodec.ReadBoxed(ref reader);
+        var branch = Select(Label(discriminator));
+        var result = _create();
+        _setDiscriminator(result, discriminator);
+        branch.Set(result, branch.Codec.ReadBoxed(ref reader));
+        reader.ExitNested();
+        return result;
+    }
+
+    private Branch Select(long label)
+    {
+        foreach (var branch in _branches)
+        {
+            foreach (var candidate in branch.Labels)
+            {
+                if (candidate == label)
+                {
+                    return branch;
+                }
+            }
+        }
+
+        return _default ?? throw new MarshallingException($"Discriminator {label} selects no branch of union {typeof(T).Name}.");
+    }
+
+    private static long Label(object? discriminator) => discriminator switch
+    {
+        bool b => b ? 1 : 0,
+        char c => c,
+        Enum e => Convert.ToInt64(e, System.Globalization.CultureInfo.InvariantCulture),
+        ulong u => unchecked((long)u),
+        _ => Convert.ToInt64(discriminator, System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static (Func<T, object?> Get, Action<T, object?> Set) Accessors(MemberInfo member)
+    {
+        var instance = Expression.Parameter(typeof(T), "instance");
+        var value = Expression.Parameter(typeof(object), "value");
+        var access = Expression.MakeMemberAccess(instance, member);
+        var get = Expression.Lambda<Func<T, object?>>(Expression.Convert(access, typeof(object)), instance).Compile();
+        var set = Expression.Lambda<Action<T, object?>>(Expression.Assign(access, Expression.Convert(value, access.Type)), instance, value).Compile();
+        return (get, set);
+    }
+
+    private sealed record Branch(IReadOnlyList<long> Labels, CdrCodec Codec, Func<T, object?> Get, Action<T, object?> Set);
+}
