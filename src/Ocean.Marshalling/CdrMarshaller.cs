@@ -51,6 +51,37 @@ public sealed class CdrMarshaller : IMarshaller
     /// <inheritdoc/>
     public T Unmarshal<T>(in ReadOnlySequence<byte> input)
     {
+        if (input.IsSingleSegment)
+        {
+            return Unmarshal<T>(input.FirstSpan);
+        }
+
+        // A message split across buffer segments is read from one pooled contiguous copy.
+        if (input.Length > Array.MaxLength)
+        {
+            throw new MarshallingException("The input is too large.");
+        }
+
+        var length = (int)input.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            input.CopyTo(rented);
+            return Unmarshal<T>(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Reads one value of type <typeparamref name="T"/> from contiguous bytes.</summary>
+    /// <typeparam name="T">The declared type.</typeparam>
+    /// <param name="input">The bytes; all of them must belong to the value.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="MarshallingException">The bytes are malformed, truncated, or have bytes left over.</exception>
+    public T Unmarshal<T>(ReadOnlySpan<byte> input)
+    {
         var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth };
         var value = Read<T>(ref reader);
         if (reader.Remaining != 0)

@@ -3,6 +3,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using Ocean.Benchmarks;
 using Ocean.Benchmarks.Framing;
+using Ocean.Benchmarks.Marshalling;
 using Ocean.Benchmarks.TcpEcho;
 
 // Every scenario the runner knows; later issues add UDP, framing and CDR here.
@@ -10,6 +11,7 @@ Scenario[] scenarios =
 [
     TcpEchoScenario.Create(),
     CodecScenario.Create(),
+    CdrScenario.Create(),
 ];
 
 BenchmarkOptions options;

@@ -17,14 +17,17 @@ public delegate T CdrReadFunc<T>(ref CdrReader reader);
 /// </summary>
 /// <remarks>
 /// Every read checks the bytes that remain first: truncated input, or a length beyond the remaining bytes,
-/// raises <see cref="MarshallingException"/> before anything is allocated.
+/// raises <see cref="MarshallingException"/> before anything is allocated. The reader works on one
+/// contiguous span; a multi-segment sequence is copied into one array first (the marshaller does that with a
+/// pooled buffer).
 /// </remarks>
 public ref struct CdrReader
 {
     /// <summary>How deeply structs may nest when read, so hostile input cannot exhaust the stack.</summary>
     public const int DefaultMaxDepth = 64;
 
-    private SequenceReader<byte> _reader;
+    private readonly ReadOnlySpan<byte> _input;
+    private int _offset;
     private readonly long _startPosition;
     private readonly bool _littleEndian;
     private int _depth;
@@ -35,8 +38,17 @@ public ref struct CdrReader
     /// <param name="byteOrder">Their byte order.</param>
     /// <param name="startPosition">The alignment position of the first byte (see <see cref="CdrWriter(IBufferWriter{byte}, ByteOrder, long)"/>).</param>
     public CdrReader(ReadOnlySequence<byte> input, ByteOrder byteOrder = ByteOrder.BigEndian, long startPosition = 0)
+        : this(input.IsSingleSegment ? input.FirstSpan : input.ToArray(), byteOrder, startPosition)
     {
-        _reader = new SequenceReader<byte>(input);
+    }
+
+    /// <summary>Creates a reader over contiguous bytes.</summary>
+    /// <param name="input">The bytes.</param>
+    /// <param name="byteOrder">Their byte order.</param>
+    /// <param name="startPosition">The alignment position of the first byte.</param>
+    public CdrReader(ReadOnlySpan<byte> input, ByteOrder byteOrder = ByteOrder.BigEndian, long startPosition = 0)
+    {
+        _input = input;
         _littleEndian = byteOrder == ByteOrder.LittleEndian;
         _startPosition = startPosition;
         _maxDepth = DefaultMaxDepth;
@@ -64,10 +76,10 @@ public ref struct CdrReader
     public readonly ByteOrder ByteOrder => _littleEndian ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
 
     /// <summary>The alignment position of the next byte.</summary>
-    public readonly long Position => _startPosition + _reader.Consumed;
+    public readonly long Position => _startPosition + _offset;
 
     /// <summary>How many bytes are left.</summary>
-    public readonly long Remaining => _reader.Remaining;
+    public readonly long Remaining => _input.Length - _offset;
 
     /// <summary>Skips padding up to the next multiple of <paramref name="alignment"/>.</summary>
     /// <param name="alignment">1, 2, 4 or 8.</param>
@@ -77,7 +89,7 @@ public ref struct CdrReader
         if (padding > 0)
         {
             Need(padding);
-            _reader.Advance(padding);
+            _offset += padding;
         }
     }
 
@@ -85,12 +97,12 @@ public ref struct CdrReader
     /// <returns>The value.</returns>
     public byte ReadOctet()
     {
-        if (!_reader.TryRead(out var value))
+        if ((uint)_offset >= (uint)_input.Length)
         {
             ThrowTruncated(1);
         }
 
-        return value;
+        return _input[_offset++];
     }
 
     /// <summary>Reads a <c>boolean</c>.</summary>
@@ -130,28 +142,16 @@ public ref struct CdrReader
     /// <returns>The value.</returns>
     public ushort ReadUShort()
     {
-        Align(2);
-        short value;
-        if (!(_littleEndian ? _reader.TryReadLittleEndian(out value) : _reader.TryReadBigEndian(out value)))
-        {
-            ThrowTruncated(2);
-        }
-
-        return (ushort)value;
+        var bytes = Take(2, 2);
+        return _littleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(bytes) : BinaryPrimitives.ReadUInt16BigEndian(bytes);
     }
 
     /// <summary>Reads a <c>long</c>.</summary>
     /// <returns>The value.</returns>
     public int ReadLong()
     {
-        Align(4);
-        int value;
-        if (!(_littleEndian ? _reader.TryReadLittleEndian(out value) : _reader.TryReadBigEndian(out value)))
-        {
-            ThrowTruncated(4);
-        }
-
-        return value;
+        var bytes = Take(4, 4);
+        return _littleEndian ? BinaryPrimitives.ReadInt32LittleEndian(bytes) : BinaryPrimitives.ReadInt32BigEndian(bytes);
     }
 
     /// <summary>Reads an <c>unsigned long</c>.</summary>
@@ -162,14 +162,8 @@ public ref struct CdrReader
     /// <returns>The value.</returns>
     public long ReadLongLong()
     {
-        Align(8);
-        long value;
-        if (!(_littleEndian ? _reader.TryReadLittleEndian(out value) : _reader.TryReadBigEndian(out value)))
-        {
-            ThrowTruncated(8);
-        }
-
-        return value;
+        var bytes = Take(8, 8);
+        return _littleEndian ? BinaryPrimitives.ReadInt64LittleEndian(bytes) : BinaryPrimitives.ReadInt64BigEndian(bytes);
     }
 
     /// <summary>Reads an <c>unsigned long long</c>.</summary>
@@ -195,27 +189,13 @@ public ref struct CdrReader
             throw new MarshallingException("A CDR string's length counts its NUL, so it is at least 1.");
         }
 
-        Need(length);
-        var count = (int)length - 1;
-        string text;
-        if (_reader.UnreadSpan.Length >= count)
-        {
-            text = System.Text.Encoding.Latin1.GetString(_reader.UnreadSpan[..count]);
-            _reader.Advance(count);
-        }
-        else
-        {
-            var bytes = new byte[count];
-            ReadInto(bytes);
-            text = System.Text.Encoding.Latin1.GetString(bytes);
-        }
-
-        if (ReadOctet() != 0)
+        var bytes = Take((int)Math.Min(length, int.MaxValue), 1, length);
+        if (bytes[^1] != 0)
         {
             throw new MarshallingException("A CDR string must end with NUL.");
         }
 
-        return text;
+        return System.Text.Encoding.Latin1.GetString(bytes[..^1]);
     }
 
     /// <summary>
@@ -231,22 +211,27 @@ public ref struct CdrReader
             throw new MarshallingException($"A GIOP 1.2 wstring holds whole UTF-16 units; {length} bytes is odd.");
         }
 
-        Need(length);
+        var bytes = Take((int)Math.Min(length, int.MaxValue), 1, length);
         var littleEndian = false;
-        var units = (int)(length / 2);
-        Span<byte> unit = stackalloc byte[2];
-        if (units > 0)
+        if (bytes.Length >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)))
         {
-            _reader.TryCopyTo(unit);
-            if ((unit[0] == 0xFE && unit[1] == 0xFF) || (unit[0] == 0xFF && unit[1] == 0xFE))
-            {
-                littleEndian = unit[0] == 0xFF;
-                _reader.Advance(2);
-                units--;
-            }
+            littleEndian = bytes[0] == 0xFF;
+            bytes = bytes[2..];
         }
 
-        return units == 0 ? string.Empty : ReadUnits(units, littleEndian);
+        if (bytes.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        return string.Create(bytes.Length / 2, (Pointer: bytes.ToArray(), LittleEndian: littleEndian), static (chars, state) =>
+        {
+            for (var i = 0; i < chars.Length; i++)
+            {
+                var unit = state.Pointer.AsSpan(2 * i, 2);
+                chars[i] = (char)(state.LittleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(unit) : BinaryPrimitives.ReadUInt16BigEndian(unit));
+            }
+        });
     }
 
     /// <summary>Reads <paramref name="destination"/>.Length raw octets (a fixed-length octet array).</summary>
@@ -272,9 +257,9 @@ public ref struct CdrReader
     public int ReadSequenceLength(int minimumElementSize)
     {
         var count = ReadULong();
-        if ((long)count * Math.Max(1, minimumElementSize) > _reader.Remaining)
+        if ((long)count * Math.Max(1, minimumElementSize) > Remaining)
         {
-            throw new MarshallingException($"A sequence claims {count} elements, more than the {_reader.Remaining} remaining bytes can hold.");
+            throw new MarshallingException($"A sequence claims {count} elements, more than the {Remaining} remaining bytes can hold.");
         }
 
         return (int)count;
@@ -293,46 +278,42 @@ public ref struct CdrReader
             throw new MarshallingException("An encapsulation holds at least its byte-order octet.");
         }
 
-        Need(length);
-        var content = _reader.UnreadSequence.Slice(0, length);
-        _reader.Advance(length);
-        var flag = content.FirstSpan[0];
+        var content = Take((int)Math.Min(length, int.MaxValue), 1, length);
+        var flag = content[0];
         if (flag > 1)
         {
             throw new MarshallingException($"An encapsulation's byte-order octet is 0 or 1, not {flag}.");
         }
 
-        var inner = new CdrReader(content, flag == 1 ? ByteOrder.LittleEndian : ByteOrder.BigEndian);
-        inner._reader.Advance(1);
+        var inner = new CdrReader(content, flag == 1 ? ByteOrder.LittleEndian : ByteOrder.BigEndian) { MaxDepth = _maxDepth };
+        inner._depth = _depth;
+        inner._offset = 1;
         return readContent(ref inner);
     }
 
-    private string ReadUnits(int units, bool littleEndian)
+    /// <summary>Aligns, checks and takes <paramref name="count"/> bytes (a claimed length is checked as a long first).</summary>
+    private ReadOnlySpan<byte> Take(int count, int alignment, long claimed = -1)
     {
-        var chars = units <= 256 ? stackalloc char[units] : new char[units];
-        Span<byte> unit = stackalloc byte[2];
-        for (var i = 0; i < units; i++)
+        if (alignment > 1)
         {
-            ReadInto(unit);
-            chars[i] = (char)(littleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(unit) : BinaryPrimitives.ReadUInt16BigEndian(unit));
+            Align(alignment);
         }
 
-        return new string(chars);
-    }
-
-    private void ReadInto(scoped Span<byte> destination)
-    {
-        if (!_reader.TryCopyTo(destination))
+        if (claimed > Remaining || count > Remaining)
         {
-            ThrowTruncated(destination.Length);
+            ThrowTruncated(Math.Max(claimed, count));
         }
 
-        _reader.Advance(destination.Length);
+        var bytes = _input.Slice(_offset, count);
+        _offset += count;
+        return bytes;
     }
+
+    private void ReadInto(scoped Span<byte> destination) => Take(destination.Length, 1).CopyTo(destination);
 
     private readonly void Need(long count)
     {
-        if (_reader.Remaining < count)
+        if (Remaining < count)
         {
             ThrowTruncated(count);
         }
@@ -340,5 +321,5 @@ public ref struct CdrReader
 
     [DoesNotReturn]
     private readonly void ThrowTruncated(long needed) =>
-        throw new MarshallingException($"The CDR input is truncated: {needed} bytes needed at position {Position}, {_reader.Remaining} remain.");
+        throw new MarshallingException($"The CDR input is truncated: {needed} bytes needed at position {Position}, {Remaining} remain.");
 }

@@ -186,38 +186,47 @@ public ref struct CdrWriter
     public void WriteString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        WriteULong((uint)value.Length + 1);
-        var span = Reserve(value.Length + 1);
-        for (var i = 0; i < value.Length; i++)
+        var bad = value.AsSpan().IndexOfAnyExceptInRange('\u0001', '\u00FF');
+        if (bad >= 0)
         {
-            var c = value[i];
-            if (c is '\0' or > '\u00FF')
-            {
-                throw new MarshallingException(c == '\0'
-                    ? "A CDR string cannot contain NUL (it is the terminator)."
-                    : $"CDR string is ISO-8859-1; U+{(int)c:X4} is not in it (use a wide string).");
-            }
-
-            span[i] = (byte)c;
+            throw new MarshallingException(value[bad] == '\0'
+                ? "A CDR string cannot contain NUL (it is the terminator)."
+                : $"CDR string is ISO-8859-1; U+{(int)value[bad]:X4} is not in it (use a wide string).");
         }
 
+        WriteULong((uint)value.Length + 1);
+        var span = Reserve(value.Length + 1);
+        System.Text.Encoding.Latin1.GetBytes(value, span);
         span[value.Length] = 0;
         Commit(value.Length + 1);
     }
 
-    /// <summary>Writes a GIOP 1.2 <c>wstring</c>: the byte count (unsigned long), then UTF-16 big-endian code units, no NUL.</summary>
+    /// <summary>
+    /// Writes a GIOP 1.2 <c>wstring</c>: the byte count (unsigned long), then UTF-16 big-endian code units, no NUL
+    /// (and a byte-order mark first only when the text itself starts with U+FEFF or U+FFFE).
+    /// </summary>
     /// <param name="value">The text.</param>
     public void WriteWString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        WriteULong((uint)value.Length * 2);
-        var span = Reserve(value.Length * 2);
+
+        // A leading U+FEFF or U+FFFE would read as a byte-order mark: then an explicit mark goes first.
+        var mark = value.Length > 0 && value[0] is '\uFEFF' or '\uFFFE' ? 1 : 0;
+        WriteULong((uint)(value.Length + mark) * 2);
+        var span = Reserve((value.Length + mark) * 2);
+        if (mark == 1)
+        {
+            span[0] = 0xFE;
+            span[1] = 0xFF;
+            span = span[2..];
+        }
+
         for (var i = 0; i < value.Length; i++)
         {
             BinaryPrimitives.WriteUInt16BigEndian(span[(2 * i)..], value[i]);
         }
 
-        Commit(value.Length * 2);
+        Commit((value.Length + mark) * 2);
     }
 
     /// <summary>Writes raw octets with no count (a fixed-length <c>octet</c> array).</summary>

@@ -10,7 +10,8 @@ internal static class CdrCodecFactory
     private static readonly ConcurrentDictionary<Type, string?> s_unsupported = new();
     private static readonly Lock s_buildLock = new();
 
-    public static CdrCodec<T> Get<T>(MemberOptions options = default) => (CdrCodec<T>)Get(typeof(T), options);
+    /// <summary>The codec for <typeparamref name="T"/> with no member options: after the first call a static field read.</summary>
+    public static CdrCodec<T> Get<T>() => Cache<T>.Codec ??= (CdrCodec<T>)Get(typeof(T), default);
 
     public static object Get(Type type, MemberOptions options)
     {
@@ -179,6 +180,12 @@ internal static class CdrCodecFactory
         s_codecs[(type, options)] = codec;
         return codec;
     }
+}
+
+/// <summary>Per-type static slot, so the hot path skips the dictionary.</summary>
+internal static class Cache<T>
+{
+    public static CdrCodec<T>? Codec;
 }
 
 /// <summary>A codec that compiles its members after being registered (so members can refer back to it).</summary>

@@ -70,7 +70,7 @@ internal sealed class StructLayout
 
         var sorted = ordered.Count != 0
             ? candidates.OrderBy(c => c.Member.GetCustomAttribute<CdrOrderAttribute>()!.Order).ToList()
-            : candidates.OrderBy(c => c.Member.MetadataToken).ToList(); // declaration order, as the compiler emitted it
+            : candidates.OrderBy(c => DeclarationRank(type, c.Member)).ToList();
 
         var members = new List<LayoutMember>();
         LayoutMember? discriminator = null;
@@ -154,6 +154,22 @@ internal sealed class StructLayout
 
         problem = $"{type.Name} needs a parameterless constructor with settable members, or a constructor whose parameters match its read-only members by name.";
         return null;
+    }
+
+    /// <summary>
+    /// Declaration order: the compiler emits fields, auto-property backing fields included, in declaration
+    /// order, so a field's metadata token (or its backing field's) ranks it. Properties without a backing
+    /// field (computed ones) come after, in their own declaration order.
+    /// </summary>
+    private static long DeclarationRank(Type type, MemberInfo member)
+    {
+        if (member is PropertyInfo property)
+        {
+            var backing = type.GetField($"<{property.Name}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic);
+            return backing is not null ? backing.MetadataToken & 0x00FFFFFF : (1L << 32) + (property.MetadataToken & 0x00FFFFFF);
+        }
+
+        return member.MetadataToken & 0x00FFFFFF;
     }
 
     private static bool IsIntegral(Type type) =>

@@ -86,7 +86,9 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
     {
         bool b => b ? 1 : 0,
         char c => c,
-        Enum e => Convert.ToInt64(e, System.Globalization.CultureInfo.InvariantCulture),
+        Enum e => Enum.GetUnderlyingType(e.GetType()) == typeof(ulong)
+            ? unchecked((long)Convert.ToUInt64(e, System.Globalization.CultureInfo.InvariantCulture))
+            : Convert.ToInt64(e, System.Globalization.CultureInfo.InvariantCulture),
         ulong u => unchecked((long)u),
         _ => Convert.ToInt64(discriminator, System.Globalization.CultureInfo.InvariantCulture),
     };

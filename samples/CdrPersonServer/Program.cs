@@ -1,0 +1,45 @@
+// Receives Person records marshalled as CORBA CDR (big-endian) in 4-byte length-prefixed frames over TCP,
+// prints the bytes that crossed the wire and the decoded value, and answers with the same Person.
+// Usage: dotnet run --project samples/CdrPersonServer -- [--host 127.0.0.1] [--port 7900]
+using System.Buffers;
+using System.Net;
+using Ocean.Framing;
+using Ocean.Marshalling;
+using Ocean.Samples;
+
+try
+{
+    var options = SampleArgs.Parse(args);
+    var stop = Shutdown.OnCtrlC();
+    await using var server = MessageServer.ForStream(
+        new IPEndPoint(IPAddress.Parse(options.Host), options.Port(7900)),
+        new LengthPrefixedCodec(),
+        async (connection, stopping) =>
+        {
+            while (true)
+            {
+                var result = await connection.ReadAsync(stopping);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+
+                var bytes = result.Message.ToArray();
+                Console.WriteLine($"{connection.RemoteEndPoint}: {bytes.Length} bytes  {Convert.ToHexStringLower(bytes)}");
+                var person = CdrMarshaller.Default.Unmarshal<Person>(result.Message);
+                Console.WriteLine($"{connection.RemoteEndPoint}: {person}");
+                await connection.SendAsync(person, static (p, output) => CdrMarshaller.Default.Marshal(p, output), stopping);
+            }
+        });
+    await server.StartAsync(stop);
+    var bound = (IPEndPoint)server.EndPoint;
+    Console.WriteLine($"listening on {bound.Address}:{bound.Port}");
+    await Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+    Console.WriteLine("stopping");
+    return 0;
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or System.Net.Sockets.SocketException)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
