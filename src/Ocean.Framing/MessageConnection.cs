@@ -62,6 +62,22 @@ public abstract class MessageConnection : IAsyncDisposable
         return new DatagramMessageConnection(socket, options ?? new MessageConnectionOptions());
     }
 
+    /// <summary>
+    /// Wraps an unconnected UDP socket: each datagram is one message; messages are sent to
+    /// <paramref name="remoteEndPoint"/> (a peer or a multicast group) and every datagram arriving at the
+    /// socket is read, whoever sent it. For multicast, join the group on the socket first.
+    /// </summary>
+    /// <param name="socket">A bound socket; the message connection takes ownership of it.</param>
+    /// <param name="remoteEndPoint">Where messages are sent.</param>
+    /// <param name="options">Idle timeout and logging; <see langword="null"/> for the defaults.</param>
+    /// <returns>The message connection.</returns>
+    public static MessageConnection Create(DatagramSocket socket, IPEndPoint remoteEndPoint, MessageConnectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        return new DatagramMessageConnection(socket, options ?? new MessageConnectionOptions(), remoteEndPoint);
+    }
+
     /// <summary>Reads the next message.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The message (valid until the next read), or <see cref="MessageReadResult.IsCompleted"/> when the peer closed cleanly.</returns>

@@ -162,6 +162,31 @@ public sealed class DatagramMessageTests
         peer.LastActivity.Should().Be(3);
     }
 
+    [Fact]
+    public async Task Multicast_MessageConnectionsOnAGroup_EveryMemberReceivesEachMessage()
+    {
+        // IPv4 multicast on lo: sockets send and join on the loopback interface, so nothing leaves the machine.
+        var group = IPAddress.Parse("239.255.43.1");
+        DatagramOptions OnLoopback() => new() { MulticastInterface = "lo", ReuseAddress = true };
+        var first = DatagramSocket.Bind(new IPEndPoint(IPAddress.Any, 0), OnLoopback());
+        var port = first.LocalEndPoint.Port;
+        var second = DatagramSocket.Bind(new IPEndPoint(IPAddress.Any, port), OnLoopback());
+        first.JoinMulticastGroup(group);
+        second.JoinMulticastGroup(group);
+        var destination = new IPEndPoint(group, port);
+        await using var alice = MessageConnection.Create(first, destination);
+        await using var bob = MessageConnection.Create(second, destination);
+
+        await alice.SendAsync("from alice"u8.ToArray());
+
+        foreach (var member in new[] { alice, bob })
+        {
+            (await member.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("from alice"u8.ToArray());
+        }
+
+        alice.RemoteEndPoint.Should().Be(destination);
+    }
+
     private static Datagram Datagram(byte value)
     {
         var constructor = typeof(Datagram).GetConstructors(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)[0];

@@ -299,4 +299,39 @@ public sealed class MessageConnectionTests
         (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("reply-a"u8.ToArray());
         third.IsCompleted.Should().BeFalse();
     }
+
+    [Fact]
+    public async Task SendAsync_ReaderStopsReading_BackPressureHoldsTheSenderInsteadOfGrowingMemory()
+    {
+        // The in-memory pipe pauses its writer at 64 KiB unread, as the transport's pipe does at its limit.
+        var (left, right) = PipeConnection.CreatePair();
+        var sender = MessageConnection.Create(left, s_lengthPrefixed);
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        var payload = new byte[1000];
+
+        ValueTask pending = default;
+        var sent = 0;
+        for (; sent < 10_000; sent++)
+        {
+            pending = sender.SendAsync(payload);
+            if (!pending.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        sent.Should().BeLessThan(200, "the sender must be held once about 64 KiB are unread");
+        pending.IsCompleted.Should().BeFalse();
+
+        // Reading drains the pipe and releases the sender; every message arrives. (A message stays valid until
+        // the next read, so the last batch is handed back to the pipe by the read that then waits.)
+        for (var i = 0; i <= sent; i++)
+        {
+            (await reader.ReadAsync().WithTimeout()).Message.Length.Should().Be(payload.Length);
+        }
+
+        var waiting = reader.ReadAsync().AsTask();
+        await pending.AsTask().WithTimeout();
+        waiting.IsCompleted.Should().BeFalse("nothing more was sent");
+    }
 }

@@ -91,6 +91,40 @@ public sealed class MessageServerTests
     }
 
     [Fact]
+    public async Task ConcurrentSendersOnOneTcpConnection_EchoedFramesNeverInterleave()
+    {
+        var codec = new LengthPrefixedCodec();
+        await using var server = await StartAsync(codec);
+        await using var client = MessageConnection.Create(await SocketConnector.ConnectAsync(server.EndPoint), codec);
+        const int senders = 8, perSender = 250;
+
+        var sending = Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+        {
+            for (var i = 0; i < perSender; i++)
+            {
+                var payload = new byte[9 + ((s * 131 + i * 17) % 3000)];
+                BitConverter.TryWriteBytes(payload, s);
+                BitConverter.TryWriteBytes(payload.AsSpan(4), i);
+                payload.AsSpan(8).Fill((byte)(s + i));
+                await client.SendAsync(payload);
+            }
+        })).ToArray();
+
+        var next = new int[senders];
+        for (var n = 0; n < senders * perSender; n++)
+        {
+            var message = (await client.ReadAsync().WithTimeout()).Message.ToArray();
+            var s = BitConverter.ToInt32(message);
+            var i = BitConverter.ToInt32(message, 4);
+            i.Should().Be(next[s]++);
+            message.Length.Should().Be(9 + ((s * 131 + i * 17) % 3000));
+            message.AsSpan(8).ToArray().Should().OnlyContain(b => b == (byte)(s + i));
+        }
+
+        await Task.WhenAll(sending).WithTimeout();
+    }
+
+    [Fact]
     public async Task GarbagePeer_IsClosed_WellBehavedPeerLosesNothing()
     {
         var codec = new LengthPrefixedCodec(new LengthPrefixedCodecOptions { MaxFrameLength = 64 * 1024 });

@@ -4,15 +4,18 @@ using Ocean.Transport;
 
 namespace Ocean.Framing.Internal;
 
-/// <summary>Messages over a connected UDP socket: one datagram, one message.</summary>
-internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageConnectionOptions options) : MessageConnection
+/// <summary>
+/// Messages over a UDP socket: one datagram, one message. Connected, it talks to its one peer; unconnected,
+/// it sends to a fixed destination (a peer or a multicast group) and reads whatever arrives.
+/// </summary>
+internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageConnectionOptions options, IPEndPoint? destination = null) : MessageConnection
 {
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(DatagramSocket.MaxIPv6DatagramSize);
     private int _closed;
 
     public override EndPoint? LocalEndPoint => socket.LocalEndPoint;
 
-    public override EndPoint? RemoteEndPoint => socket.RemoteEndPoint;
+    public override EndPoint? RemoteEndPoint => destination ?? socket.RemoteEndPoint;
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
@@ -57,7 +60,7 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
-        await socket.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await SendDatagramAsync(message, cancellationToken).ConfigureAwait(false);
         FramingMetrics.FramesSent.Add(1);
     }
 
@@ -69,7 +72,7 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
         try
         {
             writeMessage(state, scratch);
-            await socket.SendAsync(scratch.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await SendDatagramAsync(scratch.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -94,6 +97,9 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
     }
 
     public override ValueTask DisposeAsync() => CloseAsync();
+
+    private ValueTask SendDatagramAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken) =>
+        destination is null ? socket.SendAsync(datagram, cancellationToken) : socket.SendToAsync(datagram, destination, cancellationToken);
 
     private void ThrowIfClosed()
     {
