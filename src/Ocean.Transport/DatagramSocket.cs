@@ -157,6 +157,7 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     /// <returns>A task that completes once the OS has taken the datagram.</returns>
     /// <exception cref="InvalidOperationException">The socket is not connected.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The datagram is larger than UDP allows.</exception>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
     {
         var remote = RemoteEndPoint ?? throw new InvalidOperationException("The socket is not connected: use SendToAsync.");
@@ -171,6 +172,7 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>A task that completes once the OS has taken the datagram.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The datagram is larger than UDP allows.</exception>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendToAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
@@ -184,6 +186,7 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     /// <returns>The datagram; dispose it to return its buffer to the pool.</returns>
     /// <exception cref="TimeoutException">Nothing arrived within <see cref="DatagramOptions.ReceiveTimeout"/>.</exception>
     /// <exception cref="InvalidOperationException">Another receive is in progress.</exception>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Datagram> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         var buffer = _receiveBuffer ??= GC.AllocateUninitializedArray<byte>(MaxIPv6DatagramSize, pinned: true);
@@ -209,6 +212,7 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="buffer"/> is too small to hold every datagram.</exception>
     /// <exception cref="TimeoutException">Nothing arrived within <see cref="DatagramOptions.ReceiveTimeout"/>.</exception>
     /// <exception cref="InvalidOperationException">Another receive is in progress.</exception>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<DatagramReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.Length < MaxIPv6DatagramSize)

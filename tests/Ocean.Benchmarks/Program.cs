@@ -5,11 +5,13 @@ using Ocean.Benchmarks;
 using Ocean.Benchmarks.Framing;
 using Ocean.Benchmarks.Marshalling;
 using Ocean.Benchmarks.TcpEcho;
+using Ocean.Benchmarks.UdpEcho;
 
 // Every scenario the runner knows; later issues add UDP, framing and CDR here.
 Scenario[] scenarios =
 [
     TcpEchoScenario.Create(),
+    UdpEchoScenario.Create(),
     CodecScenario.Create(),
     CdrScenario.Create(),
 ];
