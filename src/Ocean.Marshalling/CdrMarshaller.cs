@@ -43,7 +43,7 @@ public sealed class CdrMarshaller : IMarshaller
     public void Marshal<T>(T value, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var writer = new CdrWriter(output, _options.ByteOrder);
+        var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth };
         Write(ref writer, value);
         writer.Flush();
     }

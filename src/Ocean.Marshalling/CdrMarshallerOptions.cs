@@ -11,7 +11,7 @@ public sealed class CdrMarshallerOptions
     /// <summary>The byte order written (default big-endian); reading uses the same unless an encapsulation says otherwise.</summary>
     public ByteOrder ByteOrder { get; set; } = ByteOrder.BigEndian;
 
-    /// <summary>How deeply nested structs may be read (default 64); deeper input is refused.</summary>
+    /// <summary>How deeply nested structs may be written or read (default 64): deeper input, or a cyclic object graph, is refused.</summary>
     public int MaxDepth
     {
         get => _maxDepth;

@@ -27,6 +27,8 @@ public ref struct CdrWriter
     private Span<byte> _span;
     private int _buffered;
     private long _position;
+    private int _depth;
+    private int _maxDepth;
 
     /// <summary>Creates a writer.</summary>
     /// <param name="output">Where the bytes go.</param>
@@ -41,7 +43,26 @@ public ref struct CdrWriter
         _output = output;
         _littleEndian = byteOrder == ByteOrder.LittleEndian;
         _position = startPosition;
+        _maxDepth = CdrReader.DefaultMaxDepth;
     }
+
+    /// <summary>How deeply nested structs may be written (default <see cref="CdrReader.DefaultMaxDepth"/>), so a cyclic object graph fails cleanly.</summary>
+    public int MaxDepth
+    {
+        readonly get => _maxDepth;
+        set => _maxDepth = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+    }
+
+    /// <summary>Called when a nested struct starts; refuses nesting deeper than <see cref="MaxDepth"/> (CDR has no references, so a cycle would never end).</summary>
+    internal void EnterNested()
+    {
+        if (++_depth > _maxDepth)
+        {
+            throw new MarshallingException($"Structs nest deeper than the limit of {_maxDepth}; a cyclic object graph has no CDR form.");
+        }
+    }
+
+    internal void ExitNested() => _depth--;
 
     /// <summary>The byte order written.</summary>
     public readonly ByteOrder ByteOrder => _littleEndian ? ByteOrder.LittleEndian : ByteOrder.BigEndian;

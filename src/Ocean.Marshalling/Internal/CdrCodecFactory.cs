@@ -10,6 +10,11 @@ internal static class CdrCodecFactory
     private static readonly ConcurrentDictionary<Type, string?> s_unsupported = new();
     private static readonly Lock s_buildLock = new();
 
+    // Codecs being built: visible only to the thread holding the build lock, published when the outermost build ends,
+    // so no other thread ever sees a struct codec whose members are not compiled yet.
+    private static readonly Dictionary<(Type, MemberOptions), object> s_building = [];
+    private static int s_buildDepth;
+
     /// <summary>The codec for <typeparamref name="T"/> with no member options: after the first call a static field read.</summary>
     public static CdrCodec<T> Get<T>() => Cache<T>.Codec ??= (CdrCodec<T>)Get(typeof(T), default);
 
@@ -22,7 +27,7 @@ internal static class CdrCodecFactory
 
         lock (s_buildLock)
         {
-            if (s_codecs.TryGetValue((type, options), out codec))
+            if (s_codecs.TryGetValue((type, options), out codec) || s_building.TryGetValue((type, options), out codec))
             {
                 return codec;
             }
@@ -32,7 +37,35 @@ internal static class CdrCodecFactory
                 throw new MarshallingException($"{type} cannot be marshalled as CDR: {reason}");
             }
 
-            return Build(type, options);
+            s_buildDepth++;
+            try
+            {
+                codec = Build(type, options);
+                if (s_buildDepth == 1)
+                {
+                    foreach (var (key, built) in s_building)
+                    {
+                        s_codecs[key] = built;
+                    }
+
+                    s_building.Clear();
+                }
+
+                return codec;
+            }
+            catch
+            {
+                if (s_buildDepth == 1)
+                {
+                    s_building.Clear(); // a failed build publishes nothing
+                }
+
+                throw;
+            }
+            finally
+            {
+                s_buildDepth--;
+            }
         }
     }
 
@@ -172,12 +205,12 @@ internal static class CdrCodecFactory
             var layout = StructLayout.TryCreate(type, out var problem) ?? throw new MarshallingException($"{type} cannot be marshalled as CDR: {problem}");
             var codecType = layout.IsUnion ? typeof(UnionCodec<>) : typeof(StructCodec<>);
             codec = Activator.CreateInstance(codecType.MakeGenericType(type), BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, null, [layout], null)!;
-            s_codecs[(type, options)] = codec;
+            s_building[(type, options)] = codec;
             ((IInitializableCodec)codec).Initialize();
             return codec;
         }
 
-        s_codecs[(type, options)] = codec;
+        s_building[(type, options)] = codec;
         return codec;
     }
 }

@@ -38,7 +38,9 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
             throw new MarshallingException($"CDR has no null {typeof(T).Name}.");
         }
 
+        writer.EnterNested();
         _write!(ref writer, value);
+        writer.ExitNested();
     }
 
     public override T Read(ref CdrReader reader)

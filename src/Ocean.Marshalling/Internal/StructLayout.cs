@@ -163,13 +163,20 @@ internal sealed class StructLayout
     /// </summary>
     private static long DeclarationRank(Type type, MemberInfo member)
     {
-        if (member is PropertyInfo property)
+        // Base class members first: rank by how deep the declaring type sits, then by declaration within it.
+        var depth = 0L;
+        for (var declaring = member.DeclaringType; declaring?.BaseType is not null; declaring = declaring.BaseType)
         {
-            var backing = type.GetField($"<{property.Name}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic);
-            return backing is not null ? backing.MetadataToken & 0x00FFFFFF : (1L << 32) + (property.MetadataToken & 0x00FFFFFF);
+            depth++;
         }
 
-        return member.MetadataToken & 0x00FFFFFF;
+        if (member is PropertyInfo property)
+        {
+            var backing = property.DeclaringType!.GetField($"<{property.Name}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
+            return (depth << 40) + (backing is not null ? backing.MetadataToken & 0x00FFFFFF : (1L << 32) + (property.MetadataToken & 0x00FFFFFF));
+        }
+
+        return (depth << 40) + (member.MetadataToken & 0x00FFFFFF);
     }
 
     private static bool IsIntegral(Type type) =>

@@ -48,10 +48,12 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
             throw new MarshallingException($"CDR has no null {typeof(T).Name}.");
         }
 
+        writer.EnterNested();
         var discriminator = _getDiscriminator(value);
         var branch = Select(Label(discriminator));
         _discriminatorCodec.WriteBoxed(ref writer, discriminator);
         branch.Codec.WriteBoxed(ref writer, branch.Get(value));
+        writer.ExitNested();
     }
 
     public override T Read(ref CdrReader reader)

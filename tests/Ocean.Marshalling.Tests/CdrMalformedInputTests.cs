@@ -1,0 +1,326 @@
+using System.Buffers;
+using Ocean.Framing;
+
+namespace Ocean.Marshalling.Tests;
+
+/// <summary>
+/// Whatever the bytes, Unmarshal returns a valid value or raises <see cref="MarshallingException"/>: never
+/// another exception, never an allocation sized by a claimed length, never a stack overflow.
+/// </summary>
+public sealed class CdrMalformedInputTests
+{
+    private const int Corruptions = 5_000;
+    private const long AllocationBudget = 64 * 1024;
+
+    public static TheoryData<string, ByteOrder> Samples
+    {
+        get
+        {
+            var data = new TheoryData<string, ByteOrder>();
+            foreach (var name in s_samples.Keys)
+            {
+                data.Add(name, ByteOrder.BigEndian);
+                data.Add(name, ByteOrder.LittleEndian);
+            }
+
+            return data;
+        }
+    }
+
+    private static readonly Dictionary<string, Sample> s_samples = new()
+    {
+        ["person"] = Sample.Of(new Person("Smith", "London", 1934)),
+        ["aligned"] = Sample.Of(new Aligned(0x11, 1.0, -2, 0x0102030405060708, true, -2.5f)),
+        ["team"] = Sample.Of(new Team("Team", [new Person("Smith", "London", 1934), new Person("\u00C9mile", "Li\u00E8ge", -7)])),
+        ["union-long"] = Sample.Of(new Shape { Kind = 1, Number = 7 }),
+        ["union-string"] = Sample.Of(new Shape { Kind = 2, Text = "text" }),
+        ["union-default"] = Sample.Of(new Shape { Kind = 9, Other = 2.5 }),
+        ["wstring"] = Sample.Of(new WideText("w\u00E9\u20AC\uD83D\uDE00")),
+        ["tree"] = Sample.Of(new Tree(1, [new Tree(2, []), new Tree(3, [new Tree(4, [])])])),
+        ["fixed"] = Sample.Of(new FixedShorts(0xAA, [1, 2, 3])),
+        ["primitives"] = Sample.Of(new AllPrimitives(1, true, '\u20AC', 'x', -1, 2, -3, 4, -5, 6, 7.5f, 8.25, Color.Blue)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Unmarshal_EveryTruncation_ThrowsMarshallingException(string sample, ByteOrder order)
+    {
+        var marshaller = CdrTest.Marshaller(order);
+        var (bytes, unmarshal) = s_samples[sample].Create(marshaller);
+        unmarshal(bytes).Should().BeTrue("the untouched input is valid");
+
+        for (var length = 0; length < bytes.Length; length++)
+        {
+            var act = () => unmarshal(bytes[..length]);
+            act.Should().Throw<MarshallingException>("{0} of {1} bytes are a truncated {2}", length, bytes.Length, sample);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Unmarshal_RandomCorruptions_GiveAValueOrMarshallingException(string sample, ByteOrder order)
+    {
+        var marshaller = CdrTest.Marshaller(order);
+        var (bytes, unmarshal) = s_samples[sample].Create(marshaller);
+        var random = new Random(sample.Length * 31 + (int)order);
+        var failures = new List<string>();
+
+        for (var i = 0; i < Corruptions; i++)
+        {
+            var corrupt = (byte[])bytes.Clone();
+            var changes = random.Next(1, 4);
+            for (var c = 0; c < changes; c++)
+            {
+                var at = random.Next(corrupt.Length);
+                corrupt[at] = (byte)(corrupt[at] ^ random.Next(1, 256));
+            }
+
+            try
+            {
+                unmarshal(corrupt);
+            }
+            catch (MarshallingException)
+            {
+            }
+            catch (Exception ex)
+            {
+                failures.Add($"{CdrTest.Hex(corrupt)}: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        failures.Should().BeEmpty();
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Unmarshal_TrailingBytes_ThrowsMarshallingException(string sample, ByteOrder order)
+    {
+        var marshaller = CdrTest.Marshaller(order);
+        var (bytes, unmarshal) = s_samples[sample].Create(marshaller);
+
+        var act = () => unmarshal([.. bytes, 0]);
+
+        act.Should().Throw<MarshallingException>();
+    }
+
+    [Theory]
+    [InlineData("80000000 0000000000000000")]
+    [InlineData("ffffffff 0000000000000000")]
+    [InlineData("7fffffff 0000000000000000")]
+    public void Unmarshal_HugeSequenceCount_ThrowsWithoutAllocating(string hex)
+    {
+        var bytes = CdrTest.Bytes(hex);
+
+        AssertRefusedCheaply<int[]>(bytes);
+        AssertRefusedCheaply<List<int>>(bytes);
+        AssertRefusedCheaply<long[]>(bytes);
+        AssertRefusedCheaply<byte[]>(bytes);
+        AssertRefusedCheaply<List<byte>>(bytes);
+        AssertRefusedCheaply<bool[]>(bytes);
+        AssertRefusedCheaply<string[]>(bytes);
+        AssertRefusedCheaply<List<Person>>(bytes);
+        AssertRefusedCheaply<Point[]>(bytes);
+        AssertRefusedCheaply<Tree[]>(bytes);
+        AssertRefusedCheaply<int[][]>(bytes);
+    }
+
+    [Fact]
+    public void Unmarshal_HugeSequenceCountInsideStruct_ThrowsWithoutAllocating()
+    {
+        // team name "T", then members: count 0x80000000 and 8 bytes
+        AssertRefusedCheaply<Team>(CdrTest.Bytes("00000002 5400 0000 80000000 0000000000000000"));
+        AssertRefusedCheaply<Holder>(CdrTest.Bytes("00000001 00 000000 80000000 0000000000000000"));
+    }
+
+    [Theory]
+    [InlineData("80000000 0000000000000000")]
+    [InlineData("7ffffffe 0000000000000000")]
+    [InlineData("fffffffe 0000000000000000")]
+    public void Unmarshal_HugeWStringLength_ThrowsWithoutAllocating(string hex)
+    {
+        AssertRefusedCheaply<WideText>(CdrTest.Bytes(hex));
+    }
+
+    [Theory]
+    [InlineData("ffffffff 4100")]
+    [InlineData("80000000 4100")]
+    [InlineData("7fffffff 4100")]
+    public void Unmarshal_HugeStringLength_ThrowsWithoutAllocating(string hex)
+    {
+        AssertRefusedCheaply<string>(CdrTest.Bytes(hex));
+    }
+
+    [Theory]
+    [InlineData("00000000")]
+    [InlineData("00000000 00")]
+    public void Unmarshal_ZeroStringLength_ThrowsMarshallingException(string hex) => AssertRefused<string>(hex);
+
+    [Theory]
+    [InlineData("00000002 4142")]
+    [InlineData("00000001 41")]
+    [InlineData("00000003 414243")]
+    public void Unmarshal_StringWithoutNul_ThrowsMarshallingException(string hex) => AssertRefused<string>(hex);
+
+    [Theory]
+    [InlineData("02")]
+    [InlineData("ff")]
+    public void Unmarshal_BooleanOtherThanZeroOrOne_ThrowsMarshallingException(string hex)
+    {
+        AssertRefused<bool>(hex);
+        AssertRefused<Aligned>($"11 00000000000000 3ff0000000000000 fffe 000000000000 0102030405060708 {hex} 000000 c0200000");
+        AssertRefused<bool[]>($"00000001 {hex}");
+    }
+
+    [Theory]
+    [InlineData("00000003")]
+    [InlineData("7fffffff")]
+    [InlineData("ffffffff")]
+    public void Unmarshal_EnumOrdinalOutOfRange_ThrowsMarshallingException(string hex)
+    {
+        AssertRefused<Color>(hex);
+        AssertRefused<Color[]>($"00000001 {hex}");
+    }
+
+    [Theory]
+    [InlineData("00000000 00000000")]
+    [InlineData("00000005 00000000")]
+    [InlineData("ffffffff 00000000")]
+    public void Unmarshal_UnionDiscriminatorSelectingNoBranch_ThrowsMarshallingException(string hex) => AssertRefused<StrictUnion>(hex);
+
+    [Theory]
+    [InlineData("01 41")]
+    [InlineData("00")]
+    [InlineData("04 00410042")]
+    public void Unmarshal_WCharWithWrongLength_ThrowsMarshallingException(string hex) => AssertRefused<char>(hex);
+
+    [Theory]
+    [InlineData("00000003 004100")]
+    [InlineData("00000001 00")]
+    public void Unmarshal_WStringWithOddByteCount_ThrowsMarshallingException(string hex) => AssertRefused<WideText>(hex);
+
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(100_000)]
+    public void Unmarshal_DeeplyNestedInput_ThrowsMarshallingExceptionNotStackOverflow(int depth)
+    {
+        var bytes = NestedNodes(depth);
+
+        var act = () => CdrTest.Unmarshal<Node>(bytes, ByteOrder.BigEndian);
+        var actRecord = () => CdrTest.Unmarshal<Tree>(bytes, ByteOrder.BigEndian);
+
+        act.Should().Throw<MarshallingException>().WithMessage("*64*");
+        actRecord.Should().Throw<MarshallingException>().WithMessage("*64*");
+    }
+
+    [Fact]
+    public void Unmarshal_NestedToTheDefaultLimit_IsRead()
+    {
+        var read = CdrTest.Unmarshal<Node>(NestedNodes(64), ByteOrder.BigEndian);
+
+        var depth = 1;
+        for (var node = read; node.Children.Count != 0; node = node.Children[0])
+        {
+            depth++;
+        }
+
+        depth.Should().Be(64);
+        FluentActions.Invoking(() => CdrTest.Unmarshal<Node>(NestedNodes(65), ByteOrder.BigEndian)).Should().Throw<MarshallingException>();
+    }
+
+    [Fact]
+    public void Unmarshal_MaxDepthOption_IsHonoured()
+    {
+        var marshaller = new CdrMarshaller(new CdrMarshallerOptions { MaxDepth = 10 });
+
+        marshaller.Unmarshal<Node>(new ReadOnlySequence<byte>(NestedNodes(10))).Should().NotBeNull();
+        FluentActions.Invoking(() => marshaller.Unmarshal<Node>(new ReadOnlySequence<byte>(NestedNodes(11)))).Should().Throw<MarshallingException>();
+    }
+
+    [Fact]
+    public void Unmarshal_SequenceHoldingATooDeepTree_ThrowsMarshallingException()
+    {
+        // the sequence itself is not a struct, so the tree inside it still has 65 levels of structs
+        var bytes = CdrTest.Bytes("00000001").Concat(NestedNodes(65)).ToArray();
+
+        FluentActions.Invoking(() => CdrTest.Unmarshal<Tree[]>(bytes, ByteOrder.BigEndian)).Should().Throw<MarshallingException>();
+        CdrTest.Unmarshal<Tree[]>(CdrTest.Bytes("00000001").Concat(NestedNodes(64)).ToArray(), ByteOrder.BigEndian).Should().ContainSingle();
+    }
+
+    [Fact]
+    public void Unmarshal_EmptyInput_ThrowsMarshallingException()
+    {
+        AssertRefused<Person>(string.Empty);
+        AssertRefused<int>(string.Empty);
+        AssertRefused<byte>(string.Empty);
+        AssertRefused<int[]>(string.Empty);
+        AssertRefused<Shape>(string.Empty);
+    }
+
+    [Fact]
+    public void Unmarshal_PaddingMissingAtTheEnd_ThrowsMarshallingException()
+    {
+        // Aligned cut in the padding before f
+        AssertRefused<Aligned>("11 00000000000000 3ff0000000000000 fffe 000000000000 0102030405060708 01 0000");
+    }
+
+    /// <summary>Bytes of a chain of <paramref name="depth"/> nodes: each level is value 0 and a count of 1, the last a count of 0.</summary>
+    private static byte[] NestedNodes(int depth)
+    {
+        var bytes = new byte[depth * 8];
+        for (var level = 0; level < depth - 1; level++)
+        {
+            bytes[(level * 8) + 7] = 1;
+        }
+
+        return bytes;
+    }
+
+    private static void AssertRefused<T>(string hex)
+    {
+        var bytes = CdrTest.Bytes(hex);
+        foreach (var order in new[] { ByteOrder.BigEndian, ByteOrder.LittleEndian })
+        {
+            var act = () => CdrTest.Unmarshal<T>(bytes, order);
+            act.Should().Throw<MarshallingException>("{0} is not a valid {1}", hex, typeof(T).Name);
+        }
+    }
+
+    private static void AssertRefusedCheaply<T>(byte[] bytes)
+    {
+        var marshaller = CdrTest.Marshaller(ByteOrder.BigEndian);
+        var input = new ReadOnlySequence<byte>(bytes);
+
+        // Warm up: the codec is built and the throw path jitted before measuring.
+        try
+        {
+            marshaller.Unmarshal<T>(input);
+        }
+        catch (MarshallingException)
+        {
+        }
+
+        // Only the call is measured (the assertion library allocates too).
+        Exception? thrown = null;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            marshaller.Unmarshal<T>(input);
+        }
+        catch (Exception ex)
+        {
+            thrown = ex;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        thrown.Should().BeOfType<MarshallingException>("{0} claims more than the input holds", typeof(T).Name);
+        allocated.Should().BeLessThan(AllocationBudget, "a claimed length must not be allocated ({0})", typeof(T).Name);
+    }
+
+    /// <summary>A valid value's bytes and a way to unmarshal bytes as its type.</summary>
+    private sealed record Sample(Func<IMarshaller, (byte[] Bytes, Func<byte[], bool> Unmarshal)> Create)
+    {
+        public static Sample Of<T>(T value) => new(marshaller =>
+            (CdrTest.Marshal(marshaller, value), bytes => marshaller.Unmarshal<T>(new ReadOnlySequence<byte>(bytes)) is not null));
+    }
+}
