@@ -161,7 +161,11 @@ internal sealed partial class StreamMessageConnection : MessageConnection
             _buffer = _buffer.Slice(consumed);
             NoteFrameReturned(moreBuffered: !_buffer.IsEmpty);
             _frameStart = 0;
-            _lastFrameEnd = _time.GetTimestamp();
+            if (_idleTimeout != Timeout.InfiniteTimeSpan)
+            {
+                _lastFrameEnd = _time.GetTimestamp(); // only the idle timeout needs it: skip the clock otherwise
+            }
+
             FramingMetrics.FramesReceived.Add(1);
             message = new MessageReadResult(frame, isCompleted: false);
             return true;
