@@ -14,6 +14,7 @@ Scenario[] scenarios =
     UdpEchoScenario.Create(),
     CodecScenario.Create(),
     CdrScenario.Create(),
+    GraphScenario.Create(),
 ];
 
 BenchmarkOptions options;

@@ -1,0 +1,142 @@
+namespace Ocean.Marshalling.Internal;
+
+/// <summary>Which types the graph marshaller carries, and the codec each gets.</summary>
+internal sealed partial class GraphCodecFactory
+{
+    private string? ExplainCore(Type type, HashSet<Type> visiting, int depth)
+    {
+        if (depth >= GraphWire.MaxSignatureDepth)
+        {
+            return $"collections nest more than {GraphWire.MaxSignatureDepth} levels deep.";
+        }
+
+        if (GraphWire.PrimitiveCode(type.IsEnum ? Enum.GetUnderlyingType(type) : type) != 0 || type == typeof(string))
+        {
+            return null;
+        }
+
+        if (Nullable.GetUnderlyingType(type) is { } inner)
+        {
+            return ExplainCore(inner, visiting, depth + 1);
+        }
+
+        if (type.IsArray)
+        {
+            return type.IsSZArray ? ExplainCore(type.GetElementType()!, visiting, depth + 1) : "only one-dimensional, zero-based arrays are carried.";
+        }
+
+        if (IsGeneric(type, typeof(List<>)))
+        {
+            return ExplainCore(type.GetGenericArguments()[0], visiting, depth + 1);
+        }
+
+        if (IsGeneric(type, typeof(Dictionary<,>)))
+        {
+            return ExplainCore(type.GetGenericArguments()[0], visiting, depth + 1) ?? ExplainCore(type.GetGenericArguments()[1], visiting, depth + 1);
+        }
+
+        if (type == typeof(object))
+        {
+            return "object has no wire type; declare a registered class or interface instead.";
+        }
+
+        if (typeof(Delegate).IsAssignableFrom(type) || type.IsPointer || type.IsByRef || type.IsByRefLike)
+        {
+            return $"{type.Name} holds code or memory addresses, not data.";
+        }
+
+        return _registry.IsRegistered(type) ? ExplainRegistered(type, visiting, 0) : $"{type} is not registered in the GraphTypeRegistry.";
+    }
+
+    /// <summary>A registered type: its layout, its members' types, and every registered type that may be sent in its place.</summary>
+    private string? ExplainRegistered(Type type, HashSet<Type> visiting, int depth)
+    {
+        if (!visiting.Add(type))
+        {
+            return null; // recursive types are fine: handles and the depth limit bound them
+        }
+
+        try
+        {
+            if (!type.IsInterface && !type.IsAbstract)
+            {
+                var layout = GraphLayout.TryCreate(type, out var problem);
+                if (layout is null)
+                {
+                    return problem;
+                }
+
+                foreach (var member in layout.Members)
+                {
+                    if (ExplainCore(member.Type, visiting, depth) is { } reason)
+                    {
+                        return $"member {member.WireName}: {reason}";
+                    }
+                }
+            }
+
+            if (!type.IsValueType)
+            {
+                foreach (var derived in _registry.Types)
+                {
+                    if (derived != type && type.IsAssignableFrom(derived) && ExplainRegistered(derived, visiting, depth) is { } reason)
+                    {
+                        return $"the registered {derived.Name}, which may be sent as a {type.Name}: {reason}";
+                    }
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            visiting.Remove(type);
+        }
+    }
+
+    private GraphCodec Build(Type type)
+    {
+        var signature = Signature(type);
+        if (type.IsEnum)
+        {
+            return Create(typeof(GraphEnumCodec<,>), [type, Enum.GetUnderlyingType(type)], signature);
+        }
+
+        if (GraphWire.PrimitiveCode(type) != 0)
+        {
+            return Create(typeof(GraphPrimitiveCodec<>), [type], signature);
+        }
+
+        if (type == typeof(string))
+        {
+            return new GraphStringCodec(signature);
+        }
+
+        if (Nullable.GetUnderlyingType(type) is { } inner)
+        {
+            return Create(typeof(GraphNullableCodec<>), [inner], signature, Get(inner));
+        }
+
+        if (type.IsSZArray)
+        {
+            return Create(typeof(GraphArrayCodec<>), [type.GetElementType()!], signature, Get(type.GetElementType()!));
+        }
+
+        if (IsGeneric(type, typeof(List<>)))
+        {
+            return Create(typeof(GraphListCodec<>), type.GetGenericArguments(), signature, Get(type.GetGenericArguments()[0]));
+        }
+
+        if (IsGeneric(type, typeof(Dictionary<,>)))
+        {
+            var arguments = type.GetGenericArguments();
+            return Create(typeof(GraphDictionaryCodec<,>), arguments, signature, Get(arguments[0]), Get(arguments[1]));
+        }
+
+        // Classes and structs resolve their GraphClass lazily, so a type that refers to itself builds.
+        return Create(type.IsValueType ? typeof(GraphStructCodec<>) : typeof(GraphObjectCodec<>), [type], signature, this);
+    }
+
+    private static GraphCodec Create(Type definition, Type[] arguments, byte[] signature, params object[] more) =>
+        (GraphCodec)Activator.CreateInstance(definition.MakeGenericType(arguments), [signature, .. more])!;
+}

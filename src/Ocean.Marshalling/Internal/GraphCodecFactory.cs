@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Ocean.Marshalling.Internal;
+
+/// <summary>
+/// One marshaller's codecs, registered classes and descriptor cache. Each codec and class is built once (under a
+/// lock, so recursive types resolve) and then shared by every thread.
+/// </summary>
+internal sealed partial class GraphCodecFactory
+{
+    /// <summary>How many distinct version-skewed descriptors are remembered; hostile streams cannot grow the cache further.</summary>
+    private const int MaxCachedDescriptors = 1024;
+
+    private readonly GraphTypeRegistry _registry;
+    private readonly ConcurrentDictionary<Type, GraphCodec> _codecs = new();
+    private readonly ConcurrentDictionary<Type, string?> _explained = new();
+    private readonly ConcurrentDictionary<Type, GraphClass> _classes = new();
+    private readonly ConcurrentDictionary<byte[], GraphClassEntry> _entries = new(GraphByteArrayComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], GraphClassEntry>.AlternateLookup<ReadOnlySpan<byte>> _entryLookup;
+    private readonly Lock _buildLock = new();
+
+    public GraphCodecFactory(GraphTypeRegistry registry, GraphLimits limits)
+    {
+        _registry = registry;
+        Limits = limits;
+        _entryLookup = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public GraphLimits Limits { get; }
+
+    /// <summary>Why a type cannot be carried, or null; decided without building anything.</summary>
+    public string? Explain(Type type) => _explained.GetOrAdd(type, t => ExplainCore(t, [], 0));
+
+    public GraphCodec<T> Get<T>() => (GraphCodec<T>)Get(typeof(T));
+
+    public GraphCodec Get(Type type)
+    {
+        if (_codecs.TryGetValue(type, out var codec))
+        {
+            return codec;
+        }
+
+        lock (_buildLock)
+        {
+            if (_codecs.TryGetValue(type, out codec))
+            {
+                return codec;
+            }
+
+            if (Explain(type) is { } reason)
+            {
+                throw new MarshallingException($"{type} cannot be marshalled by the graph marshaller: {reason}");
+            }
+
+            codec = Build(type);
+            _codecs[type] = codec;
+            return codec;
+        }
+    }
+
+    /// <summary>The class for an object's runtime type, which must be registered itself.</summary>
+    public GraphClass GetClassForRuntime(Type type)
+    {
+        if (_classes.TryGetValue(type, out var graphClass))
+        {
+            return graphClass;
+        }
+
+        if (!_registry.IsRegistered(type))
+        {
+            throw new MarshallingException($"{type} is not registered in the GraphTypeRegistry, so it cannot be written.");
+        }
+
+        return GetClass(type);
+    }
+
+    /// <summary>The class of a registered concrete type, compiled on first use.</summary>
+    public GraphClass GetClass(Type type)
+    {
+        if (_classes.TryGetValue(type, out var graphClass))
+        {
+            return graphClass;
+        }
+
+        lock (_buildLock)
+        {
+            if (_classes.TryGetValue(type, out graphClass))
+            {
+                return graphClass;
+            }
+
+            if (!_registry.TryGetName(type, out var name))
+            {
+                throw new MarshallingException($"{type} is not registered in the GraphTypeRegistry.");
+            }
+
+            if (type.IsInterface || type.IsAbstract)
+            {
+                throw new MarshallingException($"{name} ({type.Name}) is abstract; only concrete registered types are written and created.");
+            }
+
+            if (ExplainRegistered(type, [], 0) is { } reason)
+            {
+                throw new MarshallingException($"{type} cannot be marshalled by the graph marshaller: {reason}");
+            }
+
+            var layout = GraphLayout.TryCreate(type, out var problem) ?? throw new MarshallingException($"{type} cannot be marshalled: {problem}");
+            var members = layout.Members.Select((m, i) => new GraphMember(m.WireName, m.Type, m.Member, m.ConstructorIndex, i, Get(m.Type))).ToArray();
+            graphClass = (GraphClass)Activator.CreateInstance(
+                typeof(GraphClass<>).MakeGenericType(type), [name, members, layout.ConstructorCount, layout.Constructor, Descriptor(name, members)])!;
+            _entries.TryAdd(graphClass.Descriptor, graphClass.ExactEntry);
+            _classes[type] = graphClass;
+            return graphClass;
+        }
+    }
+
+    /// <summary>
+    /// How a stream's class descriptor is read: the compiled path when it matches a local class byte for byte
+    /// (a lookup without allocating), else a version-skew plan. Refuses a name that is not registered.
+    /// </summary>
+    public GraphClassEntry ResolveDescriptor(ReadOnlySpan<byte> descriptor)
+    {
+        if (_entryLookup.TryGetValue(descriptor, out var entry))
+        {
+            return entry;
+        }
+
+        var offset = 0;
+        var name = GraphReader.ReadName(descriptor, ref offset);
+        var fingerprintAt = offset;
+        var fingerprint = BinaryPrimitives.ReadUInt64LittleEndian(descriptor.Slice(offset, 8));
+        offset += 8;
+        var actual = GraphWire.Fnv1a(GraphWire.Fnv1a(GraphWire.FnvOffset, descriptor[..fingerprintAt]), descriptor[(fingerprintAt + 8)..]);
+        if (fingerprint != actual)
+        {
+            throw new MarshallingException($"The descriptor of '{name}' does not match its fingerprint.");
+        }
+
+        var count = ReadVarint(descriptor, ref offset);
+        var wireMembers = new List<(string Name, byte[] Signature)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var memberName = GraphReader.ReadName(descriptor, ref offset);
+            var length = GraphWire.Measure(descriptor[offset..]);
+            if (!names.Add(memberName))
+            {
+                throw new MarshallingException($"The descriptor of '{name}' lists member '{memberName}' twice.");
+            }
+
+            wireMembers.Add((memberName, descriptor.Slice(offset, length).ToArray()));
+            offset += length;
+        }
+
+        if (!_registry.TryGetType(name, out var type))
+        {
+            throw new MarshallingException($"The stream names type '{name}', which is not registered.");
+        }
+
+        var graphClass = GetClass(type);
+        if (descriptor.SequenceEqual(graphClass.Descriptor))
+        {
+            return graphClass.ExactEntry;
+        }
+
+        entry = new GraphClassEntry(graphClass, GraphSkewPlan.Create(graphClass, wireMembers), [.. wireMembers.Select(m => m.Signature)]);
+        if (_entries.Count < MaxCachedDescriptors)
+        {
+            _entries.TryAdd(descriptor.ToArray(), entry);
+        }
+
+        return entry;
+    }
+
+    /// <summary>The signature of a supported type (see the README's table of type codes).</summary>
+    public static byte[] Signature(Type type)
+    {
+        var bytes = new List<byte>();
+        AppendSignature(type, bytes);
+        return [.. bytes];
+    }
+
+    private static void AppendSignature(Type type, List<byte> bytes)
+    {
+        var underlying = type.IsEnum ? Enum.GetUnderlyingType(type) : type;
+        var code = GraphWire.PrimitiveCode(underlying);
+        if (code != 0)
+        {
+            bytes.Add(code);
+        }
+        else if (type == typeof(string))
+        {
+            bytes.Add(GraphWire.String);
+        }
+        else if (Nullable.GetUnderlyingType(type) is { } inner)
+        {
+            bytes.Add(GraphWire.Nullable);
+            AppendSignature(inner, bytes);
+        }
+        else if (type.IsSZArray)
+        {
+            bytes.Add(GraphWire.Array);
+            AppendSignature(type.GetElementType()!, bytes);
+        }
+        else if (IsGeneric(type, typeof(List<>)))
+        {
+            bytes.Add(GraphWire.List);
+            AppendSignature(type.GetGenericArguments()[0], bytes);
+        }
+        else if (IsGeneric(type, typeof(Dictionary<,>)))
+        {
+            bytes.Add(GraphWire.Dictionary);
+            AppendSignature(type.GetGenericArguments()[0], bytes);
+            AppendSignature(type.GetGenericArguments()[1], bytes);
+        }
+        else
+        {
+            bytes.Add(type.IsValueType ? GraphWire.Struct : GraphWire.Object);
+        }
+    }
+
+    private static bool IsGeneric(Type type, Type definition) => type.IsGenericType && type.GetGenericTypeDefinition() == definition;
+
+    private static uint ReadVarint(ReadOnlySpan<byte> bytes, ref int offset)
+    {
+        uint value = 0;
+        for (var shift = 0; shift < 35; shift += 7)
+        {
+            var b = bytes[offset++];
+            value |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new MarshallingException("A varint is longer than 32 bits.");
+    }
+
+    private static byte[] Descriptor(string name, GraphMember[] members)
+    {
+        var bytes = new List<byte>();
+        AppendName(bytes, name);
+        var fingerprintAt = bytes.Count;
+        bytes.AddRange(new byte[8]);
+        AppendVarint(bytes, (uint)members.Length);
+        foreach (var member in members)
+        {
+            AppendName(bytes, member.WireName);
+            bytes.AddRange(member.Signature);
+        }
+
+        var descriptor = bytes.ToArray();
+        var fingerprint = GraphWire.Fnv1a(GraphWire.Fnv1a(GraphWire.FnvOffset, descriptor.AsSpan(0, fingerprintAt)), descriptor.AsSpan(fingerprintAt + 8));
+        BinaryPrimitives.WriteUInt64LittleEndian(descriptor.AsSpan(fingerprintAt), fingerprint);
+
+        return descriptor;
+    }
+
+    private static void AppendName(List<byte> bytes, string name)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(name);
+        if (utf8.Length is 0 or > GraphWire.MaxNameLength)
+        {
+            throw new MarshallingException($"The name '{name}' must take 1 to {GraphWire.MaxNameLength} UTF-8 bytes.");
+        }
+
+        AppendVarint(bytes, (uint)utf8.Length);
+        bytes.AddRange(utf8);
+    }
+
+    private static void AppendVarint(List<byte> bytes, uint value)
+    {
+        while (value >= 0x80)
+        {
+            bytes.Add((byte)(value | 0x80));
+            value >>= 7;
+        }
+
+        bytes.Add((byte)value);
+    }
+}

@@ -1,0 +1,421 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Unicode;
+
+namespace Ocean.Marshalling.Internal;
+
+/// <summary>
+/// Reads one object-graph stream from contiguous bytes. Every read checks the bytes that remain, and every
+/// limit is checked before allocating. One per thread, reused; holds the handle and descriptor tables.
+/// </summary>
+internal sealed class GraphReader
+{
+    /// <summary>A handle whose object is still being read and not yet constructed.</summary>
+    private static readonly object s_pending = new();
+
+    /// <summary>A handle of a collection in a member this reader does not know (parsed, never built).</summary>
+    private static readonly object s_skipped = new();
+
+    [ThreadStatic]
+    private static GraphReader? t_cached;
+
+    private readonly List<object?> _handles = [];
+    private readonly List<GraphClassEntry> _classes = [];
+    private byte[] _buffer = [];
+    private int _position;
+    private int _end;
+    private int _depth;
+    private int _objects;
+    private GraphLimits _limits;
+
+    public GraphCodecFactory Factory { get; private set; } = null!;
+
+    public int Remaining => _end - _position;
+
+    public static GraphReader Rent(GraphCodecFactory factory, byte[] buffer, int offset, int count)
+    {
+        var reader = t_cached ?? new GraphReader();
+        t_cached = null;
+        reader.Factory = factory;
+        reader._limits = factory.Limits;
+        reader._buffer = buffer;
+        reader._position = offset;
+        reader._end = offset + count;
+        return reader;
+    }
+
+    public void Return()
+    {
+        // Drop references to the caller's bytes and objects.
+        _buffer = [];
+        _depth = 0;
+        _objects = 0;
+        _handles.Clear();
+        if (_handles.Capacity > 1024)
+        {
+            _handles.Capacity = 16;
+        }
+
+        _classes.Clear();
+        Factory = null!;
+        t_cached = this;
+    }
+
+    public void ReadHeader(byte[] expected)
+    {
+        if (Remaining < 3 || _buffer[_position] != GraphWire.Magic0 || _buffer[_position + 1] != GraphWire.Magic1)
+        {
+            throw new MarshallingException("The bytes are not an object-graph stream (no 'OG' magic).");
+        }
+
+        if (_buffer[_position + 2] != GraphWire.Version)
+        {
+            throw new MarshallingException($"The object-graph stream has format version {_buffer[_position + 2]}; this reader knows version {GraphWire.Version}.");
+        }
+
+        _position += 3;
+        var signature = ReadSignature();
+        if (!GraphWire.Equivalent(signature, expected))
+        {
+            throw new MarshallingException($"The stream holds {GraphWire.Describe(signature)}, not {GraphWire.Describe(expected)}.");
+        }
+    }
+
+    /// <summary>Reads a signature and returns its bytes (a view of the input, valid until the reader is returned).</summary>
+    public ReadOnlySpan<byte> ReadSignature()
+    {
+        var rest = _buffer.AsSpan(_position, Remaining);
+        var length = GraphWire.Measure(rest);
+        if (length < 0)
+        {
+            throw new MarshallingException(rest.IsEmpty ? "The stream is truncated." : "The stream has a malformed type signature.");
+        }
+
+        _position += length;
+        return rest[..length];
+    }
+
+    public GraphClassEntry ReadClassRef()
+    {
+        var reference = ReadVarint();
+        if (reference != 0)
+        {
+            if (reference > (uint)_classes.Count)
+            {
+                throw new MarshallingException($"Class reference {reference} comes before its descriptor.");
+            }
+
+            return _classes[(int)reference - 1];
+        }
+
+        CountObject();
+        var start = _position;
+        SkipDescriptor();
+        var entry = Factory.ResolveDescriptor(_buffer.AsSpan(start, _position - start));
+        _classes.Add(entry);
+        return entry;
+    }
+
+    /// <summary>Gives the next handle to an object not constructed yet (see <see cref="Complete"/>).</summary>
+    public int ReserveHandle()
+    {
+        CountObject();
+        _handles.Add(s_pending);
+        return _handles.Count - 1;
+    }
+
+    public void AddHandle(object value)
+    {
+        CountObject();
+        _handles.Add(value);
+    }
+
+    public void AddSkippedHandle()
+    {
+        CountObject();
+        _handles.Add(s_skipped);
+    }
+
+    public void Complete(int handle, object value) => _handles[handle] = value;
+
+    /// <summary>The object a back reference names; refuses one still under construction or one never built.</summary>
+    public object GetReference()
+    {
+        var handle = ReadVarint();
+        if (handle >= (uint)_handles.Count)
+        {
+            throw new MarshallingException($"Reference to handle {handle}, which has not been read.");
+        }
+
+        var value = _handles[(int)handle]!;
+        if (ReferenceEquals(value, s_pending))
+        {
+            throw new MarshallingException($"Reference to handle {handle}, whose object is still being constructed: a cycle through a constructor parameter cannot be rebuilt.");
+        }
+
+        if (ReferenceEquals(value, s_skipped))
+        {
+            throw new MarshallingException($"Reference to handle {handle}, a collection in a member this reader does not know.");
+        }
+
+        return value;
+    }
+
+    /// <summary>Checks a back reference read while skipping (it need not be usable, only valid).</summary>
+    public void SkipReference()
+    {
+        if (ReadVarint() >= (uint)_handles.Count)
+        {
+            throw new MarshallingException("Reference to a handle that has not been read.");
+        }
+    }
+
+    public void Enter()
+    {
+        if (++_depth > _limits.MaxDepth)
+        {
+            throw new MarshallingException($"The stream nests deeper than the limit of {_limits.MaxDepth}.");
+        }
+
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new MarshallingException("The stream nests too deeply for the stack.");
+        }
+    }
+
+    public void Exit() => _depth--;
+
+    /// <summary>Reads a collection's count, refused when over the limit or beyond what the remaining bytes can hold.</summary>
+    public int ReadCount(int minimumElementSize)
+    {
+        var count = ReadVarint();
+        if (count > (uint)_limits.MaxCollectionLength)
+        {
+            throw new MarshallingException($"A collection claims {count} elements; the limit is {_limits.MaxCollectionLength}.");
+        }
+
+        if ((long)count * minimumElementSize > Remaining)
+        {
+            throw new MarshallingException($"A collection claims {count} elements, more than the {Remaining} remaining bytes can hold.");
+        }
+
+        return (int)count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte ReadByte()
+    {
+        if (_position >= _end)
+        {
+            ThrowTruncated();
+        }
+
+        return _buffer[_position++];
+    }
+
+    public uint ReadVarint()
+    {
+        uint value = 0;
+        for (var shift = 0; shift < 35; shift += 7)
+        {
+            var b = ReadByte();
+            if (shift == 28 && b > 0x0F)
+            {
+                throw new MarshallingException("A varint is longer than 32 bits.");
+            }
+
+            value |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new MarshallingException("A varint is longer than 32 bits.");
+    }
+
+    public void Skip(int count)
+    {
+        if ((uint)count > (uint)Remaining)
+        {
+            ThrowTruncated();
+        }
+
+        _position += count;
+    }
+
+    public ReadOnlySpan<byte> ReadSpan(int count)
+    {
+        if ((uint)count > (uint)Remaining)
+        {
+            ThrowTruncated();
+        }
+
+        var span = _buffer.AsSpan(_position, count);
+        _position += count;
+        return span;
+    }
+
+    public bool ReadBool() => ReadByte() switch
+    {
+        0 => false,
+        1 => true,
+        var b => throw new MarshallingException($"A bool is {b}; only 0 and 1 are allowed."),
+    };
+
+    public byte ReadUInt8() => ReadByte();
+
+    public sbyte ReadInt8() => (sbyte)ReadByte();
+
+    public short ReadInt16() => BinaryPrimitives.ReadInt16LittleEndian(ReadSpan(2));
+
+    public ushort ReadUInt16() => BinaryPrimitives.ReadUInt16LittleEndian(ReadSpan(2));
+
+    public char ReadChar() => (char)BinaryPrimitives.ReadUInt16LittleEndian(ReadSpan(2));
+
+    public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(ReadSpan(4));
+
+    public uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(ReadSpan(4));
+
+    public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(ReadSpan(8));
+
+    public ulong ReadUInt64() => BinaryPrimitives.ReadUInt64LittleEndian(ReadSpan(8));
+
+    public float ReadSingle() => BinaryPrimitives.ReadSingleLittleEndian(ReadSpan(4));
+
+    public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(ReadSpan(8));
+
+    public decimal ReadDecimal()
+    {
+        var span = ReadSpan(16);
+        var lo = BinaryPrimitives.ReadInt32LittleEndian(span);
+        var mid = BinaryPrimitives.ReadInt32LittleEndian(span[4..]);
+        var hi = BinaryPrimitives.ReadInt32LittleEndian(span[8..]);
+        var flags = BinaryPrimitives.ReadInt32LittleEndian(span[12..]);
+        var scale = (flags >> 16) & 0xFF;
+        if ((flags & 0x7F00FFFF) != 0 || scale > 28)
+        {
+            throw new MarshallingException("A decimal has invalid flags.");
+        }
+
+        return new decimal(lo, mid, hi, flags < 0, (byte)scale);
+    }
+
+    public string? ReadString()
+    {
+        var prefix = ReadVarint();
+        if (prefix == 0)
+        {
+            return null;
+        }
+
+        var length = prefix - 1;
+        if (length > (uint)_limits.MaxStringLength)
+        {
+            throw new MarshallingException($"A string claims {length} bytes; the limit is {_limits.MaxStringLength}.");
+        }
+
+        return Decode(ReadSpan((int)length));
+    }
+
+    public void SkipString()
+    {
+        var prefix = ReadVarint();
+        if (prefix > 1)
+        {
+            var length = prefix - 1;
+            if (length > (uint)_limits.MaxStringLength)
+            {
+                throw new MarshallingException($"A string claims {length} bytes; the limit is {_limits.MaxStringLength}.");
+            }
+
+            Skip((int)length);
+        }
+    }
+
+    /// <summary>Reads a name (stable or member name): varint length 1..1024, then UTF-8.</summary>
+    public static string ReadName(ReadOnlySpan<byte> descriptor, ref int offset)
+    {
+        var length = ReadNameLength(descriptor, ref offset);
+        var name = Decode(descriptor.Slice(offset, length));
+        offset += length;
+        return name;
+    }
+
+    public static int ReadNameLength(ReadOnlySpan<byte> bytes, ref int offset)
+    {
+        uint length = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            if (offset >= bytes.Length || shift > 14)
+            {
+                throw new MarshallingException("A name is truncated or too long.");
+            }
+
+            var b = bytes[offset++];
+            length |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                break;
+            }
+        }
+
+        if (length == 0 || length > GraphWire.MaxNameLength || length > (uint)(bytes.Length - offset))
+        {
+            throw new MarshallingException($"A name claims {length} bytes; names take 1 to {GraphWire.MaxNameLength} bytes and must fit the stream.");
+        }
+
+        return (int)length;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> bytes)
+    {
+        if (!Utf8.IsValid(bytes))
+        {
+            throw new MarshallingException("A string is not valid UTF-8.");
+        }
+
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>Moves past a class descriptor, checking its structure (the factory decodes it when it is new).</summary>
+    private void SkipDescriptor()
+    {
+        var bytes = _buffer.AsSpan(_position, Remaining);
+        var offset = 0;
+        var nameLength = ReadNameLength(bytes, ref offset);
+        offset += nameLength;
+        if (bytes.Length - offset < 8)
+        {
+            ThrowTruncated();
+        }
+
+        offset += 8;
+        _position += offset;
+        var members = ReadVarint();
+        if ((long)members * 2 > Remaining)
+        {
+            throw new MarshallingException($"A class descriptor claims {members} members, more than the remaining bytes can hold.");
+        }
+
+        for (var i = 0; i < members; i++)
+        {
+            bytes = _buffer.AsSpan(_position, Remaining);
+            offset = 0;
+            var memberNameLength = ReadNameLength(bytes, ref offset);
+            _position += offset + memberNameLength;
+            ReadSignature();
+        }
+    }
+
+    private void CountObject()
+    {
+        if (++_objects > _limits.MaxObjects)
+        {
+            throw new MarshallingException($"The stream holds more than the limit of {_limits.MaxObjects} objects.");
+        }
+    }
+
+    private static void ThrowTruncated() => throw new MarshallingException("The stream is truncated.");
+}

@@ -1,0 +1,317 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Unicode;
+
+namespace Ocean.Marshalling.Internal;
+
+/// <summary>
+/// Writes one object-graph stream into a pooled buffer (copied to the caller's buffer writer only once the whole
+/// value is written, so a refused value leaves nothing behind). One per thread, reused; holds the handle table.
+/// </summary>
+internal sealed class GraphWriter
+{
+    private const int KeptBufferSize = 64 * 1024;
+    private const int KeptTableSize = 1024;
+
+    [ThreadStatic]
+    private static GraphWriter? t_cached;
+
+    private readonly List<(int Handle, GraphClass Class)> _pending = [];
+    private Dictionary<object, int> _handles = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<GraphClass, int> _classes = new(ReferenceEqualityComparer.Instance);
+    private byte[] _buffer = new byte[512];
+    private int _position;
+    private GraphClass? _lastClass;
+    private int _lastClassRef;
+    private int _depth;
+    private int _objects;
+    private GraphLimits _limits;
+
+    public GraphCodecFactory Factory { get; private set; } = null!;
+
+    public static GraphWriter Rent(GraphCodecFactory factory)
+    {
+        // Taken out of the slot while in use, so a re-entrant call (a getter that marshals) gets its own.
+        var writer = t_cached ?? new GraphWriter();
+        t_cached = null;
+        writer.Factory = factory;
+        writer._limits = factory.Limits;
+        return writer;
+    }
+
+    public void Return()
+    {
+        _position = 0;
+        _depth = 0;
+        _objects = 0;
+        _lastClass = null;
+        _pending.Clear();
+        _handles = Reset(_handles);
+        _classes = Reset(_classes);
+        if (_buffer.Length > KeptBufferSize)
+        {
+            _buffer = new byte[512];
+        }
+
+        Factory = null!;
+        t_cached = this;
+    }
+
+    public void CopyTo(IBufferWriter<byte> output) => output.Write(_buffer.AsSpan(0, _position));
+
+    public void WriteHeader(byte[] rootSignature)
+    {
+        Ensure(3 + rootSignature.Length);
+        _buffer[_position++] = GraphWire.Magic0;
+        _buffer[_position++] = GraphWire.Magic1;
+        _buffer[_position++] = GraphWire.Version;
+        WriteBytes(rootSignature);
+    }
+
+    /// <summary>Writes a back reference and returns true when <paramref name="value"/> was written before; else gives it the next handle.</summary>
+    public bool TryWriteReference(object value, out int handle)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_handles, value, out var exists);
+        if (exists)
+        {
+            handle = slot;
+            if (_pending.Count != 0)
+            {
+                CheckNotPending(handle);
+            }
+
+            WriteByte(GraphWire.Ref);
+            WriteVarint((uint)handle);
+            return true;
+        }
+
+        handle = _handles.Count - 1;
+        slot = handle;
+        CountObject();
+        return false;
+    }
+
+    /// <summary>Marks a handle whose constructor members are being written: a reference back to it cannot be rebuilt.</summary>
+    public void BeginPending(int handle, GraphClass graphClass) => _pending.Add((handle, graphClass));
+
+    public void EndPending(int handle)
+    {
+        if (_pending.Count != 0 && _pending[^1].Handle == handle)
+        {
+            _pending.RemoveAt(_pending.Count - 1);
+        }
+    }
+
+    public void WriteClassRef(GraphClass graphClass)
+    {
+        if (ReferenceEquals(graphClass, _lastClass))
+        {
+            WriteVarint((uint)_lastClassRef);
+            return;
+        }
+
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_classes, graphClass, out var exists);
+        if (!exists)
+        {
+            slot = _classes.Count;
+            CountObject();
+            WriteByte(0);
+            WriteBytes(graphClass.Descriptor);
+        }
+        else
+        {
+            WriteVarint((uint)slot);
+        }
+
+        _lastClass = graphClass;
+        _lastClassRef = slot;
+    }
+
+    public void Enter()
+    {
+        if (++_depth > _limits.MaxDepth)
+        {
+            throw new MarshallingException($"The graph nests deeper than the limit of {_limits.MaxDepth}.");
+        }
+
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new MarshallingException("The graph nests too deeply for the stack.");
+        }
+    }
+
+    public void Exit() => _depth--;
+
+    public void WriteCount(int count)
+    {
+        if (count > _limits.MaxCollectionLength)
+        {
+            throw new MarshallingException($"A collection holds {count} elements; the limit is {_limits.MaxCollectionLength}.");
+        }
+
+        WriteVarint((uint)count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteByte(byte value)
+    {
+        if (_position >= _buffer.Length)
+        {
+            Grow(1);
+        }
+
+        _buffer[_position++] = value;
+    }
+
+    public void WriteVarint(uint value)
+    {
+        Ensure(5);
+        var buffer = _buffer;
+        var position = _position;
+        while (value >= 0x80)
+        {
+            buffer[position++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        buffer[position++] = (byte)value;
+        _position = position;
+    }
+
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_position));
+        _position += bytes.Length;
+    }
+
+    public void WriteBool(bool value) => WriteByte(value ? (byte)1 : (byte)0);
+
+    public void WriteUInt8(byte value) => WriteByte(value);
+
+    public void WriteInt8(sbyte value) => WriteByte((byte)value);
+
+    public void WriteInt16(short value) => BinaryPrimitives.WriteInt16LittleEndian(Take(2), value);
+
+    public void WriteUInt16(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Take(2), value);
+
+    public void WriteChar(char value) => BinaryPrimitives.WriteUInt16LittleEndian(Take(2), value);
+
+    public void WriteInt32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Take(4), value);
+
+    public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Take(4), value);
+
+    public void WriteInt64(long value) => BinaryPrimitives.WriteInt64LittleEndian(Take(8), value);
+
+    public void WriteUInt64(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Take(8), value);
+
+    public void WriteSingle(float value) => BinaryPrimitives.WriteSingleLittleEndian(Take(4), value);
+
+    public void WriteDouble(double value) => BinaryPrimitives.WriteDoubleLittleEndian(Take(8), value);
+
+    public void WriteDecimal(decimal value)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        var span = Take(16);
+        for (var i = 0; i < 4; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span[(i * 4)..], bits[i]);
+        }
+    }
+
+    public void WriteString(string? value)
+    {
+        if (value is null)
+        {
+            WriteByte(0);
+            return;
+        }
+
+        var byteCount = Encoding.UTF8.GetByteCount(value);
+        if (byteCount > _limits.MaxStringLength)
+        {
+            throw new MarshallingException($"A string takes {byteCount} UTF-8 bytes; the limit is {_limits.MaxStringLength}.");
+        }
+
+        WriteVarint((uint)byteCount + 1);
+        Ensure(byteCount);
+        if (Utf8.FromUtf16(value, _buffer.AsSpan(_position, byteCount), out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            throw new MarshallingException("A string holds an unpaired surrogate, which UTF-8 cannot carry.");
+        }
+
+        _position += written;
+    }
+
+    private static Dictionary<TKey, int> Reset<TKey>(Dictionary<TKey, int> table)
+        where TKey : notnull
+    {
+        if (table.Count > KeptTableSize)
+        {
+            return new Dictionary<TKey, int>((IEqualityComparer<TKey>)(object)ReferenceEqualityComparer.Instance);
+        }
+
+        table.Clear();
+        return table;
+    }
+
+    private void CheckNotPending(int handle)
+    {
+        foreach (var (pending, graphClass) in _pending)
+        {
+            if (pending == handle)
+            {
+                throw new MarshallingException(
+                    $"A reference cycle runs through a constructor parameter of {graphClass.StableName} ({graphClass.Type.Name}); a reader could not rebuild it. Make the member on the cycle settable instead.");
+            }
+        }
+    }
+
+    private void CountObject()
+    {
+        if (++_objects > _limits.MaxObjects)
+        {
+            throw new MarshallingException($"The graph holds more than the limit of {_limits.MaxObjects} objects.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> Take(int count)
+    {
+        if (_buffer.Length - _position < count)
+        {
+            Grow(count);
+        }
+
+        var span = _buffer.AsSpan(_position, count);
+        _position += count;
+        return span;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Ensure(int count)
+    {
+        if (_buffer.Length - _position < count)
+        {
+            Grow(count);
+        }
+    }
+
+    private void Grow(int count)
+    {
+        var needed = (long)_position + count;
+        if (needed > _limits.MaxBytes)
+        {
+            throw new MarshallingException($"The stream would take more than the limit of {_limits.MaxBytes} bytes.");
+        }
+
+        var size = (int)Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Array.MaxLength);
+        var larger = new byte[size];
+        _buffer.AsSpan(0, _position).CopyTo(larger);
+        _buffer = larger;
+    }
+}
