@@ -207,20 +207,57 @@ public ref struct CdrWriter
     public void WriteString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var bad = value.AsSpan().IndexOfAnyExceptInRange('\u0001', '\u00FF');
-        if (bad >= 0)
+        if (value.Length > 32)
         {
-            throw new MarshallingException(value[bad] == '\0'
-                ? "A CDR string cannot contain NUL (it is the terminator)."
-                : $"CDR string is ISO-8859-1; U+{(int)value[bad]:X4} is not in it (use a wide string).");
+            var bad = value.AsSpan().IndexOfAnyExceptInRange('\u0001', '\u00FF');
+            if (bad >= 0)
+            {
+                ThrowNotLatin1(value[bad]);
+            }
         }
 
-        WriteULong((uint)value.Length + 1);
-        var span = Reserve(value.Length + 1);
-        System.Text.Encoding.Latin1.GetBytes(value, span);
-        span[value.Length] = 0;
-        Commit(value.Length + 1);
+        // One reservation for padding, length, characters and NUL; nothing is committed until all is checked.
+        var padding = (int)(-_position & 3);
+        var total = padding + 4 + value.Length + 1;
+        var span = Reserve(total);
+        var text = span.Slice(padding + 4, value.Length);
+        if (value.Length <= 32)
+        {
+            for (var i = 0; i < value.Length; i++)
+            {
+                var c = value[i];
+                if (c - 1u > 0xFEu)
+                {
+                    ThrowNotLatin1(c); // short strings: checked and narrowed in one pass
+                }
+
+                text[i] = (byte)c;
+            }
+        }
+        else
+        {
+            System.Text.Encoding.Latin1.GetBytes(value, text);
+        }
+
+        span[..padding].Clear();
+        if (_littleEndian)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(span[padding..], (uint)value.Length + 1);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(span[padding..], (uint)value.Length + 1);
+        }
+
+        span[total - 1] = 0;
+        Commit(total);
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowNotLatin1(char c) =>
+        throw new MarshallingException(c == '\0'
+            ? "A CDR string cannot contain NUL (it is the terminator)."
+            : $"CDR string is ISO-8859-1; U+{(int)c:X4} is not in it (use a wide string).");
 
     /// <summary>
     /// Writes a GIOP 1.2 <c>wstring</c>: the byte count (unsigned long), then UTF-16 big-endian code units, no NUL
