@@ -42,9 +42,9 @@ internal static class CdrScenario
 
     private static IReadOnlyList<IBenchmarkVariant> Variants(bool single) =>
     [
-        new Variant(Ocean, single ? OceanPerson : OceanPeople),
-        new Variant(HandWritten, single ? HandPerson : HandPeople),
-        new Variant(Json, single ? JsonPerson : JsonPeople),
+        new RoundTripVariant(Ocean, single ? OceanPerson : OceanPeople),
+        new RoundTripVariant(HandWritten, single ? HandPerson : HandPeople),
+        new RoundTripVariant(Json, single ? JsonPerson : JsonPeople),
     ];
 
     private static void OceanPerson(ArrayBufferWriter<byte> buffer)
@@ -162,44 +162,5 @@ internal static class CdrScenario
         return text;
     }
 
-    private static void Check(bool condition)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException("A round trip lost data.");
-        }
-    }
-
-    private sealed class Variant(string name, Action<ArrayBufferWriter<byte>> roundTrip) : IBenchmarkVariant
-    {
-        private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
-
-        public string Name => name;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task<long> RunAsync(TimeSpan duration, CancellationToken cancellationToken)
-        {
-            var until = DateTime.UtcNow + duration;
-            long ops = 0;
-            while (ops < 500_000_000)
-            {
-                for (var i = 0; i < 64; i++)
-                {
-                    _buffer.ResetWrittenCount();
-                    roundTrip(_buffer);
-                }
-
-                ops += 64;
-                if (DateTime.UtcNow >= until)
-                {
-                    break;
-                }
-            }
-
-            return Task.FromResult(ops);
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
+    private static void Check(bool condition) => RoundTripVariant.Check(condition);
 }

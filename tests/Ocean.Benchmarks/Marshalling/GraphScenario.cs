@@ -66,9 +66,9 @@ internal static class GraphScenario
         "graph",
         "Encode + decode per op, into a reused buffer: Ocean's object-graph marshaller vs Ocean's CDR vs System.Text.Json source-generated",
         [
-            new BenchmarkCase("Person", "round trips", Json, () => [new Variant(Graph, GraphPerson), new Variant(Cdr, CdrPerson), new Variant(Json, JsonPerson)]),
-            new BenchmarkCase("100 Persons", "round trips", Json, () => [new Variant(Graph, GraphPeople), new Variant(Cdr, CdrPeople), new Variant(Json, JsonPeople)]),
-            new BenchmarkCase("100 residents, 10 shared addresses", "round trips", JsonPreserve, () => [new Variant(Graph, GraphTown), new Variant(CdrCopies, CdrTown), new Variant(JsonPreserve, JsonTown)]),
+            new BenchmarkCase("Person", "round trips", Json, () => [new RoundTripVariant(Graph, GraphPerson), new RoundTripVariant(Cdr, CdrPerson), new RoundTripVariant(Json, JsonPerson)]),
+            new BenchmarkCase("100 Persons", "round trips", Json, () => [new RoundTripVariant(Graph, GraphPeople), new RoundTripVariant(Cdr, CdrPeople), new RoundTripVariant(Json, JsonPeople)]),
+            new BenchmarkCase("100 residents, 10 shared addresses", "round trips", JsonPreserve, () => [new RoundTripVariant(Graph, GraphTown), new RoundTripVariant(CdrCopies, CdrTown), new RoundTripVariant(JsonPreserve, JsonTown)]),
         ]);
 
     private static Town CreateTown()
@@ -148,44 +148,5 @@ internal static class GraphScenario
         Check(town.Residents.Count == 100 && ReferenceEquals(town.Residents[0].Home, town.Residents[10].Home));
     }
 
-    private static void Check(bool condition)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException("A round trip lost data.");
-        }
-    }
-
-    private sealed class Variant(string name, Action<ArrayBufferWriter<byte>> roundTrip) : IBenchmarkVariant
-    {
-        private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
-
-        public string Name => name;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task<long> RunAsync(TimeSpan duration, CancellationToken cancellationToken)
-        {
-            var until = DateTime.UtcNow + duration;
-            long ops = 0;
-            while (ops < 500_000_000)
-            {
-                for (var i = 0; i < 64; i++)
-                {
-                    _buffer.ResetWrittenCount();
-                    roundTrip(_buffer);
-                }
-
-                ops += 64;
-                if (DateTime.UtcNow >= until)
-                {
-                    break;
-                }
-            }
-
-            return Task.FromResult(ops);
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
+    private static void Check(bool condition) => RoundTripVariant.Check(condition);
 }
