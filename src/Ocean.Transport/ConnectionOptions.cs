@@ -42,9 +42,10 @@ public class ConnectionOptions
     public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
 
     /// <summary>
-    /// How long a graceful close waits, after sending its FIN, for the peer to finish too (its FIN), reading
-    /// and discarding what still arrives. Closing a socket with unread input makes the OS reset the
-    /// connection, which can destroy data the peer has not read yet; this wait avoids that. Default 5 seconds.
+    /// How long each step of a graceful close may take (default 5 seconds): first, for unsent data to drain
+    /// (a peer that never reads cannot hold a close forever: the connection is then aborted); then, after
+    /// the FIN, for the peer to finish too, reading and discarding what still arrives. Closing a socket with
+    /// unread input makes the OS reset the connection, which can destroy data the peer has not read yet.
     /// </summary>
     public TimeSpan CloseTimeout
     {

@@ -123,12 +123,8 @@ public sealed class SocketServer : IAsyncDisposable
 
     /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
     /// <returns>A task that completes once the server has stopped.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync().ConfigureAwait(false);
-        _stopping.Dispose();
-        _aborting.Dispose();
-    }
+    /// <remarks>The token sources are not disposed: handlers still running past the shutdown deadline may read their tokens.</remarks>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     private static Socket Bind(EndPoint endPoint, int backlog)
     {

@@ -187,6 +187,30 @@ public sealed class DatagramMessageTests
         alice.RemoteEndPoint.Should().Be(destination);
     }
 
+    [Fact]
+    public async Task ForDatagrams_SocketReceiveTimeoutElapses_ServerKeepsReceiving()
+    {
+        var clock = new ManualTimeProvider();
+        var options = new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan };
+        options.Datagram.ReceiveTimeout = TimeSpan.FromSeconds(1);
+        options.Datagram.TimeProvider = clock;
+        await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
+        {
+            while (!(await connection.ReadAsync(stopping)).IsCompleted)
+            {
+                await connection.SendAsync("ok"u8.ToArray(), stopping);
+            }
+        }, options);
+        await server.StartAsync();
+        await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0, because: "the receive timeout should be armed");
+
+        clock.Advance(TimeSpan.FromSeconds(5)); // the shared socket's receive times out: a quiet moment, not an end
+        await using var client = await ClientAsync(server);
+        await client.SendAsync("hello"u8.ToArray());
+
+        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
+    }
+
     private static Datagram Datagram(byte value)
     {
         var constructor = typeof(Datagram).GetConstructors(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)[0];

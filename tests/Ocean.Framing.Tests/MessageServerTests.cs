@@ -125,6 +125,42 @@ public sealed class MessageServerTests
     }
 
     [Fact]
+    public async Task HeldBackReply_HandlerStopsReading_ReplyStillLeavesSoon()
+    {
+        var codec = new LengthPrefixedCodec();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(codec, async (connection, stopping) =>
+        {
+            var first = await connection.ReadAsync(stopping);
+            await connection.SendAsync(first.Message.ToArray(), stopping); // held: the second frame is buffered behind it
+            await release.Task.WaitAsync(stopping);                         // ...and the handler does not read again yet
+            await connection.ReadAsync(stopping);
+        });
+        var connection = await SocketConnector.ConnectAsync(server.EndPoint);
+        await using var client = MessageConnection.Create(connection, codec);
+        var batch = new ArrayBufferWriter<byte>();
+        codec.WriteFrame("one"u8, batch);
+        codec.WriteFrame("two"u8, batch);
+
+        // Both frames in one write, so the server reads them as one batch and holds its reply to the first.
+        await connection.Transport.Output.WriteAsync(batch.WrittenMemory);
+
+        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("one"u8.ToArray());
+        release.SetResult();
+    }
+
+    [Fact]
+    public async Task SendAsync_AfterCloseAsync_ThrowsConnectionAborted()
+    {
+        var codec = new LengthPrefixedCodec();
+        await using var server = await StartAsync(codec);
+        var client = MessageConnection.Create(await SocketConnector.ConnectAsync(server.EndPoint), codec);
+        await client.CloseAsync().WithTimeout();
+
+        await FluentActions.Awaiting(() => client.SendAsync(new byte[1]).AsTask()).Should().ThrowAsync<ConnectionAbortedException>();
+    }
+
+    [Fact]
     public async Task GarbagePeer_IsClosed_WellBehavedPeerLosesNothing()
     {
         var codec = new LengthPrefixedCodec(new LengthPrefixedCodecOptions { MaxFrameLength = 64 * 1024 });

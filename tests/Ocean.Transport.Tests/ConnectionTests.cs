@@ -62,6 +62,27 @@ public sealed class ConnectionTests
     }
 
     [Fact]
+    public async Task CloseAsync_PeerNeverReads_DrainBoundedByCloseTimeout()
+    {
+        var clock = new ManualTimeProvider();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(async (_, stopping) => await release.Task.WaitAsync(stopping)); // never reads
+        var options = new ConnectOptions { CloseTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock, MaxWriteBufferSize = 64 * 1024 * 1024 };
+        var client = await server.ConnectAsync(options);
+
+        // Far more than the kernel's socket buffers hold: the send loop cannot drain while the peer does not read.
+        await client.Transport.Output.WriteAsync(new byte[32 * 1024 * 1024]);
+        var close = client.CloseAsync().AsTask();
+        await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0 || close.IsCompleted, because: "the drain timer should be armed");
+        close.IsCompleted.Should().BeFalse("the peer has not read the data, so the drain is still waiting");
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        await close.WithTimeout(); // bounded: aborted after the close timeout, not stuck forever
+        release.SetResult();
+    }
+
+    [Fact]
     public async Task Abort_PendingReadFailsWithConnectionAborted_PeerSeesTheEnd()
     {
         var serverInput = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -76,6 +76,8 @@ public sealed class ObservabilityTests
         await using var second = await server.ConnectAsync();
         (await second.Transport.Input.ReadToEndAsync().WithTimeout()).Should().BeEmpty();
 
+        // The first connection's handler task logs "opened" on its own thread: wait for it rather than race it.
+        await TestTimeouts.UntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 101), because: "the opened event should be logged");
         logs.Entries.Should().Contain(e => e.EventId.Id == 201 && e.Level == LogLevel.Information && e.Message.Contains(server.EndPoint.ToString()!));
         logs.Entries.Should().Contain(e => e.EventId.Id == 202 && e.Level == LogLevel.Warning);
         logs.Entries.Should().Contain(e => e.EventId.Id == 101 && e.Level == LogLevel.Debug);

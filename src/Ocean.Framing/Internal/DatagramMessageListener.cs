@@ -71,11 +71,8 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _stopping.Dispose();
-    }
+    // The stopping source is not disposed: handlers still running past the shutdown deadline may read its token.
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
     public void Remove(IPEndPoint peer, PeerMessageConnection connection) =>
         _peers.TryRemove(new KeyValuePair<IPEndPoint, PeerMessageConnection>(peer, connection));
@@ -94,6 +91,10 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
             catch (Exception) when (stopping.IsCancellationRequested)
             {
                 break;
+            }
+            catch (TimeoutException)
+            {
+                continue; // a receive timeout on the shared socket only means a quiet moment: peers expire on their own
             }
             catch (System.Net.Sockets.SocketException ex)
             {

@@ -9,15 +9,23 @@ internal sealed partial class StreamMessageConnection
     private bool _flushing;
     private bool _flushAgain;
     private TaskCompletionSource? _nextFlush;
+    private static readonly TimerCallback s_onHoldExpired = static state => _ = ((StreamMessageConnection)state!).FlushHeldAsync();
+
+    /// <summary>The longest a reply is held back for its batch, should the reader not come back to wait sooner.</summary>
+    private static readonly TimeSpan s_maxHold = TimeSpan.FromMilliseconds(1);
+
     private bool _moreBuffered;
     private int _readerThread;
     private bool _flushDeferred;
+    private bool _closed;
+    private ITimer? _holdTimer;
 
     public override ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_writeLock)
         {
+            ThrowIfClosed();
             _codec.WriteFrame(message.Span, _writer);
             if (TryDeferFlush())
             {
@@ -42,6 +50,7 @@ internal sealed partial class StreamMessageConnection
             writeMessage(state, scratch);
             lock (_writeLock)
             {
+                ThrowIfClosed();
                 _codec.WriteFrame(scratch.WrittenSpan, _writer);
                 if (TryDeferFlush())
                 {
@@ -77,11 +86,49 @@ internal sealed partial class StreamMessageConnection
     {
         if (_moreBuffered && !_flushing && _readerThread == Environment.CurrentManagedThreadId)
         {
-            _flushDeferred = true;
+            if (!_flushDeferred)
+            {
+                // Bounded: if the reader does not come back to wait soon, the timer sends what is held.
+                _holdTimer ??= _time.CreateTimer(s_onHoldExpired, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _holdTimer.Change(s_maxHold, Timeout.InfiniteTimeSpan);
+                _flushDeferred = true;
+            }
+
             return true;
         }
 
         return false;
+    }
+
+    private async Task FlushHeldAsync()
+    {
+        try
+        {
+            await FlushDeferredAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ConnectionAbortedException or InvalidOperationException or IOException or ObjectDisposedException)
+        {
+            // The connection went away meanwhile: the next send or read reports it.
+        }
+    }
+
+    /// <summary>Marks the sending side closed, so later sends fail with the documented exception.</summary>
+    private void MarkClosed()
+    {
+        lock (_writeLock)
+        {
+            _closed = true;
+        }
+
+        _holdTimer?.Dispose();
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw Closed();
+        }
     }
 
     private ValueTask FlushDeferredAsync()
@@ -89,7 +136,7 @@ internal sealed partial class StreamMessageConnection
         lock (_writeLock)
         {
             _moreBuffered = false;
-            if (!_flushDeferred)
+            if (!_flushDeferred || _closed)
             {
                 return ValueTask.CompletedTask;
             }

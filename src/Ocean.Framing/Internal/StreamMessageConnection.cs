@@ -98,7 +98,12 @@ internal sealed partial class StreamMessageConnection : MessageConnection
             while (true)
             {
                 // About to wait for the peer: first send the replies held back for this batch.
-                await FlushDeferredAsync().ConfigureAwait(false);
+                var held = FlushDeferredAsync();
+                if (!held.IsCompletedSuccessfully)
+                {
+                    await held.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 ArmDeadline();
                 ReadResult result;
                 try
@@ -199,12 +204,21 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _reader.AdvanceTo(consumed, examined);
     }
 
-    public override ValueTask CloseAsync(CancellationToken cancellationToken = default) => _connection.CloseAsync(cancellationToken);
+    public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
+    {
+        MarkClosed();
+        return _connection.CloseAsync(cancellationToken);
+    }
 
-    public override void Abort(Exception? reason = null) => _connection.Abort(reason);
+    public override void Abort(Exception? reason = null)
+    {
+        MarkClosed();
+        _connection.Abort(reason);
+    }
 
     public override async ValueTask DisposeAsync()
     {
+        MarkClosed();
         await _connection.DisposeAsync().ConfigureAwait(false);
         _deadline?.Dispose();
     }
@@ -254,6 +268,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _failure = ExceptionDispatchInfo.Capture(exception);
         FramingMetrics.CountError(kind);
         Log.BadInput(_logger, RemoteEndPoint, exception.Message);
+        MarkClosed();
         _connection.Abort(exception);
         return exception;
     }

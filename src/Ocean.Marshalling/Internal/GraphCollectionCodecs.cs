@@ -43,7 +43,7 @@ internal sealed class GraphArrayCodec<T>(byte[] signature, GraphCodec<T> element
             case GraphWire.Ref:
                 return reader.GetReference() as T[] ?? throw new MarshallingException($"A reference where {typeof(T).Name}[] is declared names another type.");
             case GraphWire.New:
-                var count = reader.ReadCount(element.MinimumSize);
+                var count = reader.ReadCount(element.MinimumSize, System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
                 var array = new T[count];
                 reader.AddHandle(array);
                 reader.Enter();
@@ -108,7 +108,7 @@ internal sealed class GraphListCodec<T>(byte[] signature, GraphCodec<T> element)
             case GraphWire.Ref:
                 return reader.GetReference() as List<T> ?? throw new MarshallingException($"A reference where List<{typeof(T).Name}> is declared names another type.");
             case GraphWire.New:
-                var count = reader.ReadCount(element.MinimumSize);
+                var count = reader.ReadCount(element.MinimumSize, System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
                 var list = new List<T>(count);
                 reader.AddHandle(list);
                 reader.Enter();
@@ -168,7 +168,7 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
             case GraphWire.Ref:
                 return reader.GetReference() as Dictionary<TKey, TValue> ?? throw new MarshallingException("A reference where a dictionary is declared names another type.");
             case GraphWire.New:
-                var count = reader.ReadCount(key.MinimumSize + value.MinimumSize);
+                var count = reader.ReadCount(key.MinimumSize + value.MinimumSize, System.Runtime.CompilerServices.Unsafe.SizeOf<KeyValuePair<TKey, TValue>>() + 12);
                 var dictionary = new Dictionary<TKey, TValue>(count);
                 reader.AddHandle(dictionary);
                 reader.Enter();

@@ -187,7 +187,7 @@ internal sealed class GraphReader
     public void Exit() => _depth--;
 
     /// <summary>Reads a collection's count, refused when over the limit or beyond what the remaining bytes can hold.</summary>
-    public int ReadCount(int minimumElementSize)
+    public int ReadCount(int minimumElementSize, int elementMemorySize = 8)
     {
         var count = ReadVarint();
         if (count > (uint)_limits.MaxCollectionLength)
@@ -198,6 +198,13 @@ internal sealed class GraphReader
         if ((long)count * minimumElementSize > Remaining)
         {
             throw new MarshallingException($"A collection claims {count} elements, more than the {Remaining} remaining bytes can hold.");
+        }
+
+        // The wire minimum of a struct element says little about its size in memory: bound the allocation by
+        // the input too (no element takes less than a sixteenth of its memory size on the wire in practice).
+        if ((long)count * elementMemorySize > 16L * Remaining + 64 * 1024)
+        {
+            throw new MarshallingException($"A collection claims {count} elements of {elementMemorySize} bytes, more than {Remaining} remaining bytes can describe.");
         }
 
         return (int)count;

@@ -81,6 +81,11 @@ internal sealed class DuplexPipeStream : Stream
         {
             throw new OperationCanceledException("The write was cancelled.");
         }
+
+        if (result.IsCompleted)
+        {
+            throw new IOException("The connection is closed: nothing more can be sent.");
+        }
     }
 
     public override void Flush()

@@ -125,11 +125,12 @@ internal sealed partial class SocketConnection : Connection
             await _output.Writer.CompleteAsync().ConfigureAwait(false);
             try
             {
-                await _sendTask.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // A peer that never reads cannot hold a close forever: the drain is bounded by the close timeout.
+                await _sendTask.WaitAsync(_closeTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
             {
-                Abort(new OperationCanceledException("Closing was cancelled before unsent data drained."));
+                Abort(new TimeoutException("Unsent data did not drain before the connection was closed.", ex));
             }
 
             // Linger: read and discard until the peer's FIN, so closing does not reset unread data away.

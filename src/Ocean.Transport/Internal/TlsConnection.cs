@@ -97,11 +97,11 @@ internal sealed class TlsConnection : Connection
             await _output.Writer.CompleteAsync().ConfigureAwait(false);
             try
             {
-                await _sendTask.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await _sendTask.WaitAsync(_inner.CloseTimeout, _inner.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
             {
-                Abort(new OperationCanceledException("Closing was cancelled before unsent data drained."));
+                Abort(new TimeoutException("Unsent data did not drain before the connection was closed.", ex));
             }
 
             // Linger until the peer's close_notify or FIN, discarding what arrives, then close the socket.
