@@ -290,14 +290,24 @@ public sealed class LengthPrefixedCodec : FrameCodec
             }
 
             fieldLength = (int)_prefix;
-            if (input.Length < _offset + fieldLength)
+            Span<byte> copy = stackalloc byte[8];
+            scoped ReadOnlySpan<byte> field;
+            var first = input.FirstSpan;
+            if (first.Length >= _offset + fieldLength)
             {
-                return false;
+                field = first.Slice(_offset, fieldLength); // the common case: the header sits in the first segment
+            }
+            else
+            {
+                if (input.Length < _offset + fieldLength)
+                {
+                    return false;
+                }
+
+                input.Slice(_offset, fieldLength).CopyTo(copy);
+                field = copy[..fieldLength];
             }
 
-            Span<byte> field = stackalloc byte[8];
-            field = field[..fieldLength];
-            input.Slice(_offset, fieldLength).CopyTo(field);
             value = _prefix switch
             {
                 LengthPrefix.OneByte => field[0],
