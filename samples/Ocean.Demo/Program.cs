@@ -4,6 +4,7 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using Ocean.Framing;
+using Ocean.Marshalling;
 using Ocean.Samples;
 using Ocean.Transport;
 
@@ -18,6 +19,8 @@ Console.WriteLine();
 await MulticastAsync();
 Console.WriteLine();
 await FramingAsync();
+Console.WriteLine();
+await MarshallingAsync();
 Console.WriteLine();
 Console.WriteLine("demo finished");
 return 0;
@@ -197,3 +200,41 @@ static async Task FramingAsync()
         Console.WriteLine($"line: sent \"{line}\\r\\n\", got \"{lines.GetString((await lineClient.ReadAsync()).Message)}\"");
     }
 }
+
+static async Task MarshallingAsync()
+{
+    Console.WriteLine("== Marshalling: CORBA CDR, byte for byte what omniORB writes, and object graphs with shared references");
+    var person = new Person("Smith", "London", 1934);
+    var cdr = new ArrayBufferWriter<byte>();
+    CdrMarshaller.Default.Marshal(person, cdr);
+    Console.WriteLine($"cdr: {person} is {Convert.ToHexStringLower(cdr.WrittenSpan)}");
+
+    var codec = new LengthPrefixedCodec();
+    await using var server = MessageServer.ForStream(new IPEndPoint(IPAddress.Loopback, 0), codec, async (connection, stopping) =>
+    {
+        var people = new MessageChannel<Person>(connection, CdrMarshaller.Default);
+        await foreach (var received in people.ReceiveAllAsync(stopping))
+        {
+            await people.SendAsync(received with { Year = received.Year + 1 }, stopping);
+        }
+    });
+    await server.StartAsync();
+    await using (var channel = new MessageChannel<Person>(MessageConnection.Create(await SocketConnector.ConnectAsync(server.EndPoint), codec), CdrMarshaller.Default))
+    {
+        await channel.SendAsync(person);
+        Console.WriteLine($"channel: sent {person}, got back {await channel.ReceiveAsync()}");
+    }
+
+    // Object graphs: two teams share one captain; the graph marshaller keeps the sharing (CDR would copy her).
+    var registry = new GraphTypeRegistry().Register<Person>("demo.Person").Register<Team>("demo.Team");
+    var graph = new GraphMarshaller(registry);
+    var captain = new Person("Ada", "London", 1815);
+    var teams = new List<Team> { new("Analytical", captain), new("Engines", captain) };
+    var bytes = new ArrayBufferWriter<byte>();
+    graph.Marshal(teams, bytes);
+    var back = graph.Unmarshal<List<Team>>(new ReadOnlySequence<byte>(bytes.WrittenMemory));
+    Console.WriteLine($"graph: {teams.Count} teams in {bytes.WrittenCount} bytes; one captain object after reading: {ReferenceEquals(back[0].Captain, back[1].Captain)}");
+}
+
+/// <summary>A team with a captain, for the object-graph part of the tour.</summary>
+public sealed record Team(string Name, Person Captain);
