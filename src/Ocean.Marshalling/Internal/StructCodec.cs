@@ -207,6 +207,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
         var t when t == typeof(ulong) => Method(typeof(CdrWriter), nameof(CdrWriter.WriteULongLong)),
         var t when t == typeof(float) => Method(typeof(CdrWriter), nameof(CdrWriter.WriteFloat)),
         var t when t == typeof(double) => Method(typeof(CdrWriter), nameof(CdrWriter.WriteDouble)),
+        var t when t == typeof(string) && member.Options is { Wide: false, NullAsEmpty: false } => typeof(StructCodec<T>).GetMethod(nameof(WriteNarrowString), BindingFlags.NonPublic | BindingFlags.Static)!,
         _ => null,
     };
 
@@ -223,8 +224,20 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
         var t when t == typeof(ulong) => Method(typeof(CdrReader), nameof(CdrReader.ReadULongLong)),
         var t when t == typeof(float) => Method(typeof(CdrReader), nameof(CdrReader.ReadFloat)),
         var t when t == typeof(double) => Method(typeof(CdrReader), nameof(CdrReader.ReadDouble)),
+        var t when t == typeof(string) && !member.Options.Wide => Method(typeof(CdrReader), nameof(CdrReader.ReadString)),
         _ => null,
     };
+
+    /// <summary>A plain string member, called straight from the compiled writer (no codec dispatch).</summary>
+    private static void WriteNarrowString(ref CdrWriter writer, string value)
+    {
+        if (value is null)
+        {
+            throw new MarshallingException("CDR has no null string; mark the member [CdrNullAsEmpty] to send null as an empty string.");
+        }
+
+        writer.WriteString(value);
+    }
 
     private static MethodInfo Method(Type type, string name) => type.GetMethod(name, BindingFlags.Public | BindingFlags.Instance)!;
 }
