@@ -29,8 +29,8 @@ internal static class CdrScenario
     public const string HandWritten = "hand-written BinaryPrimitives cdr";
     public const string Json = "System.Text.Json (source generated)";
 
-    private static readonly Person s_person = new("Smith", "London", 1934);
-    private static readonly People s_people = new(Enumerable.Range(0, 100).Select(i => new Person($"Person{i}", i % 2 == 0 ? "London" : "Lille", 1900 + i)).ToList());
+    internal static readonly Person s_person = new("Smith", "London", 1934);
+    internal static readonly People s_people = new(Enumerable.Range(0, 100).Select(i => new Person($"Person{i}", i % 2 == 0 ? "London" : "Lille", 1900 + i)).ToList());
 
     public static Scenario Create() => new(
         "cdr",
@@ -47,13 +47,13 @@ internal static class CdrScenario
         new RoundTripVariant(Json, single ? JsonPerson : JsonPeople),
     ];
 
-    private static void OceanPerson(ArrayBufferWriter<byte> buffer)
+    internal static void OceanPerson(ArrayBufferWriter<byte> buffer)
     {
         CdrMarshaller.Default.Marshal(s_person, buffer);
         Check(CdrMarshaller.Default.Unmarshal<Person>(new ReadOnlySequence<byte>(buffer.WrittenMemory)).Year == s_person.Year);
     }
 
-    private static void OceanPeople(ArrayBufferWriter<byte> buffer)
+    internal static void OceanPeople(ArrayBufferWriter<byte> buffer)
     {
         CdrMarshaller.Default.Marshal(s_people, buffer);
         Check(CdrMarshaller.Default.Unmarshal<People>(new ReadOnlySequence<byte>(buffer.WrittenMemory)).Items.Count == 100);
@@ -63,14 +63,14 @@ internal static class CdrScenario
     private static Utf8JsonWriter? t_jsonWriter;
 
     /// <summary>One reused JSON writer per thread, as a tuned System.Text.Json user would have.</summary>
-    private static Utf8JsonWriter JsonWriter(ArrayBufferWriter<byte> buffer)
+    internal static Utf8JsonWriter JsonWriter(ArrayBufferWriter<byte> buffer)
     {
         var writer = t_jsonWriter ??= new Utf8JsonWriter(buffer);
         writer.Reset(buffer);
         return writer;
     }
 
-    private static void JsonPerson(ArrayBufferWriter<byte> buffer)
+    internal static void JsonPerson(ArrayBufferWriter<byte> buffer)
     {
         var writer = JsonWriter(buffer);
         JsonSerializer.Serialize(writer, s_person, BenchmarkJsonContext.Default.Person);
@@ -78,7 +78,7 @@ internal static class CdrScenario
         Check(JsonSerializer.Deserialize(buffer.WrittenSpan, BenchmarkJsonContext.Default.Person)!.Year == s_person.Year);
     }
 
-    private static void JsonPeople(ArrayBufferWriter<byte> buffer)
+    internal static void JsonPeople(ArrayBufferWriter<byte> buffer)
     {
         var writer = JsonWriter(buffer);
         JsonSerializer.Serialize(writer, s_people, BenchmarkJsonContext.Default.People);

@@ -48,8 +48,9 @@ internal static class GraphScenario
     public const string CdrCopies = "ocean cdr (addresses copied, sharing lost)";
     public const string JsonPreserve = "System.Text.Json (Preserve $id/$ref)";
 
-    private static readonly Person s_person = new("Smith", "London", 1934);
-    private static readonly People s_people = new(Enumerable.Range(0, 100).Select(i => new Person($"Person{i}", i % 2 == 0 ? "London" : "Lille", 1900 + i)).ToList());
+    // The Person workloads, and their CDR and JSON round trips, are the CDR scenario's own.
+    private static readonly Person s_person = CdrScenario.s_person;
+    private static readonly People s_people = CdrScenario.s_people;
     private static readonly Town s_town = CreateTown();
 
     private static readonly GraphMarshaller s_graph = new(new GraphTypeRegistry()
@@ -59,15 +60,13 @@ internal static class GraphScenario
         .Register<Resident>("bench.Resident")
         .Register<Town>("bench.Town"));
 
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_jsonWriter;
 
     public static Scenario Create() => new(
         "graph",
         "Encode + decode per op, into a reused buffer: Ocean's object-graph marshaller vs Ocean's CDR vs System.Text.Json source-generated",
         [
-            new BenchmarkCase("Person", "round trips", Json, () => [new RoundTripVariant(Graph, GraphPerson), new RoundTripVariant(Cdr, CdrPerson), new RoundTripVariant(Json, JsonPerson)]),
-            new BenchmarkCase("100 Persons", "round trips", Json, () => [new RoundTripVariant(Graph, GraphPeople), new RoundTripVariant(Cdr, CdrPeople), new RoundTripVariant(Json, JsonPeople)]),
+            new BenchmarkCase("Person", "round trips", Json, () => [new RoundTripVariant(Graph, GraphPerson), new RoundTripVariant(Cdr, CdrScenario.OceanPerson), new RoundTripVariant(Json, CdrScenario.JsonPerson)]),
+            new BenchmarkCase("100 Persons", "round trips", Json, () => [new RoundTripVariant(Graph, GraphPeople), new RoundTripVariant(Cdr, CdrScenario.OceanPeople), new RoundTripVariant(Json, CdrScenario.JsonPeople)]),
             new BenchmarkCase("100 residents, 10 shared addresses", "round trips", JsonPreserve, () => [new RoundTripVariant(Graph, GraphTown), new RoundTripVariant(CdrCopies, CdrTown), new RoundTripVariant(JsonPreserve, JsonTown)]),
         ]);
 
@@ -98,50 +97,15 @@ internal static class GraphScenario
         Check(town.Residents.Count == 100 && ReferenceEquals(town.Residents[0].Home, town.Residents[10].Home));
     }
 
-    private static void CdrPerson(ArrayBufferWriter<byte> buffer)
-    {
-        CdrMarshaller.Default.Marshal(s_person, buffer);
-        Check(CdrMarshaller.Default.Unmarshal<Person>(Written(buffer)).Year == s_person.Year);
-    }
-
-    private static void CdrPeople(ArrayBufferWriter<byte> buffer)
-    {
-        CdrMarshaller.Default.Marshal(s_people, buffer);
-        Check(CdrMarshaller.Default.Unmarshal<People>(Written(buffer)).Items.Count == 100);
-    }
-
     private static void CdrTown(ArrayBufferWriter<byte> buffer)
     {
         CdrMarshaller.Default.Marshal(s_town, buffer);
         Check(CdrMarshaller.Default.Unmarshal<Town>(Written(buffer)).Residents.Count == 100);
     }
 
-    private static Utf8JsonWriter JsonWriter(ArrayBufferWriter<byte> buffer)
-    {
-        var writer = t_jsonWriter ??= new Utf8JsonWriter(buffer);
-        writer.Reset(buffer);
-        return writer;
-    }
-
-    private static void JsonPerson(ArrayBufferWriter<byte> buffer)
-    {
-        var writer = JsonWriter(buffer);
-        JsonSerializer.Serialize(writer, s_person, BenchmarkJsonContext.Default.Person);
-        writer.Flush();
-        Check(JsonSerializer.Deserialize(buffer.WrittenSpan, BenchmarkJsonContext.Default.Person)!.Year == s_person.Year);
-    }
-
-    private static void JsonPeople(ArrayBufferWriter<byte> buffer)
-    {
-        var writer = JsonWriter(buffer);
-        JsonSerializer.Serialize(writer, s_people, BenchmarkJsonContext.Default.People);
-        writer.Flush();
-        Check(JsonSerializer.Deserialize(buffer.WrittenSpan, BenchmarkJsonContext.Default.People)!.Items.Count == 100);
-    }
-
     private static void JsonTown(ArrayBufferWriter<byte> buffer)
     {
-        var writer = JsonWriter(buffer);
+        var writer = CdrScenario.JsonWriter(buffer);
         JsonSerializer.Serialize(writer, s_town, PreservingJsonContext.Default.Town);
         writer.Flush();
         var town = JsonSerializer.Deserialize(buffer.WrittenSpan, PreservingJsonContext.Default.Town)!;
