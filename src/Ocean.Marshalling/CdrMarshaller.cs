@@ -43,7 +43,7 @@ public sealed class CdrMarshaller : IMarshaller
     public void Marshal<T>(T value, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth };
+        var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
         Write(ref writer, value);
         writer.Flush();
     }
@@ -82,7 +82,7 @@ public sealed class CdrMarshaller : IMarshaller
     /// <exception cref="MarshallingException">The bytes are malformed, truncated, or have bytes left over.</exception>
     public T Unmarshal<T>(ReadOnlySpan<byte> input)
     {
-        var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth };
+        var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
         var value = Read<T>(ref reader);
         if (reader.Remaining != 0)
         {
