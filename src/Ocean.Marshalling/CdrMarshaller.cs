@@ -11,8 +11,8 @@ namespace Ocean.Marshalling;
 /// </summary>
 /// <remarks>
 /// Values are marshalled as a raw CDR stream starting at alignment position 0. Unmarshalling raises
-/// <see cref="MarshallingException"/> for any malformed input, never another exception, and never allocates
-/// what a length merely claims.
+/// <see cref="MarshallingException"/> for any malformed input, never another exception, never allocates
+/// what a length merely claims, and creates at most <see cref="CdrMarshallerOptions.MaxObjects"/> objects.
 /// </remarks>
 public sealed class CdrMarshaller : IMarshaller
 {
