@@ -18,10 +18,10 @@ public delegate T CdrReadFunc<T>(ref CdrReader reader);
 /// </summary>
 /// <remarks>
 /// Every read checks the bytes that remain first: truncated input, or a length beyond the remaining bytes,
-/// raises <see cref="MarshallingException"/> before anything is allocated; nesting is bounded by
-/// <see cref="MaxDepth"/> and a stack guard, and the objects unmarshalling creates by <see cref="MaxObjects"/>. The reader works on one
-/// contiguous span; a multi-segment sequence is copied into one array first (the marshaller does that with a
-/// pooled buffer).
+/// raises <see cref="MarshallingException"/> before anything is allocated. Nesting is bounded by
+/// <see cref="MaxDepth"/> and a stack guard, the objects the codecs create by <see cref="MaxObjects"/>. The reader
+/// works on one contiguous span; a multi-segment sequence is copied into one array first (the marshaller does that
+/// with a pooled buffer).
 /// </remarks>
 public ref struct CdrReader
 {
