@@ -11,8 +11,8 @@ namespace Ocean.Marshalling;
 /// </summary>
 /// <remarks>
 /// Values are marshalled as a raw CDR stream starting at alignment position 0. Unmarshalling raises
-/// <see cref="MarshallingException"/> for any malformed input, never another exception, and never allocates
-/// what a length merely claims.
+/// <see cref="MarshallingException"/> for any malformed input, never another exception, never allocates
+/// what a length merely claims, and creates at most <see cref="CdrMarshallerOptions.MaxObjects"/> objects.
 /// </remarks>
 public sealed class CdrMarshaller : IMarshaller
 {
@@ -43,7 +43,7 @@ public sealed class CdrMarshaller : IMarshaller
     public void Marshal<T>(T value, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth };
+        var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
         Write(ref writer, value);
         writer.Flush();
     }
@@ -82,7 +82,7 @@ public sealed class CdrMarshaller : IMarshaller
     /// <exception cref="MarshallingException">The bytes are malformed, truncated, or have bytes left over.</exception>
     public T Unmarshal<T>(ReadOnlySpan<byte> input)
     {
-        var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth };
+        var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
         var value = Read<T>(ref reader);
         if (reader.Remaining != 0)
         {

@@ -1,5 +1,7 @@
 using System.Buffers;
 using Ocean.Framing;
+using Ocean.Marshalling.Cdr;
+using Ocean.Marshalling.Tests.Hostile;
 
 namespace Ocean.Marshalling.Tests;
 
@@ -104,6 +106,22 @@ public sealed class CdrMalformedInputTests
     }
 
     [Theory]
+    [MemberData(nameof(Samples))]
+    public void Unmarshal_EveryTruncationOneBytePerSegment_ThrowsMarshallingException(string sample, ByteOrder order)
+    {
+        var marshaller = CdrTest.Marshaller(order);
+        var (bytes, _) = s_samples[sample].Create(marshaller);
+
+        // The multi-segment path copies into a pooled buffer: the truncation must still be seen, not the buffer's slack.
+        for (var length = 0; length < bytes.Length; length++)
+        {
+            var input = CdrTest.OneBytePerSegment(bytes[..length]);
+            var act = () => s_samples[sample].Unmarshal(marshaller, input);
+            act.Should().Throw<MarshallingException>("{0} of {1} bytes in segments are a truncated {2}", length, bytes.Length, sample);
+        }
+    }
+
+    [Theory]
     [InlineData("80000000 0000000000000000")]
     [InlineData("ffffffff 0000000000000000")]
     [InlineData("7fffffff 0000000000000000")]
@@ -160,6 +178,143 @@ public sealed class CdrMalformedInputTests
     [InlineData("00000001 41")]
     [InlineData("00000003 414243")]
     public void Unmarshal_StringWithoutNul_ThrowsMarshallingException(string hex) => AssertRefused<string>(hex);
+
+    [Theory]
+    [InlineData("00000003 4100")]
+    [InlineData("00000007 536d69746800")]
+    [InlineData("00000002 41")]
+    [InlineData("00000002")]
+    public void Unmarshal_StringLengthBeyondTheInput_ThrowsMarshallingException(string hex)
+    {
+        AssertRefused<string>(hex);
+        AssertRefused<string[]>($"00000001 {hex}");
+    }
+
+    [Theory]
+    [InlineData("00000004 0041")]
+    [InlineData("00000002")]
+    [InlineData("00000006 feff0041")]
+    public void Unmarshal_WStringLengthBeyondTheInput_ThrowsMarshallingException(string hex)
+    {
+        AssertRefused<WideText>(hex);
+        AssertRefused<WideText[]>($"00000001 {hex}");
+    }
+
+    [Theory]
+    [InlineData("00000002 feff", "")]
+    [InlineData("00000004 fffe4100", "A")]
+    [InlineData("00000004 feff0041", "A")]
+    [InlineData("00000000", "")]
+    public void Unmarshal_WStringWithByteOrderMarkOrEmpty_IsRead(string hex, string expected)
+    {
+        CdrTest.Unmarshal<WideText>(CdrTest.Bytes(hex), ByteOrder.BigEndian).Value.Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("00000002 0000000a")]
+    [InlineData("00000001")]
+    [InlineData("00000003 00000001 00000002")]
+    public void Unmarshal_SequenceCountBeyondTheElements_ThrowsMarshallingException(string hex)
+    {
+        AssertRefused<int[]>(hex);
+        AssertRefused<List<int>>(hex);
+        AssertRefused<Color[]>(hex);
+    }
+
+    [Theory]
+    [InlineData("00000002 01")]
+    [InlineData("00000001 0102")]
+    public void Unmarshal_OctetSequenceCountWrong_ThrowsMarshallingException(string hex)
+    {
+        // one byte short, one byte over
+        AssertRefused<byte[]>(hex);
+        AssertRefused<List<byte>>(hex);
+    }
+
+    [Theory]
+    [InlineData("00000001 01 41")]
+    [InlineData("00000002 02 0041 03")]
+    public void Unmarshal_WCharSequenceWithWrongLength_ThrowsMarshallingException(string hex) => AssertRefused<char[]>(hex);
+
+    [Theory]
+    [InlineData("02 00000000 00000000")]
+    [InlineData("ff 00000000 00000000")]
+    public void Unmarshal_UnionBooleanDiscriminatorOtherThanZeroOrOne_ThrowsMarshallingException(string hex) => AssertRefused<BoolUnion>(hex);
+
+    [Theory]
+    [InlineData("00000003 00000000")]
+    [InlineData("ffffffff 00000000")]
+    public void Unmarshal_UnionEnumDiscriminatorOutOfRange_ThrowsMarshallingException(string hex) => AssertRefused<ColorUnion>(hex);
+
+    [Fact]
+    public void Unmarshal_UnionBranchTruncated_ThrowsMarshallingException()
+    {
+        AssertRefused<Shape>("00000001 0000");
+        AssertRefused<Shape>("00000002 00000005 4142");
+        AssertRefused<Shape>("00000009 00000000 3ff000");
+        AssertRefused<BoolUnion>("01 000000 00000000");
+    }
+
+    [Fact]
+    public void Unmarshal_NestedUnionsBeyondMaxDepth_ThrowsMarshallingException()
+    {
+        FluentActions.Invoking(() => CdrTest.Unmarshal<CdrNestedUnion>(NestedUnions(65), ByteOrder.BigEndian)).Should().Throw<MarshallingException>().WithMessage("*64*");
+        CdrTest.Unmarshal<CdrNestedUnion>(NestedUnions(64), ByteOrder.BigEndian).Kind.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData("00000000", "at least its byte-order octet")]
+    [InlineData("00000001 02", "byte-order octet is 0 or 1")]
+    [InlineData("00000001 ff", "byte-order octet is 0 or 1")]
+    [InlineData("00000009 00000000", "truncated")]
+    [InlineData("ffffffff 00", "truncated")]
+    [InlineData("00000003 000000", "truncated")]
+    [InlineData("00000006 00 000000 0000", "truncated")]
+    public void ReadEncapsulation_Malformed_ThrowsMarshallingException(string hex, string reason)
+    {
+        var bytes = CdrTest.Bytes(hex);
+
+        // The content is a long (aligned from the encapsulation's start, so at its offset 4).
+        var act = () =>
+        {
+            var reader = new CdrReader(bytes);
+            return reader.ReadEncapsulation(static (ref CdrReader inner) => inner.ReadLong());
+        };
+
+        act.Should().Throw<MarshallingException>().WithMessage($"*{reason}*");
+    }
+
+    [Theory]
+    [InlineData("00000002 01")]
+    [InlineData("80000000 01")]
+    public void ReadOctetSequence_CountBeyondTheInput_ThrowsMarshallingException(string hex)
+    {
+        var bytes = CdrTest.Bytes(hex);
+
+        var act = () =>
+        {
+            var reader = new CdrReader(bytes);
+            return reader.ReadOctetSequence();
+        };
+
+        act.Should().Throw<MarshallingException>();
+    }
+
+    [Fact]
+    public void ReadSequenceLength_CountTimesElementSizeBeyondTheInput_ThrowsMarshallingException()
+    {
+        var bytes = CdrTest.Bytes("00000002 0000000000000000");
+
+        int Read(int size)
+        {
+            var reader = new CdrReader(bytes);
+            return reader.ReadSequenceLength(size);
+        }
+
+        Read(4).Should().Be(2);
+        FluentActions.Invoking(() => Read(5)).Should().Throw<MarshallingException>().WithMessage("*claims 2 elements*");
+        Read(0).Should().Be(2, "a size below 1 counts as 1");
+    }
 
     [Theory]
     [InlineData("02")]
@@ -263,6 +418,19 @@ public sealed class CdrMalformedInputTests
         AssertRefused<Aligned>("11 00000000000000 3ff0000000000000 fffe 000000000000 0102030405060708 01 0000");
     }
 
+    /// <summary>Bytes of a chain of <paramref name="depth"/> unions: discriminator 1 and a count of 1, the last discriminator 0 and a leaf.</summary>
+    private static byte[] NestedUnions(int depth)
+    {
+        var bytes = new byte[depth * 8];
+        for (var level = 0; level < depth - 1; level++)
+        {
+            bytes[(level * 8) + 3] = 1;
+            bytes[(level * 8) + 7] = 1;
+        }
+
+        return bytes;
+    }
+
     /// <summary>Bytes of a chain of <paramref name="depth"/> nodes: each level is value 0 and a count of 1, the last a count of 0.</summary>
     private static byte[] NestedNodes(int depth)
     {
@@ -318,9 +486,10 @@ public sealed class CdrMalformedInputTests
     }
 
     /// <summary>A valid value's bytes and a way to unmarshal bytes as its type.</summary>
-    private sealed record Sample(Func<IMarshaller, (byte[] Bytes, Func<byte[], bool> Unmarshal)> Create)
+    private sealed record Sample(Func<IMarshaller, (byte[] Bytes, Func<byte[], bool> Unmarshal)> Create, Func<IMarshaller, ReadOnlySequence<byte>, object?> Unmarshal)
     {
-        public static Sample Of<T>(T value) => new(marshaller =>
-            (CdrTest.Marshal(marshaller, value), bytes => marshaller.Unmarshal<T>(new ReadOnlySequence<byte>(bytes)) is not null));
+        public static Sample Of<T>(T value) => new(
+            marshaller => (CdrTest.Marshal(marshaller, value), bytes => marshaller.Unmarshal<T>(new ReadOnlySequence<byte>(bytes)) is not null),
+            (marshaller, input) => marshaller.Unmarshal<T>(input));
     }
 }

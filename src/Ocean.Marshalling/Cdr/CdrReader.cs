@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Ocean.Framing;
 
 namespace Ocean.Marshalling.Cdr;
@@ -17,14 +18,18 @@ public delegate T CdrReadFunc<T>(ref CdrReader reader);
 /// </summary>
 /// <remarks>
 /// Every read checks the bytes that remain first: truncated input, or a length beyond the remaining bytes,
-/// raises <see cref="MarshallingException"/> before anything is allocated. The reader works on one
-/// contiguous span; a multi-segment sequence is copied into one array first (the marshaller does that with a
-/// pooled buffer).
+/// raises <see cref="MarshallingException"/> before anything is allocated. Nesting is bounded by
+/// <see cref="MaxDepth"/> and a stack guard, the objects the codecs create by <see cref="MaxObjects"/>. The reader
+/// works on one contiguous span; a multi-segment sequence is copied into one array first (the marshaller does that
+/// with a pooled buffer).
 /// </remarks>
 public ref struct CdrReader
 {
     /// <summary>How deeply structs may nest when read, so hostile input cannot exhaust the stack.</summary>
     public const int DefaultMaxDepth = 64;
+
+    /// <summary>How many objects (class and union instances, arrays, lists) one read may create by default.</summary>
+    public const int DefaultMaxObjects = 100_000;
 
     private readonly ReadOnlySpan<byte> _input;
     private int _offset;
@@ -32,6 +37,8 @@ public ref struct CdrReader
     private readonly bool _littleEndian;
     private int _depth;
     private int _maxDepth;
+    private int _objects;
+    private int _maxObjects;
 
     /// <summary>Creates a reader.</summary>
     /// <param name="input">The bytes.</param>
@@ -52,6 +59,7 @@ public ref struct CdrReader
         _littleEndian = byteOrder == ByteOrder.LittleEndian;
         _startPosition = startPosition;
         _maxDepth = DefaultMaxDepth;
+        _maxObjects = DefaultMaxObjects;
     }
 
     /// <summary>How deeply nested structs may be read (default <see cref="DefaultMaxDepth"/>).</summary>
@@ -61,16 +69,58 @@ public ref struct CdrReader
         set => _maxDepth = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
     }
 
-    /// <summary>Called when a nested struct starts; refuses nesting deeper than <see cref="MaxDepth"/>.</summary>
+    /// <summary>
+    /// How many objects the values read may create (default <see cref="DefaultMaxObjects"/>): instances of classes
+    /// and unions, arrays and lists, counted over everything this reader reads. Strings and value-type structs are
+    /// not counted (their memory is bounded by the bytes they take).
+    /// </summary>
+    public int MaxObjects
+    {
+        readonly get => _maxObjects;
+        set => _maxObjects = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+    }
+
+    /// <summary>
+    /// Called when a nested struct starts; refuses nesting deeper than <see cref="MaxDepth"/>, or deeper than the
+    /// stack allows when <see cref="MaxDepth"/> is raised far (a stack overflow cannot be caught).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void EnterNested()
     {
-        if (++_depth > _maxDepth)
+        var depth = ++_depth;
+        if (depth > _maxDepth)
         {
-            throw new MarshallingException($"Structs nest deeper than the limit of {_maxDepth}.");
+            ThrowTooDeep(_maxDepth);
+        }
+
+        // Every 8th level is enough: 8 levels take a few KB of stack, far less than the margin the check keeps.
+        if ((depth & 7) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            ThrowStackExhausted();
         }
     }
 
     internal void ExitNested() => _depth--;
+
+    /// <summary>Counts one object about to be created; refuses more than <see cref="MaxObjects"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void CountObject()
+    {
+        if (++_objects > _maxObjects)
+        {
+            ThrowTooManyObjects(_maxObjects);
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowTooDeep(int maxDepth) => throw new MarshallingException($"Structs nest deeper than the limit of {maxDepth}.");
+
+    [DoesNotReturn]
+    private static void ThrowStackExhausted() => throw new MarshallingException("Structs nest too deeply for the stack.");
+
+    [DoesNotReturn]
+    private static void ThrowTooManyObjects(int maxObjects) =>
+        throw new MarshallingException($"The input would create more than the limit of {maxObjects} objects.");
 
     /// <summary>The byte order read.</summary>
     public readonly ByteOrder ByteOrder => _littleEndian ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
@@ -265,6 +315,28 @@ public ref struct CdrReader
         return (int)count;
     }
 
+    /// <summary>
+    /// Reads a sequence's element count as <see cref="ReadSequenceLength(int)"/> does, and refuses it up front when
+    /// its elements would create more objects than <see cref="MaxObjects"/> leaves, before the caller allocates.
+    /// </summary>
+    /// <param name="minimumElementSize">The fewest bytes one element can take.</param>
+    /// <param name="minimumElementObjects">The fewest objects reading one element creates.</param>
+    internal int ReadSequenceLength(int minimumElementSize, int minimumElementObjects)
+    {
+        var count = ReadSequenceLength(minimumElementSize);
+        CheckObjectClaim(count, minimumElementObjects);
+        return count;
+    }
+
+    /// <summary>Refuses <paramref name="count"/> elements of at least <paramref name="minimumElementObjects"/> objects each when they cannot fit the limit.</summary>
+    internal readonly void CheckObjectClaim(int count, int minimumElementObjects)
+    {
+        if ((long)count * minimumElementObjects > (long)_maxObjects - _objects)
+        {
+            ThrowTooManyObjects(_maxObjects);
+        }
+    }
+
     /// <summary>Reads an encapsulation: its first octet gives the byte order, and the content is aligned from its start.</summary>
     /// <typeparam name="T">What the content is.</typeparam>
     /// <param name="readContent">Reads the content with the encapsulation's own reader.</param>
@@ -285,10 +357,14 @@ public ref struct CdrReader
             throw new MarshallingException($"An encapsulation's byte-order octet is 0 or 1, not {flag}.");
         }
 
-        var inner = new CdrReader(content, flag == 1 ? ByteOrder.LittleEndian : ByteOrder.BigEndian) { MaxDepth = _maxDepth };
+        // The inner reader carries on this reader's depth and object count, so limits span the encapsulation.
+        var inner = new CdrReader(content, flag == 1 ? ByteOrder.LittleEndian : ByteOrder.BigEndian) { MaxDepth = _maxDepth, MaxObjects = _maxObjects };
         inner._depth = _depth;
+        inner._objects = _objects;
         inner._offset = 1;
-        return readContent(ref inner);
+        var value = readContent(ref inner);
+        _objects = inner._objects;
+        return value;
     }
 
     /// <summary>Aligns, checks and takes <paramref name="count"/> bytes (a claimed length is checked as a long first).</summary>

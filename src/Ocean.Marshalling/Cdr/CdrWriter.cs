@@ -29,6 +29,8 @@ public ref struct CdrWriter
     private long _position;
     private int _depth;
     private int _maxDepth;
+    private int _objects;
+    private int _maxObjects;
 
     /// <summary>Creates a writer.</summary>
     /// <param name="output">Where the bytes go.</param>
@@ -44,6 +46,7 @@ public ref struct CdrWriter
         _littleEndian = byteOrder == ByteOrder.LittleEndian;
         _position = startPosition;
         _maxDepth = CdrReader.DefaultMaxDepth;
+        _maxObjects = CdrReader.DefaultMaxObjects;
     }
 
     /// <summary>How deeply nested structs may be written (default <see cref="CdrReader.DefaultMaxDepth"/>), so a cyclic object graph fails cleanly.</summary>
@@ -53,16 +56,59 @@ public ref struct CdrWriter
         set => _maxDepth = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
     }
 
-    /// <summary>Called when a nested struct starts; refuses nesting deeper than <see cref="MaxDepth"/> (CDR has no references, so a cycle would never end).</summary>
+    /// <summary>
+    /// How many objects (class and union instances, arrays, lists) the values written may hold (default
+    /// <see cref="CdrReader.DefaultMaxObjects"/>), counted as <see cref="CdrReader.MaxObjects"/> counts them, so a
+    /// writer never produces what a reader with the same limit refuses.
+    /// </summary>
+    public int MaxObjects
+    {
+        readonly get => _maxObjects;
+        set => _maxObjects = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+    }
+
+    /// <summary>
+    /// Called when a nested struct starts; refuses nesting deeper than <see cref="MaxDepth"/> (CDR has no
+    /// references, so a cycle would never end), or deeper than the stack allows when <see cref="MaxDepth"/> is raised far.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void EnterNested()
     {
-        if (++_depth > _maxDepth)
+        var depth = ++_depth;
+        if (depth > _maxDepth)
         {
-            throw new MarshallingException($"Structs nest deeper than the limit of {_maxDepth}; a cyclic object graph has no CDR form.");
+            ThrowTooDeep(_maxDepth);
+        }
+
+        // Every 8th level is enough: 8 levels take a few KB of stack, far less than the margin the check keeps.
+        if ((depth & 7) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            ThrowStackExhausted();
         }
     }
 
     internal void ExitNested() => _depth--;
+
+    /// <summary>Counts one object being written; refuses more than <see cref="MaxObjects"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void CountObject()
+    {
+        if (++_objects > _maxObjects)
+        {
+            ThrowTooManyObjects(_maxObjects);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowTooDeep(int maxDepth) =>
+        throw new MarshallingException($"Structs nest deeper than the limit of {maxDepth}; a cyclic object graph has no CDR form.");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowStackExhausted() => throw new MarshallingException("Structs nest too deeply for the stack.");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowTooManyObjects(int maxObjects) =>
+        throw new MarshallingException($"The value holds more than the limit of {maxObjects} objects.");
 
     /// <summary>The byte order written.</summary>
     public readonly ByteOrder ByteOrder => _littleEndian ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
@@ -315,10 +361,15 @@ public ref struct CdrWriter
     {
         ArgumentNullException.ThrowIfNull(writeContent);
         var content = new ArrayBufferWriter<byte>();
-        var inner = new CdrWriter(content, byteOrder);
+
+        // The inner writer carries on this writer's depth and object count, so limits span the encapsulation.
+        var inner = new CdrWriter(content, byteOrder) { MaxDepth = _maxDepth, MaxObjects = _maxObjects };
+        inner._depth = _depth;
+        inner._objects = _objects;
         inner.WriteOctet(byteOrder == ByteOrder.LittleEndian ? (byte)1 : (byte)0);
         writeContent(ref inner, state);
         inner.Flush();
+        _objects = inner._objects;
         WriteOctetSequence(content.WrittenSpan);
     }
 

@@ -8,6 +8,18 @@ internal abstract class CdrCodec
     /// <summary>The fewest bytes a value can take on the wire, so sequence counts can be checked before allocating.</summary>
     public virtual int MinimumSize => 1;
 
+    /// <summary>
+    /// The fewest objects reading a value creates (see <see cref="CdrReader.MaxObjects"/>), so a sequence whose
+    /// elements could never fit the object limit is refused before its array is allocated.
+    /// </summary>
+    public virtual int MinimumObjects => 0;
+
+    /// <summary>Adds sizes or counts, saturating at <see cref="int.MaxValue"/> (they are lower bounds).</summary>
+    public static int SaturatingAdd(int a, int b) => (int)Math.Min(int.MaxValue, (long)a + b);
+
+    /// <summary>Multiplies sizes or counts, saturating at <see cref="int.MaxValue"/>.</summary>
+    public static int SaturatingMultiply(int a, int b) => (int)Math.Min(int.MaxValue, (long)a * b);
+
     public abstract void WriteBoxed(ref CdrWriter writer, object? value);
 
     public abstract object? ReadBoxed(ref CdrReader reader);

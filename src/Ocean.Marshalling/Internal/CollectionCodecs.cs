@@ -5,10 +5,13 @@ namespace Ocean.Marshalling.Internal;
 /// <summary>An array as a sequence (count, then elements), or as a fixed-length array (elements only).</summary>
 internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixedLength, bool nullAsEmpty) : CdrCodec<TElement[]>
 {
-    public override int MinimumSize => fixedLength > 0 ? fixedLength * element.MinimumSize : 4;
+    public override int MinimumSize => fixedLength > 0 ? SaturatingMultiply(fixedLength, element.MinimumSize) : 4;
+
+    public override int MinimumObjects => fixedLength > 0 ? SaturatingAdd(1, SaturatingMultiply(fixedLength, element.MinimumObjects)) : 1;
 
     public override void Write(ref CdrWriter writer, TElement[] value)
     {
+        writer.CountObject();
         if (value is null)
         {
             if (!nullAsEmpty || fixedLength > 0)
@@ -45,7 +48,24 @@ internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixed
 
     public override TElement[] Read(ref CdrReader reader)
     {
-        var count = fixedLength > 0 ? fixedLength : reader.ReadSequenceLength(element.MinimumSize);
+        int count;
+        if (fixedLength > 0)
+        {
+            // The type declares the length, but the input must still be able to hold it before it is allocated.
+            if ((long)fixedLength * element.MinimumSize > reader.Remaining)
+            {
+                throw new MarshallingException($"A fixed-length array of {fixedLength} elements needs more than the {reader.Remaining} remaining bytes.");
+            }
+
+            reader.CheckObjectClaim(fixedLength, element.MinimumObjects);
+            count = fixedLength;
+        }
+        else
+        {
+            count = reader.ReadSequenceLength(element.MinimumSize, element.MinimumObjects);
+        }
+
+        reader.CountObject();
         if (count == 0)
         {
             return [];
@@ -72,8 +92,11 @@ internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullA
 {
     public override int MinimumSize => 4;
 
+    public override int MinimumObjects => 1;
+
     public override void Write(ref CdrWriter writer, List<TElement> value)
     {
+        writer.CountObject();
         if (value is null)
         {
             if (!nullAsEmpty)
@@ -94,7 +117,8 @@ internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullA
 
     public override List<TElement> Read(ref CdrReader reader)
     {
-        var count = reader.ReadSequenceLength(element.MinimumSize);
+        var count = reader.ReadSequenceLength(element.MinimumSize, element.MinimumObjects);
+        reader.CountObject();
         var result = new List<TElement>(count);
         for (var i = 0; i < count; i++)
         {

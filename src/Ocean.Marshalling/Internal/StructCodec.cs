@@ -14,6 +14,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     private WriteFn? _write;
     private ReadFn? _read;
     private int _minimumSize;
+    private int _minimumObjects;
 
     public StructCodec(StructLayout layout) => _layout = layout;
 
@@ -23,10 +24,16 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
 
     public override int MinimumSize => Math.Max(1, _minimumSize);
 
+    /// <summary>A class instance counts as one object (a value-type struct lives inside its container), plus its members'.</summary>
+    public override int MinimumObjects => typeof(T).IsValueType ? _minimumObjects : SaturatingAdd(1, _minimumObjects);
+
     public void Initialize()
     {
         var codecs = _layout.Members.Select(m => CdrCodecFactory.Get(m.Type, m.Options)).ToArray();
-        _minimumSize = codecs.Sum(c => ((CdrCodec)c).MinimumSize);
+
+        // A recursive member sees this codec's bounds still at 0: they remain lower bounds.
+        _minimumSize = codecs.Aggregate(0, (sum, c) => SaturatingAdd(sum, ((CdrCodec)c).MinimumSize));
+        _minimumObjects = codecs.Aggregate(0, (sum, c) => SaturatingAdd(sum, ((CdrCodec)c).MinimumObjects));
         _write = EmitWrite(codecs);
         _read = EmitRead(codecs);
     }
@@ -39,6 +46,11 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
         }
 
         writer.EnterNested();
+        if (!typeof(T).IsValueType)
+        {
+            writer.CountObject();
+        }
+
         _write!(ref writer, value);
         writer.ExitNested();
     }
@@ -46,6 +58,11 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     public override T Read(ref CdrReader reader)
     {
         reader.EnterNested();
+        if (!typeof(T).IsValueType)
+        {
+            reader.CountObject();
+        }
+
         var value = _read!(ref reader);
         reader.ExitNested();
         return value;

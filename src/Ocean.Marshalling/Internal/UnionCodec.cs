@@ -22,6 +22,8 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
 
     public override int MinimumSize => _discriminatorCodec?.MinimumSize ?? 1;
 
+    public override int MinimumObjects => 1;
+
     public void Initialize()
     {
         var discriminator = _layout.Discriminator!;
@@ -49,6 +51,7 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
         }
 
         writer.EnterNested();
+        writer.CountObject();
         var discriminator = _getDiscriminator(value);
         var branch = Select(Label(discriminator));
         _discriminatorCodec.WriteBoxed(ref writer, discriminator);
@@ -59,6 +62,7 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
     public override T Read(ref CdrReader reader)
     {
         reader.EnterNested();
+        reader.CountObject();
         var discriminator = _discriminatorCodec.ReadBoxed(ref reader);
         var branch = Select(Label(discriminator));
         var result = _create();
