@@ -19,6 +19,12 @@ public sealed class MessageServer : IAsyncDisposable
 
     private MessageServer(DatagramMessageListener datagramListener) => _datagramListener = datagramListener;
 
+    /// <summary>What a stream server's connections have reserved beyond their read buffers (for tests).</summary>
+    internal ByteBudget? StreamBufferBudget { get; private init; }
+
+    /// <summary>The UDP side of a datagram server (for tests).</summary>
+    internal DatagramMessageListener? DatagramListener => _datagramListener;
+
     /// <summary>The bound endpoint (the real port when 0 was asked for); valid after <see cref="StartAsync"/>.</summary>
     public EndPoint EndPoint => _streamServer?.EndPoint ?? _datagramListener!.EndPoint;
 
@@ -34,27 +40,37 @@ public sealed class MessageServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new MessageServerOptions();
         var logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageServer") ?? NullLogger.Instance;
+        var budget = new ByteBudget(options.MaxBufferedBytes);
+        long allowance = options.Stream.MaxReadBufferSize;
         var server = new SocketServer(
             endPoint,
             async (connection, stopping) =>
             {
-                var messages = new StreamMessageConnection(connection, codec, options);
+                var messages = new StreamMessageConnection(connection, codec, options, budget, allowance);
                 try
                 {
                     await handler(messages, stopping).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is FramingException or TimeoutException)
+                catch (Exception ex) when (ReferenceEquals(ex, messages.Failure))
                 {
                     // Bad input from that peer: already logged, counted and its connection closed.
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
                 {
+                    // Anything else is the handler's own failure, a FramingException from a send included.
                     Log.HandlerFailed(logger, connection.RemoteEndPoint, ex);
-                    connection.Abort(ex);
+                    messages.Abort(ex);
+                }
+                finally
+                {
+                    // Closed through the framing layer: later sends raise ConnectionAbortedException, and none can
+                    // be writing into the pipe when the transport completes it.
+                    await messages.DisposeAsync().ConfigureAwait(false);
                 }
             },
             options.Stream);
-        return new MessageServer(server);
+        var result = new MessageServer(server) { StreamBufferBudget = budget };
+        return result;
     }
 
     /// <summary>A UDP server: each remote peer's datagrams become the messages of its own message connection.</summary>
