@@ -31,8 +31,8 @@ public sealed class MessageServer : IAsyncDisposable
     /// <summary>A server of stream connections framed by <paramref name="codec"/>.</summary>
     /// <param name="endPoint">An <see cref="IPEndPoint"/> or <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>; port 0 for an ephemeral port.</param>
     /// <param name="codec">How messages are delimited.</param>
-    /// <param name="handler">Runs once per connection.</param>
-    /// <param name="options">Message timeouts and <see cref="MessageServerOptions.Stream"/> settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="handler">Runs once per connection. When it returns the connection is closed (what it sent still goes out); a send after that raises <see cref="ConnectionAbortedException"/>.</param>
+    /// <param name="options">Message timeouts, <see cref="MessageServerOptions.MaxBufferedBytes"/> and <see cref="MessageServerOptions.Stream"/> settings; <see langword="null"/> for the defaults.</param>
     /// <returns>The server, not yet started.</returns>
     public static MessageServer ForStream(EndPoint endPoint, FrameCodec codec, MessageConnectionHandler handler, MessageServerOptions? options = null)
     {
@@ -76,7 +76,7 @@ public sealed class MessageServer : IAsyncDisposable
     /// <summary>A UDP server: each remote peer's datagrams become the messages of its own message connection.</summary>
     /// <param name="endPoint">Where to receive; port 0 for an ephemeral port, <see cref="IPAddress.IPv6Any"/> for dual mode.</param>
     /// <param name="handler">Runs once per peer, from its first datagram until its connection ends (idle expiry, or the handler returns).</param>
-    /// <param name="options">Peer limits and <see cref="MessageServerOptions.Datagram"/> settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">Peer limits, <see cref="MessageServerOptions.MaxQueuedDatagramBytes"/> and <see cref="MessageServerOptions.Datagram"/> settings; <see langword="null"/> for the defaults.</param>
     /// <returns>The server, not yet started.</returns>
     public static MessageServer ForDatagrams(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions? options = null)
     {

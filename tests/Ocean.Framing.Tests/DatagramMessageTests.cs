@@ -183,6 +183,22 @@ public sealed class DatagramMessageTests
     }
 
     [Fact]
+    public void ServerOptions_Defaults_AreTheDocumentedLimits_AndNonPositiveValuesAreRefused()
+    {
+        var options = new MessageServerOptions();
+
+        options.MaxPeers.Should().Be(1024);
+        options.PeerQueueCapacity.Should().Be(64);
+        options.PeerIdleTimeout.Should().Be(TimeSpan.FromMinutes(1));
+        options.MaxQueuedDatagramBytes.Should().Be(32L * 1024 * 1024);
+        options.MaxBufferedBytes.Should().Be(256L * 1024 * 1024);
+        ((Action)(() => options.MaxQueuedDatagramBytes = 0)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.MaxBufferedBytes = -1)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.MaxPeers = 0)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.PeerQueueCapacity = 0)).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void PeerQueue_Full_RefusesAsFull()
     {
         var listener = new DatagramMessageListener(new IPEndPoint(IPAddress.Loopback, 0), static (_, _) => ValueTask.CompletedTask, new MessageServerOptions());

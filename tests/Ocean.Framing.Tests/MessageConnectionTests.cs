@@ -63,6 +63,27 @@ public sealed class MessageConnectionTests
     }
 
     [Fact]
+    public async Task CloseAsync_WithAReplyHeldForTheBatch_SendsItBeforeClosing()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var server = MessageConnection.Create(right, s_lengthPrefixed);
+        var batch = new ArrayBufferWriter<byte>();
+        s_lengthPrefixed.WriteFrame("one"u8, batch);
+        s_lengthPrefixed.WriteFrame("two"u8, batch);
+        await left.Transport.Output.WriteAsync(batch.WrittenMemory);
+
+        var read = server.ReadAsync().AsTask();
+        read.IsCompleted.Should().BeTrue("the batch is buffered");
+        (await read).Message.ToArray().Should().Equal("one"u8.ToArray());
+        await server.SendAsync("reply"u8.ToArray()).AsTask().WithTimeout(); // held: "two" is buffered behind it
+        await server.CloseAsync().AsTask().WithTimeout();
+
+        await using var client = MessageConnection.Create(left, s_lengthPrefixed);
+        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("reply"u8.ToArray());
+        (await client.ReadAsync().WithTimeout()).IsCompleted.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task ReadAsync_PipelinedLinesThenPeerClosesMidLine_RepliesHeldForTheBatchStillDelivered()
     {
         var codec = new LineCodec();

@@ -300,6 +300,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
     {
         MarkClosed();
+        ReleaseBudget();
         return _connection.CloseAsync(cancellationToken);
     }
 
