@@ -67,9 +67,6 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     /// <summary>The input error this connection failed with, if any (the server tells it from handler failures).</summary>
     internal Exception? Failure => _failure?.SourceException;
 
-    /// <summary>Bytes this connection has reserved from its server's budget (for tests).</summary>
-    internal long ReservedBytes => Volatile.Read(ref _reserved);
-
     public override ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         _failure?.Throw();
