@@ -29,4 +29,11 @@ public enum FramingError
 
     /// <summary>A frame did not complete within the frame deadline counted from its first byte.</summary>
     FrameTimeout,
+
+    /// <summary>
+    /// A partial frame needed more buffer than the server had left: the connections of one
+    /// <see cref="MessageServer"/> together hold at most <see cref="MessageServerOptions.MaxBufferedBytes"/>
+    /// beyond each connection's own read buffer.
+    /// </summary>
+    BufferBudgetExhausted,
 }

@@ -18,7 +18,9 @@ public interface IFrameDecoder
     /// <exception cref="FramingException">The bytes cannot form a valid frame; raised as soon as that is known, before buffering more.</exception>
     /// <remarks>
     /// Called again with more data after a <see langword="false"/> result, the input must start at the same
-    /// position. A frame split across reads or buffer segments is found exactly as if it arrived whole.
+    /// position. A frame split across reads or buffer segments is found exactly as if it arrived whole. After a
+    /// <see langword="false"/> result that consumed bytes (bytes skipped), <see cref="MessageConnection"/> calls
+    /// again at once with the rest, which may be empty, before waiting for more.
     /// </remarks>
     bool TryReadFrame(in ReadOnlySequence<byte> input, out ReadOnlySequence<byte> frame, out SequencePosition consumed, out SequencePosition examined);
 

@@ -193,6 +193,9 @@ public sealed class LengthPrefixedCodec : FrameCodec
         private long _discardedFrameLength;
         private bool _skipCompleted;
 
+        /// <summary>Whether an oversized frame is being skipped (with <c>FailFast = false</c>): a frame is in progress.</summary>
+        public bool IsDiscarding => _bytesToDiscard > 0;
+
         public void Reset()
         {
             _bytesToDiscard = 0;

@@ -78,7 +78,9 @@ public sealed class LengthPrefixedCodecOptions
     /// Raise <see cref="FramingError.FrameTooLarge"/> as soon as the length field is read (default
     /// <see langword="true"/>). When <see langword="false"/>, the decoder consumes the oversized frame's bytes
     /// as they arrive (returning no frame), and the call after the last of them raises it, so a caller that
-    /// goes on reading stays in step with the stream.
+    /// goes on reading stays in step with the stream. A <see cref="MessageConnection"/> makes that call at once
+    /// (it does not wait for more bytes), and its <see cref="MessageConnectionOptions.FrameTimeout"/> runs while
+    /// the frame is skipped, so a peer that announces a huge frame and drips it is still cut off.
     /// </summary>
     public bool FailFast { get; set; } = true;
 }

@@ -112,7 +112,10 @@ public sealed class LineCodec : FrameCodec
             if (!reader.TryAdvanceTo((byte)'\n', advancePastDelimiter: false))
             {
                 _scanned = input.Length;
-                if (_scanned > (long)maxLineLength + 1)
+
+                // maxLineLength bytes then a CR may still end as a valid line (the CR is dropped before the LF);
+                // any other byte past the maximum makes the line too long at once.
+                if (_scanned > maxLineLength && (_scanned > (long)maxLineLength + 1 || LastByte(input) != (byte)'\r'))
                 {
                     ThrowTooLong(_scanned);
                 }

@@ -19,14 +19,20 @@ public sealed class MessageServer : IAsyncDisposable
 
     private MessageServer(DatagramMessageListener datagramListener) => _datagramListener = datagramListener;
 
+    /// <summary>What a stream server's connections have reserved beyond their read buffers (for tests).</summary>
+    internal ByteBudget? StreamBufferBudget { get; private init; }
+
+    /// <summary>The UDP side of a datagram server (for tests).</summary>
+    internal DatagramMessageListener? DatagramListener => _datagramListener;
+
     /// <summary>The bound endpoint (the real port when 0 was asked for); valid after <see cref="StartAsync"/>.</summary>
     public EndPoint EndPoint => _streamServer?.EndPoint ?? _datagramListener!.EndPoint;
 
     /// <summary>A server of stream connections framed by <paramref name="codec"/>.</summary>
     /// <param name="endPoint">An <see cref="IPEndPoint"/> or <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>; port 0 for an ephemeral port.</param>
     /// <param name="codec">How messages are delimited.</param>
-    /// <param name="handler">Runs once per connection.</param>
-    /// <param name="options">Message timeouts and <see cref="MessageServerOptions.Stream"/> settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="handler">Runs once per connection. When it returns the connection is closed (what it sent still goes out); a send after that raises <see cref="ConnectionAbortedException"/>.</param>
+    /// <param name="options">Message timeouts, <see cref="MessageServerOptions.MaxBufferedBytes"/> and <see cref="MessageServerOptions.Stream"/> settings; <see langword="null"/> for the defaults.</param>
     /// <returns>The server, not yet started.</returns>
     public static MessageServer ForStream(EndPoint endPoint, FrameCodec codec, MessageConnectionHandler handler, MessageServerOptions? options = null)
     {
@@ -34,33 +40,43 @@ public sealed class MessageServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new MessageServerOptions();
         var logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageServer") ?? NullLogger.Instance;
+        var budget = new ByteBudget(options.MaxBufferedBytes);
+        long allowance = options.Stream.MaxReadBufferSize;
         var server = new SocketServer(
             endPoint,
             async (connection, stopping) =>
             {
-                var messages = new StreamMessageConnection(connection, codec, options);
+                var messages = new StreamMessageConnection(connection, codec, options, budget, allowance);
                 try
                 {
                     await handler(messages, stopping).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is FramingException or TimeoutException)
+                catch (Exception ex) when (ReferenceEquals(ex, messages.Failure))
                 {
                     // Bad input from that peer: already logged, counted and its connection closed.
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
                 {
+                    // Anything else is the handler's own failure, a FramingException from a send included.
                     Log.HandlerFailed(logger, connection.RemoteEndPoint, ex);
-                    connection.Abort(ex);
+                    messages.Abort(ex);
+                }
+                finally
+                {
+                    // Closed through the framing layer: later sends raise ConnectionAbortedException, and none can
+                    // be writing into the pipe when the transport completes it.
+                    await messages.DisposeAsync().ConfigureAwait(false);
                 }
             },
             options.Stream);
-        return new MessageServer(server);
+        var result = new MessageServer(server) { StreamBufferBudget = budget };
+        return result;
     }
 
     /// <summary>A UDP server: each remote peer's datagrams become the messages of its own message connection.</summary>
     /// <param name="endPoint">Where to receive; port 0 for an ephemeral port, <see cref="IPAddress.IPv6Any"/> for dual mode.</param>
     /// <param name="handler">Runs once per peer, from its first datagram until its connection ends (idle expiry, or the handler returns).</param>
-    /// <param name="options">Peer limits and <see cref="MessageServerOptions.Datagram"/> settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">Peer limits, <see cref="MessageServerOptions.MaxQueuedDatagramBytes"/> and <see cref="MessageServerOptions.Datagram"/> settings; <see langword="null"/> for the defaults.</param>
     /// <returns>The server, not yet started.</returns>
     public static MessageServer ForDatagrams(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions? options = null)
     {

@@ -94,6 +94,38 @@ public sealed class DatagramMessageTests
     }
 
     [Fact]
+    public async Task DatagramArrivingAsItsPeerExpires_DeliveredToAFreshConnection()
+    {
+        var connections = new System.Collections.Concurrent.ConcurrentQueue<(MessageConnection Connection, byte[] First)>();
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan };
+        await using var server = MessageServer.ForDatagrams(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            async (connection, stopping) =>
+            {
+                var first = await connection.ReadAsync(stopping);
+                connections.Enqueue((connection, first.Message.ToArray()));
+                await hold.Task.WaitAsync(stopping); // keeps its place in the peer table, reading nothing more
+            },
+            options);
+        await server.StartAsync();
+        await using var client = await ClientAsync(server);
+        await client.SendAsync("first"u8.ToArray());
+        await TestTimeouts.UntilAsync(() => connections.Count == 1);
+
+        // The receive loop's view of a peer expiring as its datagram arrives: found in the table, its queue ended.
+        var listener = server.DatagramListener!;
+        listener.FindPeer((IPEndPoint)client.LocalEndPoint!)!.Complete();
+        await client.SendAsync("second"u8.ToArray());
+
+        await TestTimeouts.UntilAsync(() => connections.Count == 2, because: "the datagram should open a fresh connection, not be dropped as a full queue");
+        var fresh = connections.ToArray()[1];
+        fresh.First.Should().Equal("second"u8.ToArray());
+        fresh.Connection.Should().NotBeSameAs(connections.ToArray()[0].Connection);
+        hold.SetResult();
+    }
+
+    [Fact]
     public async Task MaxPeers_DatagramsFromMorePeersAreDropped()
     {
         var options = new MessageServerOptions { MaxPeers = 1 };
@@ -151,15 +183,42 @@ public sealed class DatagramMessageTests
     }
 
     [Fact]
-    public void PeerQueue_Full_DropsAndCounts()
+    public void ServerOptions_Defaults_AreTheDocumentedLimits_AndNonPositiveValuesAreRefused()
+    {
+        var options = new MessageServerOptions();
+
+        options.MaxPeers.Should().Be(1024);
+        options.PeerQueueCapacity.Should().Be(64);
+        options.PeerIdleTimeout.Should().Be(TimeSpan.FromMinutes(1));
+        options.MaxQueuedDatagramBytes.Should().Be(32L * 1024 * 1024);
+        options.MaxBufferedBytes.Should().Be(256L * 1024 * 1024);
+        ((Action)(() => options.MaxQueuedDatagramBytes = 0)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.MaxBufferedBytes = -1)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.MaxPeers = 0)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.PeerQueueCapacity = 0)).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
+    public void PeerQueue_Full_RefusesAsFull()
     {
         var listener = new DatagramMessageListener(new IPEndPoint(IPAddress.Loopback, 0), static (_, _) => ValueTask.CompletedTask, new MessageServerOptions());
         var peer = new PeerMessageConnection(listener, new IPEndPoint(IPAddress.Loopback, 9), capacity: 2, now: 0);
 
-        peer.TryEnqueue(Datagram(1), 1).Should().BeTrue();
-        peer.TryEnqueue(Datagram(2), 2).Should().BeTrue();
-        peer.TryEnqueue(Datagram(3), 3).Should().BeFalse("the queue holds two");
+        peer.TryEnqueue(Queued(1), 1).Should().Be(EnqueueResult.Queued);
+        peer.TryEnqueue(Queued(2), 2).Should().Be(EnqueueResult.Queued);
+        peer.TryEnqueue(Queued(3), 3).Should().Be(EnqueueResult.Full, "the queue holds two");
         peer.LastActivity.Should().Be(3);
+    }
+
+    [Fact]
+    public void PeerQueue_Ended_RefusesAsClosedNotFull()
+    {
+        var listener = new DatagramMessageListener(new IPEndPoint(IPAddress.Loopback, 0), static (_, _) => ValueTask.CompletedTask, new MessageServerOptions());
+        var peer = new PeerMessageConnection(listener, new IPEndPoint(IPAddress.Loopback, 9), capacity: 2, now: 0);
+
+        peer.Complete();
+
+        peer.TryEnqueue(Queued(1), 1).Should().Be(EnqueueResult.Closed);
     }
 
     [Fact]
@@ -211,11 +270,5 @@ public sealed class DatagramMessageTests
         (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
     }
 
-    private static Datagram Datagram(byte value)
-    {
-        var constructor = typeof(Datagram).GetConstructors(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)[0];
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1);
-        buffer[0] = value;
-        return (Datagram)constructor.Invoke([buffer, 1, new IPEndPoint(IPAddress.Loopback, 9)]);
-    }
+    private static QueuedDatagram Queued(byte value) => new([value], 1);
 }

@@ -49,7 +49,7 @@ public sealed class MessageConnectionTests
     }
 
     [Fact]
-    public async Task ReadAsync_PeerClosesMidFrame_ThrowsTruncatedAndClosesTheConnection()
+    public async Task ReadAsync_PeerClosesMidFrame_ThrowsTruncatedAndClosesTheConnectionGracefully()
     {
         var (left, right) = PipeConnection.CreatePair();
         await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
@@ -58,7 +58,79 @@ public sealed class MessageConnectionTests
 
         var thrown = await FluentActions.Awaiting(() => reader.ReadAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
         thrown.Which.Error.Should().Be(FramingError.TruncatedFrame);
-        right.IsAborted.Should().BeTrue();
+        await TestTimeouts.UntilAsync(() => right.ConnectionClosed.IsCancellationRequested, because: "the connection should be closed");
+        right.IsAborted.Should().BeFalse("the peer has finished sending: what was already sent to it still goes out");
+    }
+
+    [Fact]
+    public async Task CloseAsync_WithAReplyHeldForTheBatch_SendsItBeforeClosing()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var server = MessageConnection.Create(right, s_lengthPrefixed);
+        var batch = new ArrayBufferWriter<byte>();
+        s_lengthPrefixed.WriteFrame("one"u8, batch);
+        s_lengthPrefixed.WriteFrame("two"u8, batch);
+        await left.Transport.Output.WriteAsync(batch.WrittenMemory);
+
+        var read = server.ReadAsync().AsTask();
+        read.IsCompleted.Should().BeTrue("the batch is buffered");
+        (await read).Message.ToArray().Should().Equal("one"u8.ToArray());
+        await server.SendAsync("reply"u8.ToArray()).AsTask().WithTimeout(); // held: "two" is buffered behind it
+        await server.CloseAsync().AsTask().WithTimeout();
+
+        await using var client = MessageConnection.Create(left, s_lengthPrefixed);
+        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("reply"u8.ToArray());
+        (await client.ReadAsync().WithTimeout()).IsCompleted.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task ReadAsync_PipelinedLinesThenPeerClosesMidLine_RepliesHeldForTheBatchStillDelivered()
+    {
+        var codec = new LineCodec();
+        var (left, right) = PipeConnection.CreatePair();
+        await using var server = MessageConnection.Create(right, codec);
+
+        // Like `nc -N`: complete lines, a last line without its LF, and the sending side shut at once, all
+        // buffered before the server reads (a handler that starts late sees it all in one read).
+        await left.Transport.Output.WriteAsync("one\ntwo\nthree"u8.ToArray());
+        await left.Transport.Output.CompleteAsync();
+
+        FramingException? failure = null;
+        try
+        {
+            while (true)
+            {
+                // All buffered already: each read completes at once, on this thread, as a handler's would.
+                var read = server.ReadAsync().AsTask();
+                read.IsCompleted.Should().BeTrue();
+                var result = await read;
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+
+                await server.SendAsync(Encoding.ASCII.GetBytes("echo: " + codec.GetString(result.Message))).AsTask().WithTimeout();
+            }
+        }
+        catch (FramingException ex)
+        {
+            failure = ex;
+        }
+
+        failure.Should().NotBeNull().And.Subject.As<FramingException>().Error.Should().Be(FramingError.TruncatedFrame);
+        var replies = new List<byte>();
+        while (true)
+        {
+            var result = await left.Transport.Input.ReadAsync().AsTask().WithTimeout();
+            replies.AddRange(result.Buffer.ToArray());
+            left.Transport.Input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        Encoding.ASCII.GetString(replies.ToArray()).Should().Be("echo: one\necho: two\n", "nothing the server accepted may be lost");
     }
 
     [Fact]

@@ -243,6 +243,156 @@ public sealed class MessageServerTests
     }
 
     [Fact]
+    public async Task SendAfterHandlerReturned_ManySendersRacingTheClose_ConnectionAbortedAndNoConnectionCorrupted()
+    {
+        const int Clients = 6, SendersPerClient = 6, Size = 1000;
+        var codec = new LengthPrefixedCodec();
+        var unexpected = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var senders = new System.Collections.Concurrent.ConcurrentQueue<Task>();
+        var corrupted = 0;
+        await using var server = await StartAsync(codec, async (connection, stopping) =>
+        {
+            var hello = await connection.ReadAsync(stopping);
+            var fill = hello.Message.FirstSpan[0];
+            for (var s = 0; s < SendersPerClient; s++)
+            {
+                senders.Enqueue(Task.Run(async () =>
+                {
+                    var payload = new byte[Size];
+                    payload.AsSpan().Fill(fill);
+                    for (var i = 0; i < 100_000; i++)
+                    {
+                        try
+                        {
+                            await connection.SendAsync(payload);
+                        }
+                        catch (ConnectionAbortedException)
+                        {
+                            return; // the documented exception: the connection is closed
+                        }
+                        catch (Exception ex)
+                        {
+                            unexpected.Enqueue(ex);
+                            return;
+                        }
+                    }
+
+                    unexpected.Enqueue(new InvalidOperationException("Sends kept succeeding after the handler returned."));
+                }));
+            }
+
+            await Task.Yield(); // the handler returns while its senders are in full flow
+        });
+
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
+        {
+            await using var client = MessageConnection.Create(await SocketConnector.ConnectAsync(server.EndPoint), codec);
+            var fill = (byte)(0x10 + c);
+            await client.SendAsync(new[] { fill });
+            while (true)
+            {
+                var result = await client.ReadAsync().WithTimeout();
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+
+                // Every frame whole and this connection's own: no bytes written into memory another connection reuses.
+                // Checked cheaply: the client must keep up, or the server's close cannot drain in time.
+                if (result.Message.Length != Size || result.Message.ToArray().AsSpan().IndexOfAnyExcept(fill) >= 0)
+                {
+                    Interlocked.Increment(ref corrupted);
+                }
+            }
+        }))).WithTimeout(TestTimeouts.Load);
+
+        await TestTimeouts.UntilAsync(() => senders.Count == Clients * SendersPerClient);
+        await Task.WhenAll(senders).WithTimeout(TestTimeouts.Load);
+        unexpected.Should().BeEmpty();
+        corrupted.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task HandlerSendsAnUnframableReply_LoggedAsAHandlerFailure()
+    {
+        // Like the line echo sample: "echo: " plus a line near the limit is longer than the limit.
+        var logs = new CapturingLoggerFactory();
+        var codec = new LineCodec(new LineCodecOptions { MaxLineLength = 16 });
+        await using var server = await StartAsync(codec, async (connection, stopping) =>
+        {
+            var line = await connection.ReadAsync(stopping);
+            await connection.SendAsync(Encoding.ASCII.GetBytes("echo: " + codec.GetString(line.Message)), stopping);
+        }, new MessageServerOptions { LoggerFactory = logs });
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await raw.ConnectAsync(server.EndPoint);
+
+        await raw.SendAsync("sixteen bytes...\n"u8.ToArray());
+
+        await TestTimeouts.UntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 502), because: "the handler's failure should be logged, not taken for bad input");
+        var entry = logs.Entries.First(e => e.EventId.Id == 502);
+        entry.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Error);
+        entry.Exception.Should().BeOfType<FramingException>().Which.Error.Should().Be(FramingError.LineTooLong);
+    }
+
+    [Fact]
+    public async Task TruncatedFrame_WriteUtfServerGetsNetcatText_LogsWarningWithConnectionIdAndError()
+    {
+        // netcat's "hello\n" to a writeUTF server: "he" reads as a length of 26,725, then the peer closes.
+        var logs = new CapturingLoggerFactory();
+        await using var server = await StartAsync(JavaUtfCodec.Instance, options: new MessageServerOptions { LoggerFactory = logs });
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await raw.ConnectAsync(server.EndPoint);
+
+        await raw.SendAsync("hello\n"u8.ToArray());
+        raw.Shutdown(SocketShutdown.Send);
+
+        await TestTimeouts.UntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 501), because: "the server should say why it closed the connection");
+        var entry = logs.Entries.First(e => e.EventId.Id == 501);
+        entry.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        entry.Message.Should().MatchRegex(@"\bC[0-9A-F]{8}\b", "the connection Id ties it to the transport's own log lines");
+        entry.Message.Should().Contain(nameof(FramingError.TruncatedFrame));
+        logs.Entries.Should().NotContain(e => e.EventId.Id == 502, "bad input is not a handler failure");
+    }
+
+    [Fact]
+    public async Task LineEcho_NetcatHalfClosesAfterAnUnterminatedLastLine_EveryCompleteLineAnswered()
+    {
+        var codec = new LineCodec(new LineCodecOptions { MaxLineLength = 4096 });
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(codec, async (connection, stopping) =>
+        {
+            await start.Task.WaitAsync(stopping); // a handler that starts late finds everything already buffered
+            while (true)
+            {
+                var result = await connection.ReadAsync(stopping);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+
+                await connection.SendAsync(Encoding.ASCII.GetBytes("echo: " + codec.GetString(result.Message)), stopping);
+            }
+        });
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await raw.ConnectAsync(server.EndPoint);
+
+        await raw.SendAsync("one\ntwo\nthree"u8.ToArray());
+        raw.Shutdown(SocketShutdown.Send); // nc -N
+        start.SetResult();
+
+        var received = new List<byte>();
+        var buffer = new byte[256];
+        using var timeout = new CancellationTokenSource(TestTimeouts.Operation);
+        int n;
+        while ((n = await raw.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
+        {
+            received.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+
+        Encoding.ASCII.GetString(received.ToArray()).Should().Be("echo: one\necho: two\n");
+    }
+
+    [Fact]
     public async Task UnixSocket_LineEchoWorks()
     {
         var path = Path.Combine(Path.GetTempPath(), $"ocean-framing-{Guid.NewGuid():N}.sock");

@@ -11,6 +11,7 @@ namespace Ocean.Framing.Internal;
 internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageConnectionOptions options, IPEndPoint? destination = null) : MessageConnection
 {
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(DatagramSocket.MaxIPv6DatagramSize);
+    private readonly int _maxDatagramSize = DatagramSocket.MaxDatagramSize(destination ?? socket.RemoteEndPoint!);
     private int _closed;
 
     public override EndPoint? LocalEndPoint => socket.LocalEndPoint;
@@ -98,8 +99,15 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
 
     public override ValueTask DisposeAsync() => CloseAsync();
 
-    private ValueTask SendDatagramAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken) =>
-        destination is null ? socket.SendAsync(datagram, cancellationToken) : socket.SendToAsync(datagram, destination, cancellationToken);
+    private ValueTask SendDatagramAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
+    {
+        if (datagram.Length > _maxDatagramSize)
+        {
+            throw new FramingException(FramingError.FrameTooLarge, $"A message of {datagram.Length} bytes does not fit in one UDP datagram to {RemoteEndPoint} (at most {_maxDatagramSize} bytes).");
+        }
+
+        return destination is null ? socket.SendAsync(datagram, cancellationToken) : socket.SendToAsync(datagram, destination, cancellationToken);
+    }
 
     private void ThrowIfClosed()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,7 @@ namespace Ocean.Framing.Internal;
 
 /// <summary>
 /// A UDP socket presented as one message connection per remote peer: bounded in number, each with a bounded
-/// queue, expiring when idle. One receive loop; one handler task per peer.
+/// queue, expiring when idle, and all queues together bounded in bytes. One receive loop; one handler task per peer.
 /// </summary>
 internal sealed class DatagramMessageListener : IAsyncDisposable
 {
@@ -19,11 +20,13 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
     private readonly ConcurrentDictionary<IPEndPoint, PeerMessageConnection> _peers = new();
     private readonly ConcurrentDictionary<PeerMessageConnection, Task> _running = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ByteBudget _queuedBytes;
     private readonly Lock _stateLock = new();
     private DatagramSocket? _socket;
     private Task _receiveLoop = Task.CompletedTask;
     private ITimer? _heartbeat;
     private Task? _stopTask;
+    private long _received;
 
     public DatagramMessageListener(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions options)
     {
@@ -31,6 +34,7 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
         _handler = handler;
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageServer") ?? NullLogger.Instance;
+        _queuedBytes = new ByteBudget(options.MaxQueuedDatagramBytes);
     }
 
     public EndPoint EndPoint => _socket?.LocalEndPoint ?? throw new InvalidOperationException("The server has not been started.");
@@ -39,6 +43,15 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
 
     /// <summary>Peers with a live message connection (for tests).</summary>
     internal int PeerCount => _peers.Count;
+
+    /// <summary>Bytes of datagrams queued or being read, against <see cref="MessageServerOptions.MaxQueuedDatagramBytes"/>.</summary>
+    internal ByteBudget QueuedBytes => _queuedBytes;
+
+    /// <summary>Datagrams taken from the socket so far, dropped ones included (for tests).</summary>
+    internal long DatagramsReceived => Volatile.Read(ref _received);
+
+    /// <summary>The live connection of a peer (for tests).</summary>
+    internal PeerMessageConnection? FindPeer(IPEndPoint peer) => _peers.TryGetValue(peer, out var connection) ? connection : null;
 
     public ValueTask StartAsync(CancellationToken cancellationToken)
     {
@@ -77,16 +90,27 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
     public void Remove(IPEndPoint peer, PeerMessageConnection connection) =>
         _peers.TryRemove(new KeyValuePair<IPEndPoint, PeerMessageConnection>(peer, connection));
 
+    /// <summary>A queued datagram is done with (read past, or dropped): its buffer goes back to the pool, its bytes to the budget.</summary>
+    public void ReturnDatagram(QueuedDatagram datagram)
+    {
+        if (datagram.Buffer.Length > 0)
+        {
+            _queuedBytes.Release(datagram.Buffer.Length);
+            ArrayPool<byte>.Shared.Return(datagram.Buffer);
+        }
+    }
+
     private async Task ReceiveLoopAsync()
     {
         var socket = _socket!;
         var stopping = _stopping.Token;
+        var buffer = GC.AllocateUninitializedArray<byte>(DatagramSocket.MaxIPv6DatagramSize, pinned: true);
         while (!stopping.IsCancellationRequested)
         {
-            Datagram datagram;
+            DatagramReceiveResult received;
             try
             {
-                datagram = await socket.ReceiveAsync(stopping).ConfigureAwait(false);
+                received = await socket.ReceiveAsync(buffer, stopping).ConfigureAwait(false);
             }
             catch (Exception) when (stopping.IsCancellationRequested)
             {
@@ -102,35 +126,94 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
                 continue;
             }
 
-            var now = _options.TimeProvider.GetTimestamp();
-            var sender = (IPEndPoint)datagram.RemoteEndPoint;
-            if (!_peers.TryGetValue(sender, out var peer))
+            Dispatch(buffer.AsSpan(0, received.Length), (IPEndPoint)received.RemoteEndPoint);
+            Volatile.Write(ref _received, _received + 1); // one writer: this loop
+        }
+    }
+
+    /// <summary>
+    /// Queues one datagram for its peer's connection, starting one if needed. Dropped and counted when the
+    /// peers are at their limit, the peer's queue is full, or the server already holds its byte budget.
+    /// </summary>
+    private void Dispatch(ReadOnlySpan<byte> payload, IPEndPoint sender)
+    {
+        var now = _options.TimeProvider.GetTimestamp();
+        QueuedDatagram? copy = null;
+        try
+        {
+            // Twice at most: a connection that ended since it was looked up hands its datagram to a fresh one.
+            for (var attempt = 0; attempt < 2; attempt++)
             {
-                if (_peers.Count >= _options.MaxPeers)
+                _peers.TryGetValue(sender, out var peer);
+                if (peer is null && _peers.Count >= _options.MaxPeers)
                 {
                     FramingMetrics.CountDropped("peer_limit");
                     Log.PeerLimit(_logger, sender, _options.MaxPeers);
-                    datagram.Dispose();
-                    continue;
+                    return;
                 }
 
-                peer = new PeerMessageConnection(this, sender, _options.PeerQueueCapacity, now);
-                _peers[sender] = peer;
-                var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _running[peer] = completion.Task;
-                ThreadPool.UnsafeQueueUserWorkItem(
-                    static state => _ = state.Listener.RunPeerAsync(state.Peer, state.Completion),
-                    (Listener: this, Peer: peer, Completion: completion),
-                    preferLocal: false);
-            }
+                // The copy is sized to the datagram, and taken only once it has a place.
+                if (copy is null && (copy = TryCopy(payload, sender)) is null)
+                {
+                    return;
+                }
 
-            if (!peer.TryEnqueue(datagram, now))
-            {
-                FramingMetrics.CountDropped("queue_full");
-                Log.PeerQueueFull(_logger, sender, _options.PeerQueueCapacity);
-                datagram.Dispose();
+                peer ??= StartPeer(sender, now);
+                switch (peer.TryEnqueue(copy.Value, now))
+                {
+                    case EnqueueResult.Queued:
+                        copy = null;
+                        return;
+                    case EnqueueResult.Full:
+                        FramingMetrics.CountDropped("queue_full");
+                        Log.PeerQueueFull(_logger, sender, _options.PeerQueueCapacity);
+                        return;
+                    default:
+                        Remove(sender, peer); // expired or closed as the datagram arrived: not a full queue
+                        break;
+                }
             }
         }
+        finally
+        {
+            if (copy is { } dropped)
+            {
+                ReturnDatagram(dropped);
+            }
+        }
+    }
+
+    private QueuedDatagram? TryCopy(ReadOnlySpan<byte> payload, IPEndPoint sender)
+    {
+        if (payload.IsEmpty)
+        {
+            return new QueuedDatagram([], 0);
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(payload.Length);
+        if (!_queuedBytes.TryReserve(rented.Length))
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            FramingMetrics.CountDropped("byte_limit");
+            Log.QueuedBytesLimit(_logger, sender, payload.Length, _queuedBytes.Used, _queuedBytes.Limit);
+            return null;
+        }
+
+        payload.CopyTo(rented);
+        return new QueuedDatagram(rented, payload.Length);
+    }
+
+    private PeerMessageConnection StartPeer(IPEndPoint sender, long now)
+    {
+        var peer = new PeerMessageConnection(this, sender, _options.PeerQueueCapacity, now);
+        _peers[sender] = peer;
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _running[peer] = completion.Task;
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state => _ = state.Listener.RunPeerAsync(state.Peer, state.Completion),
+            (Listener: this, Peer: peer, Completion: completion),
+            preferLocal: false);
+        return peer;
     }
 
     private async Task RunPeerAsync(PeerMessageConnection peer, TaskCompletionSource completion)

@@ -20,7 +20,7 @@ internal static class FramingMetrics
         s_meter.CreateCounter<long>("ocean.framing.errors", "{error}", "Connections closed for bad framing, by kind (tag error.kind).");
 
     public static readonly Counter<long> DatagramsDropped =
-        s_meter.CreateCounter<long>("ocean.framing.datagrams.dropped", "{datagram}", "Datagrams a datagram server dropped, by reason (tag reason: peer_limit, queue_full).");
+        s_meter.CreateCounter<long>("ocean.framing.datagrams.dropped", "{datagram}", "Datagrams a datagram server dropped, by reason (tag reason: peer_limit, queue_full, byte_limit).");
 
     public static void CountError(string kind) => Errors.Add(1, new KeyValuePair<string, object?>("error.kind", kind));
 

@@ -6,8 +6,8 @@ namespace Ocean.Framing.Internal;
 /// <summary>Every log message Ocean.Framing writes, with stable event ids (5xx).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(501, LogLevel.Warning, "Closing the connection to {RemoteEndPoint}: {Reason}")]
-    public static partial void BadInput(ILogger logger, EndPoint? remoteEndPoint, string reason);
+    [LoggerMessage(501, LogLevel.Warning, "Closing connection {ConnectionId} to {RemoteEndPoint} ({Error}): {Reason}")]
+    public static partial void BadInput(ILogger logger, string connectionId, EndPoint? remoteEndPoint, string error, string reason);
 
     [LoggerMessage(502, LogLevel.Error, "The message handler for {RemoteEndPoint} failed; closing that connection.")]
     public static partial void HandlerFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(506, LogLevel.Warning, "Receiving datagrams failed; continuing.")]
     public static partial void ReceiveFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(507, LogLevel.Debug, "Datagram of {Length} bytes from {RemoteEndPoint} dropped: the server already holds {QueuedBytes} of its {MaxQueuedBytes} queued bytes.")]
+    public static partial void QueuedBytesLimit(ILogger logger, EndPoint remoteEndPoint, int length, long queuedBytes, long maxQueuedBytes);
 }

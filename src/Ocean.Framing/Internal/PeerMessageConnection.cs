@@ -5,14 +5,32 @@ using Ocean.Transport;
 
 namespace Ocean.Framing.Internal;
 
+/// <summary>A received datagram waiting for its peer's handler: a pooled buffer (counted against the server's byte budget) and its length.</summary>
+internal readonly record struct QueuedDatagram(byte[] Buffer, int Length);
+
+/// <summary>What became of a datagram offered to a peer's queue.</summary>
+internal enum EnqueueResult
+{
+    /// <summary>Queued for the handler.</summary>
+    Queued,
+
+    /// <summary>The queue is full: drop it, as UDP would.</summary>
+    Full,
+
+    /// <summary>The connection has ended (expired or its handler returned): the datagram belongs to a new connection.</summary>
+    Closed,
+}
+
 /// <summary>One UDP peer of a <see cref="DatagramMessageListener"/>: its datagrams arrive through a bounded queue.</summary>
 internal sealed class PeerMessageConnection : MessageConnection
 {
     private readonly DatagramMessageListener _listener;
     private readonly IPEndPoint _peer;
-    private readonly Channel<Datagram> _queue;
-    private Datagram? _current;
+    private readonly Channel<QueuedDatagram> _queue;
+    private readonly int _maxDatagramSize;
+    private QueuedDatagram? _current;
     private long _lastActivity;
+    private int _ended;
     private int _closed;
 
     public PeerMessageConnection(DatagramMessageListener listener, IPEndPoint peer, int capacity, long now)
@@ -20,9 +38,10 @@ internal sealed class PeerMessageConnection : MessageConnection
         _listener = listener;
         _peer = peer;
         _lastActivity = now;
-        _queue = Channel.CreateBounded<Datagram>(new BoundedChannelOptions(capacity)
+        _maxDatagramSize = DatagramSocket.MaxDatagramSize(peer);
+        _queue = Channel.CreateBounded<QueuedDatagram>(new BoundedChannelOptions(capacity)
         {
-            SingleReader = true,
+            SingleReader = false, // the handler reads; an abort at shutdown drains concurrently
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the listener drops and counts
         });
@@ -34,28 +53,42 @@ internal sealed class PeerMessageConnection : MessageConnection
 
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
-    /// <summary>Called by the listener's receive loop.</summary>
-    public bool TryEnqueue(Datagram datagram, long now)
+    /// <summary>Called by the listener's receive loop. On anything but <see cref="EnqueueResult.Queued"/> the caller still owns the datagram.</summary>
+    public EnqueueResult TryEnqueue(QueuedDatagram datagram, long now)
     {
+        if (Volatile.Read(ref _ended) != 0)
+        {
+            return EnqueueResult.Closed;
+        }
+
         Volatile.Write(ref _lastActivity, now);
-        return _queue.Writer.TryWrite(datagram);
+        if (_queue.Writer.TryWrite(datagram))
+        {
+            return EnqueueResult.Queued;
+        }
+
+        // TryWrite also fails once the queue is completed: that datagram is no queue overflow.
+        return Volatile.Read(ref _ended) != 0 ? EnqueueResult.Closed : EnqueueResult.Full;
     }
 
     /// <summary>Ends the connection: reads complete once queued datagrams are read.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    public void Complete()
+    {
+        Volatile.Write(ref _ended, 1);
+        _queue.Writer.TryComplete();
+    }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
-        _current?.Dispose();
-        _current = null;
+        ReleaseCurrent();
         while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             if (_queue.Reader.TryRead(out var datagram))
             {
                 _current = datagram;
                 FramingMetrics.FramesReceived.Add(1);
-                return new MessageReadResult(new ReadOnlySequence<byte>(datagram.Payload), isCompleted: false);
+                return new MessageReadResult(new ReadOnlySequence<byte>(datagram.Buffer, 0, datagram.Length), isCompleted: false);
             }
         }
 
@@ -66,6 +99,7 @@ internal sealed class PeerMessageConnection : MessageConnection
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
+        CheckSize(message.Length);
         await _listener.Socket.SendToAsync(message, _peer, cancellationToken).ConfigureAwait(false);
         FramingMetrics.FramesSent.Add(1);
     }
@@ -78,6 +112,7 @@ internal sealed class PeerMessageConnection : MessageConnection
         try
         {
             writeMessage(state, scratch);
+            CheckSize(scratch.WrittenCount);
             await _listener.Socket.SendToAsync(scratch.WrittenMemory, _peer, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -105,16 +140,32 @@ internal sealed class PeerMessageConnection : MessageConnection
         Complete();
         while (_queue.Reader.TryRead(out var pending))
         {
-            pending.Dispose();
+            _listener.ReturnDatagram(pending);
         }
     }
 
     public override ValueTask DisposeAsync()
     {
         Abort();
-        _current?.Dispose();
-        _current = null;
+        ReleaseCurrent();
         return ValueTask.CompletedTask;
+    }
+
+    private void ReleaseCurrent()
+    {
+        if (_current is { } current)
+        {
+            _current = null;
+            _listener.ReturnDatagram(current);
+        }
+    }
+
+    private void CheckSize(int length)
+    {
+        if (length > _maxDatagramSize)
+        {
+            throw new FramingException(FramingError.FrameTooLarge, $"A message of {length} bytes does not fit in one UDP datagram to {_peer} (at most {_maxDatagramSize} bytes).");
+        }
     }
 
     private void ThrowIfClosed()

@@ -14,6 +14,14 @@ internal sealed partial class StreamMessageConnection
     /// <summary>The longest a reply is held back for its batch, should the reader not come back to wait sooner.</summary>
     private static readonly TimeSpan s_maxHold = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// The most reply bytes held back for a batch: past it the sender flushes, so the transport's back-pressure
+    /// applies in bytes, not only when the hold timer fires.
+    /// </summary>
+    internal const int MaxHeldBytes = 64 * 1024;
+
+    private long _heldBytes;
+
     private bool _moreBuffered;
     private int _readerThread;
     private bool _flushDeferred;
@@ -27,7 +35,7 @@ internal sealed partial class StreamMessageConnection
         {
             ThrowIfClosed();
             _codec.WriteFrame(message.Span, _writer);
-            if (TryDeferFlush())
+            if (TryDeferFlush(message.Length))
             {
                 FramingMetrics.FramesSent.Add(1);
                 return ValueTask.CompletedTask;
@@ -52,7 +60,7 @@ internal sealed partial class StreamMessageConnection
             {
                 ThrowIfClosed();
                 _codec.WriteFrame(scratch.WrittenSpan, _writer);
-                if (TryDeferFlush())
+                if (TryDeferFlush(scratch.WrittenCount))
                 {
                     FramingMetrics.FramesSent.Add(1);
                     return ValueTask.CompletedTask;
@@ -80,12 +88,19 @@ internal sealed partial class StreamMessageConnection
     /// <summary>
     /// A reply sent by the reading code while more received frames are already buffered is not flushed at
     /// once: the reader flushes when it next has to wait, so replies to a batch of pipelined messages leave in
-    /// one write instead of one system call each. Must be called under the write lock.
+    /// one write instead of one system call each. Held back only up to <see cref="MaxHeldBytes"/>: the send that
+    /// passes it flushes (and waits, if the peer is not reading). Must be called under the write lock.
     /// </summary>
-    private bool TryDeferFlush()
+    private bool TryDeferFlush(int messageLength)
     {
         if (_moreBuffered && !_flushing && _readerThread == Environment.CurrentManagedThreadId)
         {
+            _heldBytes += messageLength;
+            if (_heldBytes > MaxHeldBytes)
+            {
+                return false; // the flush that follows carries everything held
+            }
+
             if (!_flushDeferred)
             {
                 // Bounded: if the reader does not come back to wait soon, the timer sends what is held.
@@ -112,7 +127,10 @@ internal sealed partial class StreamMessageConnection
         }
     }
 
-    /// <summary>Marks the sending side closed, so later sends fail with the documented exception.</summary>
+    /// <summary>
+    /// Marks the sending side closed, so later sends fail with the documented exception. Under the write lock:
+    /// once it returns no sender is writing into the pipe, so the transport may complete it.
+    /// </summary>
     private void MarkClosed()
     {
         lock (_writeLock)
@@ -162,7 +180,15 @@ internal sealed partial class StreamMessageConnection
                 return new ValueTask((_nextFlush ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task);
             }
 
+            if (_closed)
+            {
+                // Closed since the frame was written: the close completes the pipe (sending what it holds), and
+                // a completed pipe must not be touched.
+                return ValueTask.FromException(Closed());
+            }
+
             _flushDeferred = false; // this flush carries anything held back
+            _heldBytes = 0;
             flush = _writer.FlushAsync();
             if (flush.IsCompletedSuccessfully)
             {
@@ -203,6 +229,12 @@ internal sealed partial class StreamMessageConnection
                     _flushAgain = false;
                     served = _nextFlush;
                     _nextFlush = null;
+                    if (_closed)
+                    {
+                        throw Closed();
+                    }
+
+                    _heldBytes = 0;
                     pending = _writer.FlushAsync();
                 }
             }

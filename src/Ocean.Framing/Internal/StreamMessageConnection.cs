@@ -23,6 +23,11 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private readonly TimeSpan _frameTimeout;
     private readonly TimeSpan _idleTimeout;
     private readonly ILogger _logger;
+    private readonly ByteBudget? _budget;
+    private readonly long _budgetAllowance;
+    private readonly Lock _budgetLock = new();
+    private long _reserved;
+    private bool _budgetReleased;
     private ITimer? _deadline;
     private bool _holding;
     private ReadOnlySequence<byte> _buffer;
@@ -34,7 +39,15 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private ExceptionDispatchInfo? _failure;
 
     public StreamMessageConnection(Connection connection, FrameCodec codec, MessageConnectionOptions options)
+        : this(connection, codec, options, budget: null, budgetAllowance: 0)
     {
+    }
+
+    /// <summary>A connection of a server: what it buffers beyond <paramref name="budgetAllowance"/> is reserved from <paramref name="budget"/>.</summary>
+    public StreamMessageConnection(Connection connection, FrameCodec codec, MessageConnectionOptions options, ByteBudget? budget, long budgetAllowance)
+    {
+        _budget = budget;
+        _budgetAllowance = budgetAllowance;
         _connection = connection;
         _reader = connection.Transport.Input;
         _writer = connection.Transport.Output;
@@ -50,6 +63,9 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     public override EndPoint? LocalEndPoint => _connection.LocalEndPoint;
 
     public override EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
+
+    /// <summary>The input error this connection failed with, if any (the server tells it from handler failures).</summary>
+    internal Exception? Failure => _failure?.SourceException;
 
     public override ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
@@ -148,38 +164,60 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private bool TryTakeFrame(out MessageReadResult message)
     {
         message = default;
-        bool found;
+        var input = _buffer;
         ReadOnlySequence<byte> frame;
         SequencePosition consumed, examined;
-        try
+        while (true)
         {
-            found = _decoder.TryReadFrame(_buffer, out frame, out consumed, out examined);
-        }
-        catch (FramingException ex)
-        {
-            Release(_buffer.Start, _buffer.End);
-            throw Fail(ex, ex.Error.ToString());
-        }
-
-        if (found)
-        {
-            _buffer = _buffer.Slice(consumed);
-            NoteFrameReturned(moreBuffered: !_buffer.IsEmpty);
-            _frameStart = 0;
-            if (_idleTimeout != Timeout.InfiniteTimeSpan)
+            bool found;
+            try
             {
-                _lastFrameEnd = _time.GetTimestamp(); // only the idle timeout needs it: skip the clock otherwise
+                found = _decoder.TryReadFrame(input, out frame, out consumed, out examined);
+            }
+            catch (FramingException ex)
+            {
+                Release(_buffer.Start, _buffer.End);
+                throw Fail(ex, ex.Error.ToString());
             }
 
-            FramingMetrics.FramesReceived.Add(1);
-            message = new MessageReadResult(frame, isCompleted: false);
-            return true;
+            if (found)
+            {
+                _buffer = input.Slice(consumed);
+                NoteFrameReturned(moreBuffered: !_buffer.IsEmpty);
+                _frameStart = 0;
+                if (_idleTimeout != Timeout.InfiniteTimeSpan)
+                {
+                    _lastFrameEnd = _time.GetTimestamp(); // only the idle timeout needs it: skip the clock otherwise
+                }
+
+                FramingMetrics.FramesReceived.Add(1);
+                message = new MessageReadResult(frame, isCompleted: false);
+                return true;
+            }
+
+            var rest = input.Slice(consumed);
+            if (rest.Length == input.Length)
+            {
+                break;
+            }
+
+            // The decoder skipped bytes without a frame (an oversized frame being discarded). Ask again at once:
+            // if the skip just ended it has something to say now, not when more bytes happen to arrive.
+            input = rest;
         }
 
-        var remaining = _buffer.Slice(consumed);
-        if (_frameStart == 0 && !remaining.IsEmpty)
+        var remaining = input.Slice(consumed);
+        if (_frameStart == 0 && (!remaining.IsEmpty || _decoder is LengthPrefixedCodec.Decoder { IsDiscarding: true }))
         {
-            _frameStart = _time.GetTimestamp(); // the frame's first byte has arrived
+            _frameStart = _time.GetTimestamp(); // the frame's first byte has arrived (a frame being skipped counts too)
+        }
+
+        if (_budget is not null && !TryReserveFor(remaining.Length))
+        {
+            Release(_buffer.Start, _buffer.End);
+            throw Fail(
+                new FramingException(FramingError.BufferBudgetExhausted, $"A partial frame of {remaining.Length} bytes needs more buffer than the server has left ({_budget.Used} of {_budget.Limit} bytes in use beyond each connection's {_budgetAllowance})."),
+                nameof(FramingError.BufferBudgetExhausted));
         }
 
         var completed = _completed;
@@ -188,13 +226,65 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         {
             if (!remaining.IsEmpty)
             {
-                throw Fail(new FramingException(FramingError.TruncatedFrame, "The peer closed the connection in the middle of a frame."), nameof(FramingError.TruncatedFrame));
+                throw Fail(new FramingException(FramingError.TruncatedFrame, $"The peer closed the connection in the middle of a frame ({remaining.Length} bytes of it had arrived)."), nameof(FramingError.TruncatedFrame));
             }
 
             _completedAfterRelease = new MessageReadResult(default, isCompleted: true);
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Keeps this connection's reservation from the server's budget equal to what it holds beyond its
+    /// allowance; <see langword="false"/> when the budget cannot cover it. Takes the lock only when the
+    /// reservation changes, so connections within their allowance never touch it.
+    /// </summary>
+    private bool TryReserveFor(long held)
+    {
+        var needed = Math.Max(0, held - _budgetAllowance);
+        if (needed == Volatile.Read(ref _reserved))
+        {
+            return true;
+        }
+
+        lock (_budgetLock)
+        {
+            if (_budgetReleased)
+            {
+                return true; // closed meanwhile: nothing is reserved any more
+            }
+
+            var change = needed - _reserved;
+            if (change > 0 && !_budget!.TryReserve(change))
+            {
+                return false;
+            }
+
+            if (change < 0)
+            {
+                _budget!.Release(-change);
+            }
+
+            Volatile.Write(ref _reserved, needed);
+            return true;
+        }
+    }
+
+    /// <summary>Gives back whatever this connection reserved from the server's budget; it reserves nothing after.</summary>
+    private void ReleaseBudget()
+    {
+        if (_budget is null)
+        {
+            return;
+        }
+
+        lock (_budgetLock)
+        {
+            _budgetReleased = true;
+            _budget.Release(_reserved);
+            Volatile.Write(ref _reserved, 0);
+        }
     }
 
     private void Release(SequencePosition consumed, SequencePosition examined)
@@ -207,18 +297,21 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
     {
         MarkClosed();
+        ReleaseBudget();
         return _connection.CloseAsync(cancellationToken);
     }
 
     public override void Abort(Exception? reason = null)
     {
         MarkClosed();
+        ReleaseBudget();
         _connection.Abort(reason);
     }
 
     public override async ValueTask DisposeAsync()
     {
         MarkClosed();
+        ReleaseBudget();
         await _connection.DisposeAsync().ConfigureAwait(false);
         _deadline?.Dispose();
     }
@@ -263,13 +356,38 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     }
 
     /// <summary>Records a fatal input error, closes the connection, and returns the exception to throw.</summary>
+    /// <remarks>
+    /// A peer that closed in the middle of a frame has finished sending: the connection closes gracefully, so
+    /// replies already sent (or held for the batch) still reach it. Any other bad input aborts at once.
+    /// </remarks>
     private Exception Fail(Exception exception, string kind)
     {
         _failure = ExceptionDispatchInfo.Capture(exception);
         FramingMetrics.CountError(kind);
-        Log.BadInput(_logger, RemoteEndPoint, exception.Message);
+        Log.BadInput(_logger, _connection.Id, RemoteEndPoint, kind, exception.Message);
         MarkClosed();
-        _connection.Abort(exception);
+        ReleaseBudget();
+        if (exception is FramingException { Error: FramingError.TruncatedFrame })
+        {
+            _ = CloseAfterTruncationAsync();
+        }
+        else
+        {
+            _connection.Abort(exception);
+        }
+
         return exception;
+    }
+
+    private async Task CloseAfterTruncationAsync()
+    {
+        try
+        {
+            await _connection.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The connection went away meanwhile: nothing more to send it.
+        }
     }
 }
