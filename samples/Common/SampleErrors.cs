@@ -16,6 +16,6 @@ internal static class SampleErrors
     /// <summary>One line saying why, for the server's console.</summary>
     public static string Describe(Exception exception, CancellationToken stopping) =>
         exception is OperationCanceledException && stopping.IsCancellationRequested
-            ? "closed, the server is stopping,"
+            ? "closed (the server is stopping)"
             : $"dropped ({exception.Message})";
 }
