@@ -9,7 +9,7 @@ using Ocean.Transport;
 
 try
 {
-    var options = SampleArgs.Parse(args);
+    var options = SampleArgs.Parse(args, "--host=", "--port=", "--message=");
     var person = Person.Parse(options.Message ?? "Smith,London,1934");
     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
     var connection = await SocketConnector.ConnectAsync(options.Host, options.Port(7900), cancellationToken: timeout.Token);

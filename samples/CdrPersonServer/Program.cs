@@ -9,36 +9,47 @@ using Ocean.Samples;
 
 try
 {
-    var options = SampleArgs.Parse(args);
+    var options = SampleArgs.Parse(args, "--host=", "--port=");
     var stop = Shutdown.OnCtrlC();
     await using var server = MessageServer.ForStream(
-        new IPEndPoint(IPAddress.Parse(options.Host), options.Port(7900)),
+        new IPEndPoint(options.ListenAddress, options.Port(7900)),
         new LengthPrefixedCodec(),
         async (connection, stopping) =>
         {
-            while (true)
+            var peer = connection.RemoteEndPoint;
+            Console.WriteLine($"{peer}: connected");
+            try
             {
-                var result = await connection.ReadAsync(stopping);
-                if (result.IsCompleted)
+                while (true)
                 {
-                    break;
-                }
+                    var result = await connection.ReadAsync(stopping);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
 
-                var bytes = result.Message.ToArray();
-                Console.WriteLine($"{connection.RemoteEndPoint}: {bytes.Length} bytes  {Convert.ToHexStringLower(bytes)}");
-                var person = CdrMarshaller.Default.Unmarshal<Person>(result.Message);
-                Console.WriteLine($"{connection.RemoteEndPoint}: {person}");
-                await connection.SendAsync(person, static (p, output) => CdrMarshaller.Default.Marshal(p, output), stopping);
+                    var bytes = result.Message.ToArray();
+                    Console.WriteLine($"{peer}: {bytes.Length} bytes  {Convert.ToHexStringLower(bytes)}");
+                    var person = CdrMarshaller.Default.Unmarshal<Person>(result.Message);
+                    Console.WriteLine($"{peer}: {person}");
+                    await connection.SendAsync(person, static (p, output) => CdrMarshaller.Default.Marshal(p, output), stopping);
+                }
             }
+            catch (Exception ex) when (SampleErrors.EndsConnection(ex, stopping))
+            {
+                Console.WriteLine($"{peer}: {SampleErrors.Describe(ex, stopping)}");
+                return;
+            }
+
+            Console.WriteLine($"{peer}: closed");
         });
     await server.StartAsync(stop);
-    var bound = (IPEndPoint)server.EndPoint;
-    Console.WriteLine($"listening on {bound.Address}:{bound.Port}");
+    Console.WriteLine($"listening on {server.EndPoint}"); // IPEndPoint writes IPv6 as [::1]:7900
     await Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
     Console.WriteLine("stopping");
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or System.Net.Sockets.SocketException)
+catch (Exception ex) when (ex is ArgumentException or FormatException or System.Net.Sockets.SocketException or Ocean.Transport.OceanException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;

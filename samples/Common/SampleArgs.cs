@@ -1,13 +1,18 @@
 using System.Globalization;
+using System.Net;
 
 namespace Ocean.Samples;
 
 /// <summary>
 /// The samples' shared command line: <c>--host</c>, <c>--port</c>, <c>--message</c> (where it sends) and
-/// <c>--interface</c> (multicast), plus sample-specific flags.
+/// <c>--interface</c> (multicast), plus sample-specific options. Each sample names the options it takes; any
+/// other, including a convention option that does not apply to it, is refused rather than ignored.
 /// </summary>
 internal sealed class SampleArgs
 {
+    /// <summary>The convention's options: named in the message when one is given to a sample that does not use it.</summary>
+    private static readonly string[] s_convention = ["--host", "--port", "--message", "--interface"];
+
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
 
     private SampleArgs()
@@ -19,6 +24,11 @@ internal sealed class SampleArgs
     public string? Message => Get("--message");
 
     public string? Interface => Get("--interface");
+
+    /// <summary>The address a server listens on: <c>--host</c>, which must be an IP address (default 127.0.0.1).</summary>
+    public IPAddress ListenAddress => IPAddress.TryParse(Host, out var address)
+        ? address
+        : throw new ArgumentException($"--host must be an IP address to listen on (such as 127.0.0.1, ::1 or 0.0.0.0), not '{Host}'.");
 
     public int Port(int fallback)
     {
@@ -37,21 +47,39 @@ internal sealed class SampleArgs
 
     public string? Get(string name) => _values.TryGetValue(name, out var value) ? value : null;
 
-    /// <summary>
-    /// Parses <c>--name value</c> pairs and bare <c>--flag</c>s; unknown names are an error. Each extra name is
-    /// a bare flag, or takes a value when written with a trailing <c>=</c> (<c>"--pin="</c>).
-    /// </summary>
-    public static SampleArgs Parse(string[] args, params string[] extra)
+    /// <summary>Refuses <paramref name="option"/> without <paramref name="needed"/>, instead of silently ignoring it.</summary>
+    public void Requires(string option, string needed)
     {
-        var flags = extra.Where(e => !e.EndsWith('=')).ToArray();
-        string[] known = ["--host", "--port", "--message", "--interface", .. extra.Select(e => e.TrimEnd('='))];
+        if (Flag(option) && !Flag(needed))
+        {
+            throw new ArgumentException($"{option} applies only with {needed}.");
+        }
+    }
+
+    /// <summary>
+    /// Parses <c>--name value</c> pairs and bare <c>--flag</c>s. <paramref name="accepted"/> lists every option
+    /// the sample takes: a name ending in <c>=</c> takes a value (<c>"--port="</c>), any other is a bare flag.
+    /// An option not listed, or given twice, is an error.
+    /// </summary>
+    public static SampleArgs Parse(string[] args, params string[] accepted)
+    {
+        var flags = accepted.Where(e => !e.EndsWith('=')).ToArray();
+        var known = accepted.Select(e => e.TrimEnd('=')).ToArray();
         var result = new SampleArgs();
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
             if (!known.Contains(name))
             {
-                throw new ArgumentException($"unknown option '{name}'; known: {string.Join(' ', known)}");
+                var takes = known.Length == 0 ? "it takes no options" : $"it takes: {string.Join(' ', known)}";
+                throw new ArgumentException(s_convention.Contains(name)
+                    ? $"option '{name}' does not apply to {SampleName}; {takes}"
+                    : $"unknown option '{name}'; {takes}");
+            }
+
+            if (result._values.ContainsKey(name))
+            {
+                throw new ArgumentException($"option '{name}' is given twice");
             }
 
             if (flags.Contains(name))
@@ -70,4 +98,6 @@ internal sealed class SampleArgs
 
         return result;
     }
+
+    private static string SampleName => System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "this sample";
 }

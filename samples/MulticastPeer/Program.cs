@@ -10,10 +10,13 @@ using Ocean.Transport;
 
 try
 {
-    var options = SampleArgs.Parse(args, "--count=");
+    var options = SampleArgs.Parse(args, "--host=", "--port=", "--interface=", "--message=", "--count=");
     var group = IPAddress.Parse(options.Get("--host") ?? "228.5.6.7");
     var port = options.Port(6789);
-    var count = int.Parse(options.Get("--count") ?? "3", CultureInfo.InvariantCulture);
+    var countText = options.Get("--count") ?? "3";
+    var count = int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
+        ? parsed
+        : throw new ArgumentException($"--count must be a positive number, not '{countText}'.");
     var socketOptions = new DatagramOptions
     {
         MulticastInterface = options.Interface ?? "lo",
@@ -23,7 +26,7 @@ try
     var any = group.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
     await using var socket = DatagramSocket.Bind(new IPEndPoint(any, port), socketOptions);
     socket.JoinMulticastGroup(group);
-    Console.WriteLine($"listening on {group}:{socket.LocalEndPoint.Port} (interface {socketOptions.MulticastInterface})");
+    Console.WriteLine($"listening on {new IPEndPoint(group, socket.LocalEndPoint.Port)} (interface {socketOptions.MulticastInterface})"); // IPv6 as [ff02::1]:6789
 
     var message = options.Message ?? $"Hello, group, from {Environment.ProcessId}";
     await socket.SendToAsync(Encoding.UTF8.GetBytes(message), new IPEndPoint(group, socket.LocalEndPoint.Port));
@@ -45,7 +48,7 @@ try
     socket.LeaveMulticastGroup(group);
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or TimeoutException or System.Net.Sockets.SocketException)
+catch (Exception ex) when (ex is ArgumentException or FormatException or TimeoutException or System.Net.Sockets.SocketException or OceanException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;

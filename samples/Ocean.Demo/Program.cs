@@ -8,6 +8,16 @@ using Ocean.Marshalling;
 using Ocean.Samples;
 using Ocean.Transport;
 
+try
+{
+    SampleArgs.Parse(args); // takes no options: refuse any, rather than ignore it
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
+
 Console.WriteLine("Ocean demo: everything below runs on 127.0.0.1, on ports the OS picks.");
 Console.WriteLine();
 await TcpEchoAsync();
@@ -120,7 +130,7 @@ static async Task MulticastAsync()
     await using var bob = DatagramSocket.Bind(new IPEndPoint(IPAddress.Any, port), options);
     alice.JoinMulticastGroup(group);
     bob.JoinMulticastGroup(group);
-    Console.WriteLine($"alice and bob joined {group}:{port}");
+    Console.WriteLine($"alice and bob joined {new IPEndPoint(group, port)}");
 
     await using var sender = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), options);
     await sender.SendToAsync(Encoding.UTF8.GetBytes("hello, group"), new IPEndPoint(group, port));

@@ -9,7 +9,8 @@ using Ocean.Transport;
 
 try
 {
-    var options = SampleArgs.Parse(args, "--tls", "--pin=");
+    var options = SampleArgs.Parse(args, "--host=", "--port=", "--message=", "--tls", "--pin=");
+    options.Requires("--pin", "--tls"); // a pin without TLS would be silently unused, and the exchange in plain text
     var message = options.Message ?? "Hello, Ocean";
     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
     var connectOptions = new ConnectOptions { Tls = options.Flag("--tls") ? SampleTls.Client(options.Get("--pin")) : null };

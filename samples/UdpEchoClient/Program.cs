@@ -7,7 +7,7 @@ using Ocean.Transport;
 
 try
 {
-    var options = SampleArgs.Parse(args);
+    var options = SampleArgs.Parse(args, "--host=", "--port=", "--message=");
     var message = options.Message ?? "Hello, Ocean";
     await using var socket = await DatagramSocket.ConnectAsync(options.Host, options.Port(6789), new DatagramOptions { ReceiveTimeout = TimeSpan.FromSeconds(5) });
     var sent = Encoding.UTF8.GetBytes(message);

@@ -7,11 +7,10 @@ using Ocean.Transport;
 
 try
 {
-    var options = SampleArgs.Parse(args);
+    var options = SampleArgs.Parse(args, "--host=", "--port=");
     var stop = Shutdown.OnCtrlC();
-    await using var socket = DatagramSocket.Bind(new IPEndPoint(IPAddress.Parse(options.Host), options.Port(6789)));
-    var bound = socket.LocalEndPoint;
-    Console.WriteLine($"listening on {(bound.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address)}:{bound.Port}");
+    await using var socket = DatagramSocket.Bind(new IPEndPoint(options.ListenAddress, options.Port(6789)));
+    Console.WriteLine($"listening on {socket.LocalEndPoint}"); // IPEndPoint writes IPv6 as [::1]:6789
 
     while (!stop.IsCancellationRequested)
     {
@@ -35,7 +34,7 @@ try
     Console.WriteLine("stopping");
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or System.Net.Sockets.SocketException)
+catch (Exception ex) when (ex is ArgumentException or FormatException or System.Net.Sockets.SocketException or OceanException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;

@@ -9,7 +9,7 @@ dotnet build samples/TcpEchoClient -v q -nologo >/dev/null
 log=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$log"' EXIT
 
-port_of() { for _ in $(seq 1 100); do grep -q 'listening on' "$1" 2>/dev/null && break; sleep 0.1; done; sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$1" | head -n1; }
+port_of() { for _ in $(seq 1 600); do grep -q 'listening on' "$1" 2>/dev/null && break; sleep 0.1; done; sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$1" | head -n1; }
 
 dotnet run --project samples/TcpEchoServer --no-build -- --port 0 >"$log/ocean-server" 2>&1 &
 java samples/interop/JavaPeers.java client 127.0.0.1 "$(port_of "$log/ocean-server")" "$message"

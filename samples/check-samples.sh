@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Runs the samples as samples/README.md describes them, on loopback and ports the OS picks, and checks what
+# they print and how they exit: echo pairs, the line echo server's limits, IPv6 endpoints in brackets, options
+# refused where they do not apply, and Ctrl+C stopping a server gracefully. Prints one line per check and ends
+# with "N passed, N failed". Needs only bash (the line checks use bash's /dev/tcp, not netcat).
+# Usage: bash samples/check-samples.sh
+set -uo pipefail
+set -m # each server in its own process group, so SIGINT reaches it as a terminal's Ctrl+C would
+cd "$(dirname "$0")/.."
+samples=(TcpEchoServer TcpEchoClient LineEchoServer CdrPersonServer CdrPersonClient UdpEchoServer UdpEchoClient MulticastPeer Ocean.Demo)
+for sample in "${samples[@]}"; do
+    dotnet build "samples/$sample" -c Release -v q -nologo >/dev/null || { echo "build of $sample failed"; exit 1; }
+done
+
+bin() { echo "samples/$1/bin/Release/net10.0/$1"; }
+log=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill -KILL -- "-$server" 2>/dev/null; rm -rf "$log"' EXIT
+passed=0
+failed=0
+check() { # check NAME CONDITION-COMMAND...
+    local name=$1
+    shift
+    if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
+}
+
+# start OUT SAMPLE ARGS...: runs a server and waits (bounded) for its "listening on" line; sets $server and $port.
+start() {
+    local out=$1 sample=$2
+    shift 2
+    "$(bin "$sample")" "$@" >"$out" 2>&1 &
+    server=$!
+    for _ in $(seq 1 300); do grep -q 'listening on' "$out" && break; sleep 0.1; done
+    port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out" | head -n1)
+}
+
+# stop: Ctrl+C, then wait (bounded) for the server to exit; returns its exit code, or 124 if it did not stop.
+stop() {
+    kill -INT -- "-$server"
+    for _ in $(seq 1 150); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$server" 2>/dev/null; then kill -KILL -- "-$server"; wait "$server"; server=; return 124; fi
+    wait "$server"
+    local rc=$?
+    server=
+    return $rc
+}
+
+# line_exchange PORT INPUT: sends INPUT (printf format) over bash's /dev/tcp and prints the first reply line.
+line_exchange() {
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+    printf "$2" >&3
+    local reply=
+    IFS= read -r -t 10 reply <&3
+    exec 3<&-
+    printf '%s' "$reply"
+}
+
+# TCP echo: the README's pair, then IPv6, then options that do not apply.
+start "$log/tcp" TcpEchoServer --port 0
+check "TCP echo client gets its message back" bash -c "'$(bin TcpEchoClient)' --port $port --message 'hello' | grep -qx 'received: hello'"
+check "TCP echo server prints the message" grep -q '"hello"' "$log/tcp"
+check "TCP echo client refuses --pin without --tls" bash -c "out=\$('$(bin TcpEchoClient)' --port $port --pin AB 2>&1); [ \$? -ne 0 ] && [ \"\$out\" = 'error: --pin applies only with --tls.' ]"
+stop
+check "TCP echo server exits 0 on Ctrl+C" test $? -eq 0
+check "TCP echo server refuses --message" bash -c "! timeout 20 '$(bin TcpEchoServer)' --port 0 --message x 2>/dev/null"
+check "UDP echo server refuses --interface" bash -c "! timeout 20 '$(bin UdpEchoServer)' --port 0 --interface lo 2>/dev/null"
+check "demo refuses options" bash -c "! timeout 20 '$(bin Ocean.Demo)' --port 1 2>/dev/null"
+
+start "$log/tcp6" TcpEchoServer --host ::1 --port 0
+check "IPv6 endpoint printed in brackets" grep -qE '^listening on \[::1\]:[0-9]+$' "$log/tcp6"
+check "TCP echo over IPv6" bash -c "'$(bin TcpEchoClient)' --host ::1 --port $port | grep -qx 'received: Hello, Ocean'"
+stop
+start "$log/cdr6" CdrPersonServer --host ::1 --port 0
+check "IPv6 endpoint in brackets from the CDR server too" grep -qE '^listening on \[::1\]:[0-9]+$' "$log/cdr6"
+stop
+
+# TLS: the client pins the fingerprint the server prints.
+start "$log/tls" TcpEchoServer --port 0 --tls
+pin=$(sed -n 's/^tls certificate sha256 \([0-9A-F]*\)$/\1/p' "$log/tls")
+check "TLS echo with the pinned certificate" bash -c "'$(bin TcpEchoClient)' --port $port --tls --pin $pin | grep -qx 'received: Hello, Ocean'"
+check "TLS client refuses a wrong pin" bash -c "! '$(bin TcpEchoClient)' --port $port --tls --pin 00 >/dev/null 2>&1"
+stop
+
+# Line echo: what netcat and telnet send.
+start "$log/line" LineEchoServer --port 0
+check "line echo answers an LF line" test "$(line_exchange "$port" 'hi\n')" = 'echo: hi'
+check "line echo answers a CR LF line" test "$(line_exchange "$port" 'GET /x\r\n')" = 'echo: GET /x'
+check "line echo shows a CR inside a line as \\r" test "$(line_exchange "$port" 'x\ry\n')" = 'echo: x\ry'
+long=$(printf 'a%.0s' $(seq 1 4096))
+check "line echo answers a 4,096-byte line" test "$(line_exchange "$port" "$long\n")" = "echo: $long"
+check "line echo drops a 4,097-byte line" test -z "$(line_exchange "$port" "${long}a\n")"
+check "line echo says why it dropped the long line" grep -q 'longer than the maximum of 4096' "$log/line"
+stop
+
+# CDR, UDP.
+start "$log/cdr" CdrPersonServer --port 0
+check "CDR Person round trip" bash -c "'$(bin CdrPersonClient)' --port $port --message 'Smith,London,1934' | grep -q '^received Person { Name = Smith, Place = London, Year = 1934 }$'"
+stop
+start "$log/udp" UdpEchoServer --port 0
+check "UDP echo" bash -c "'$(bin UdpEchoClient)' --port $port --message 'Hello, Ocean' | grep -qx 'received: Hello, Ocean'"
+stop
+
+check "demo runs to the end" bash -c "timeout 60 '$(bin Ocean.Demo)' | grep -qx 'demo finished'"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
