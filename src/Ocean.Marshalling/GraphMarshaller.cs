@@ -31,11 +31,14 @@ public sealed class GraphMarshaller : IMarshaller
         ArgumentNullException.ThrowIfNull(registry);
         registry.Freeze();
         options ??= new GraphMarshallerOptions();
-        _factory = new GraphCodecFactory(registry, new GraphLimits(options.MaxDepth, options.MaxObjects, options.MaxCollectionLength, options.MaxStringLength, options.MaxBytes));
+        _factory = new GraphCodecFactory(registry, new GraphLimits(options.MaxDepth, options.MaxObjects, options.MaxCollectionLength, options.MaxStringLength, options.MaxBytes, options.MaxMemoryMultiple));
     }
 
     /// <inheritdoc/>
     public string Name => "graph";
+
+    /// <summary>The codecs and descriptor cache, for tests.</summary>
+    internal GraphCodecFactory Factory => _factory;
 
     /// <inheritdoc/>
     public bool CanMarshal(Type type, out string? reason)

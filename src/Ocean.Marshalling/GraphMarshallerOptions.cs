@@ -12,6 +12,7 @@ public sealed class GraphMarshallerOptions
     private int _maxCollectionLength = 1_000_000;
     private int _maxStringLength = 1024 * 1024;
     private int _maxBytes = 16 * 1024 * 1024;
+    private int _maxMemoryMultiple = 32;
 
     /// <summary>
     /// How deeply objects, structs and collections may nest (default 64; the root counts as 1). Deeper graphs are
@@ -49,6 +50,24 @@ public sealed class GraphMarshallerOptions
     {
         get => _maxBytes;
         set => _maxBytes = value <= Array.MaxLength ? Positive(value) : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be at most Array.MaxLength.");
+    }
+
+    /// <summary>
+    /// How much memory one read may create, as a multiple of the stream's length (default 32), on top of a fixed
+    /// allowance of 1 MiB per stream. Every object, array, list, dictionary and string the reader creates is charged
+    /// to one budget per stream before it is allocated (by its size in memory, not its size on the wire), and the
+    /// stream is refused once the budget is spent; so a stream of <c>N</c> bytes never makes the reader hold more
+    /// than about <c>MaxMemoryMultiple × N</c> + 1 MiB, whatever its descriptors say.
+    /// </summary>
+    /// <remarks>
+    /// Honest streams stay well under 16 times their length (a string of one character, an empty collection and an
+    /// object with no members carried are the costliest per byte). A reader whose classes have many more members
+    /// than an older writer sends (version skew) creates more per byte, and may need this raised.
+    /// </remarks>
+    public int MaxMemoryMultiple
+    {
+        get => _maxMemoryMultiple;
+        set => _maxMemoryMultiple = Positive(value);
     }
 
     private static int Positive(int value) => value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");

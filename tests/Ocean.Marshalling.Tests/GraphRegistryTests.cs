@@ -1,5 +1,10 @@
 namespace Ocean.Marshalling.Tests;
 
+/// <summary>A dictionary subclass: not carried (only Dictionary itself is).</summary>
+public sealed class GraphDictionarySubclass : Dictionary<string, int>
+{
+}
+
 /// <summary>Only registered types are written or created; the registry is checked up front and frozen once used.</summary>
 public sealed class GraphRegistryTests
 {
@@ -25,6 +30,32 @@ public sealed class GraphRegistryTests
 
         s_marshaller.CanMarshal(typeof(GraphHoldsStranger), out var why);
         why.Should().Contain("Stranger").And.Contain("not registered");
+    }
+
+    [Fact]
+    public void CanMarshal_DictionaryOfUnsupportedKeyOrValue_ReasonNamesWhichHalf()
+    {
+        s_marshaller.CanMarshal(typeof(Dictionary<object, int>), out var key).Should().BeFalse();
+        key.Should().StartWith("its key type: ").And.Contain("object");
+
+        s_marshaller.CanMarshal(typeof(Dictionary<string, GraphStranger>), out var value).Should().BeFalse();
+        value.Should().StartWith("its value type: ").And.Contain("GraphStranger").And.Contain("not registered");
+    }
+
+    [Fact]
+    public void CanMarshal_OtherDictionariesAndCollections_ReasonSaysWhatIsCarriedNotToRegister()
+    {
+        foreach (var type in new[] { typeof(IDictionary<string, int>), typeof(IReadOnlyDictionary<string, int>), typeof(SortedDictionary<string, int>), typeof(GraphDictionarySubclass) })
+        {
+            s_marshaller.CanMarshal(type, out var reason).Should().BeFalse(type.Name);
+            reason.Should().Contain("Dictionary<TKey, TValue>").And.NotContain("not registered", "registering {0} would not carry its entries", type.Name);
+        }
+
+        foreach (var type in new[] { typeof(HashSet<int>), typeof(IList<int>), typeof(IEnumerable<string>) })
+        {
+            s_marshaller.CanMarshal(type, out var reason).Should().BeFalse(type.Name);
+            reason.Should().Contain("List<T>").And.NotContain("not registered");
+        }
     }
 
     [Fact]
