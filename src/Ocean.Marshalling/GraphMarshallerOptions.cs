@@ -1,8 +1,9 @@
 namespace Ocean.Marshalling;
 
 /// <summary>
-/// Limits for <see cref="GraphMarshaller"/>. Every limit is checked before anything is allocated for it, on read
-/// and on write (so a writer never produces a stream a reader with the same limits refuses).
+/// Limits for <see cref="GraphMarshaller"/>. Every limit is checked before anything is allocated for it. All but
+/// <see cref="MaxMemoryMultiple"/> are checked on read and on write (so a writer never produces a stream that a reader
+/// with the same limits refuses for them); <see cref="MaxMemoryMultiple"/> guards the reader only.
 /// </summary>
 /// <remarks>The marshaller copies the values when it is created; changing the options later has no effect on it.</remarks>
 public sealed class GraphMarshallerOptions
@@ -45,7 +46,7 @@ public sealed class GraphMarshallerOptions
         set => _maxStringLength = Positive(value);
     }
 
-    /// <summary>How many bytes one stream may take in all (default 16 MiB).</summary>
+    /// <summary>How many bytes one stream may take in all (default 16 MiB); the writer checks it on every write.</summary>
     public int MaxBytes
     {
         get => _maxBytes;
@@ -60,9 +61,9 @@ public sealed class GraphMarshallerOptions
     /// than about <c>MaxMemoryMultiple × N</c> + 1 MiB, whatever its descriptors say.
     /// </summary>
     /// <remarks>
-    /// Honest streams stay well under 16 times their length (a string of one character, an empty collection and an
-    /// object with no members carried are the costliest per byte). A reader whose classes have many more members
-    /// than an older writer sends (version skew) creates more per byte, and may need this raised.
+    /// Typical streams need under 16 times their length. The costliest honest values per byte are empty dictionaries
+    /// (about 56 times their two bytes) and objects read from an older version of their class that carries few of
+    /// their members: a reader of streams made mostly of those may need this raised.
     /// </remarks>
     public int MaxMemoryMultiple
     {

@@ -45,7 +45,8 @@ internal sealed class GraphArrayCodec<T>(byte[] signature, GraphCodec<T> element
             case GraphWire.Ref:
                 return reader.GetReference() as T[] ?? throw new MarshallingException($"A reference where {typeof(T).Name}[] is declared names another type.");
             case GraphWire.New:
-                var count = reader.ReadCount(element.MinimumSize, Unsafe.SizeOf<T>(), GraphMemory.ArrayOverhead);
+                var count = reader.ReadCount(element.MinimumSize);
+                reader.Charge(GraphMemory.Array(count, Unsafe.SizeOf<T>()));
                 var array = new T[count];
                 reader.AddHandle(array);
                 reader.Enter();
@@ -110,7 +111,8 @@ internal sealed class GraphListCodec<T>(byte[] signature, GraphCodec<T> element)
             case GraphWire.Ref:
                 return reader.GetReference() as List<T> ?? throw new MarshallingException($"A reference where List<{typeof(T).Name}> is declared names another type.");
             case GraphWire.New:
-                var count = reader.ReadCount(element.MinimumSize, Unsafe.SizeOf<T>(), GraphMemory.ListOverhead);
+                var count = reader.ReadCount(element.MinimumSize);
+                reader.Charge(GraphMemory.List(count, Unsafe.SizeOf<T>()));
                 var list = new List<T>(count);
                 reader.AddHandle(list);
                 reader.Enter();
@@ -173,8 +175,8 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
             case GraphWire.Ref:
                 return reader.GetReference() as Dictionary<TKey, TValue> ?? throw new MarshallingException("A reference where a dictionary is declared names another type.");
             case GraphWire.New:
-                // An entry holds the pair, its hash code and next index; a bucket is one int more.
-                var count = reader.ReadCount(key.MinimumSize + value.MinimumSize, Unsafe.SizeOf<KeyValuePair<TKey, TValue>>() + 12, GraphMemory.DictionaryOverhead);
+                var count = reader.ReadCount(key.MinimumSize + value.MinimumSize);
+                reader.Charge(GraphMemory.Dictionary(count, Unsafe.SizeOf<KeyValuePair<TKey, TValue>>()));
                 var comparer = GraphKeyComparer<TKey>.ForRead(count);
                 var dictionary = new Dictionary<TKey, TValue>(count, comparer);
                 reader.AddHandle(dictionary);

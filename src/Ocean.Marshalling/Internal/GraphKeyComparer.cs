@@ -18,10 +18,16 @@ internal sealed class GraphKeyComparer<T> : IEqualityComparer<T>
 
     public const int FixedEqualsBudget = 1024;
 
+    /// <summary>
+    /// Up to this many entries a dictionary shares an uncounting comparer: even if every key collides it costs at most
+    /// 2,016 Equals calls, for at least 64 keys' bytes on the wire.
+    /// </summary>
+    public const int CountedAbove = 64;
+
     /// <summary>Whether <typeparamref name="T"/> is hashed by its value, without calling its own hash (decided once per type).</summary>
     public static readonly bool HashesValue = IsHashedByValue(typeof(T));
 
-    private static readonly GraphKeyComparer<T> s_valueHashing = new() { _counting = false };
+    private static readonly GraphKeyComparer<T> s_shared = new() { _counting = false };
 
     // While the dictionary is read: count Equals calls, and how many remain. Never changed after EndRead, so the
     // caller's lookups (from any number of threads) are never counted or refused.
@@ -31,7 +37,7 @@ internal sealed class GraphKeyComparer<T> : IEqualityComparer<T>
     /// <summary>
     /// The comparer for a dictionary of <paramref name="count"/> entries about to be read: null for strings (the
     /// dictionary's own string hashing is randomized and switches to it on collisions), shared when keys are hashed by
-    /// value, else one of its own that counts.
+    /// value or the dictionary is small, else one of its own that counts.
     /// </summary>
     public static GraphKeyComparer<T>? ForRead(int count)
     {
@@ -40,11 +46,17 @@ internal sealed class GraphKeyComparer<T> : IEqualityComparer<T>
             return null;
         }
 
-        return HashesValue ? s_valueHashing : new GraphKeyComparer<T> { _counting = true, _equalsLeft = (int)Math.Min(int.MaxValue, ((long)EqualsBudgetPerEntry * count) + FixedEqualsBudget) };
+        return HashesValue || count <= CountedAbove ? s_shared : new GraphKeyComparer<T> { _counting = true, _equalsLeft = (int)Math.Min(int.MaxValue, ((long)EqualsBudgetPerEntry * count) + FixedEqualsBudget) };
     }
 
     /// <summary>Stops counting once the dictionary is read.</summary>
-    public void EndRead() => _counting = false;
+    public void EndRead()
+    {
+        if (_counting)
+        {
+            _counting = false;
+        }
+    }
 
     public bool Equals(T? x, T? y)
     {

@@ -12,14 +12,22 @@ internal static class GraphMemory
     /// <summary>An array's header and length.</summary>
     public const int ArrayOverhead = 24;
 
-    /// <summary>A list object and its array's header.</summary>
-    public const int ListOverhead = 32 + ArrayOverhead;
-
-    /// <summary>A dictionary object, its comparer and its two arrays' headers.</summary>
-    public const int DictionaryOverhead = 80 + 32 + (2 * ArrayOverhead);
-
     /// <summary>An object's header and method table pointer.</summary>
     public const int ObjectHeader = 16;
+
+    private const int ListObject = 32;
+
+    /// <summary>A dictionary object and a comparer of its own.</summary>
+    private const int DictionaryObject = 80 + 32;
+
+    /// <summary>An array of <paramref name="count"/> elements of <paramref name="elementSize"/> bytes.</summary>
+    public static long Array(int count, int elementSize) => ArrayOverhead + ((long)count * elementSize);
+
+    /// <summary>A list with room for <paramref name="count"/> elements (an empty one shares an empty array).</summary>
+    public static long List(int count, int elementSize) => ListObject + (count == 0 ? 0 : Array(count, elementSize));
+
+    /// <summary>A dictionary with room for <paramref name="count"/> entries: each holds the pair, its hash code and next index, and a bucket.</summary>
+    public static long Dictionary(int count, int pairSize) => DictionaryObject + (count == 0 ? 0 : (2 * ArrayOverhead) + ((long)count * (pairSize + 8 + 4)));
 
     /// <summary>What an instance of <paramref name="type"/> takes on the heap: its header and every instance field, base types' too.</summary>
     public static int InstanceSize(Type type)

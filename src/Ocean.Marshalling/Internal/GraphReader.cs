@@ -193,18 +193,10 @@ internal sealed class GraphReader
     public void Exit() => _depth--;
 
     /// <summary>
-    /// Reads the count of a collection about to be created, refused when over the limit or beyond what the remaining
-    /// bytes can hold; charges <paramref name="overhead"/> + count × <paramref name="elementMemorySize"/> to the stream's memory budget.
+    /// Reads a collection's count, refused when over the limit or beyond what the remaining bytes can hold. A
+    /// collection that is then created is charged to the memory budget (<see cref="Charge"/>) before it is.
     /// </summary>
-    public int ReadCount(int minimumElementSize, int elementMemorySize, int overhead)
-    {
-        var count = ReadSkippedCount(minimumElementSize);
-        Charge(overhead + ((long)count * elementMemorySize));
-        return count;
-    }
-
-    /// <summary>Reads the count of a collection that is parsed but never created; nothing is charged.</summary>
-    public int ReadSkippedCount(int minimumElementSize)
+    public int ReadCount(int minimumElementSize)
     {
         var count = ReadVarint();
         if (count > (uint)_limits.MaxCollectionLength)

@@ -110,7 +110,7 @@ internal static class GraphSkipper
         }
 
         var minimum = GraphWire.MinimumSize(element[0]) + (second.IsEmpty ? 0 : GraphWire.MinimumSize(second[0]));
-        var count = reader.ReadSkippedCount(minimum);
+        var count = reader.ReadCount(minimum);
         reader.AddSkippedHandle();
         reader.Enter();
         if (second.IsEmpty && element[0] == GraphWire.UInt8)
