@@ -13,8 +13,11 @@ namespace Ocean.Marshalling.Internal;
 /// </summary>
 internal sealed class GraphKeyComparer<T> : IEqualityComparer<T>
 {
-    /// <summary>Equals calls allowed per entry while reading (honest keys rarely need one), on top of <see cref="FixedEqualsBudget"/>.</summary>
-    public const int EqualsBudgetPerEntry = 8;
+    /// <summary>
+    /// Equals calls allowed per entry while reading, on top of <see cref="FixedEqualsBudget"/>: keys with a good hash
+    /// rarely need one, and a poor but honest hash (a few dozen distinct values over a thousand keys) stays within it.
+    /// </summary>
+    public const int EqualsBudgetPerEntry = 16;
 
     public const int FixedEqualsBudget = 1024;
 

@@ -89,6 +89,20 @@ public sealed class GraphHashFloodingTests
     }
 
     [Fact]
+    public void Unmarshal_SmallDictionaryOfCollidingKeys_ReadWithinItsBoundedWork()
+    {
+        var count = GraphKeyComparer<GraphCollidingKey>.CountedAbove;
+        var source = Enumerable.Range(0, count).ToDictionary(i => new GraphCollidingKey(i), i => i);
+        var bytes = s_marshaller.Bytes(source);
+        var before = GraphCollidingKey.EqualsCalls;
+
+        var read = s_marshaller.Read<Dictionary<GraphCollidingKey, int>>(bytes);
+
+        read.Should().HaveCount(count);
+        (GraphCollidingKey.EqualsCalls - before).Should().BeLessThanOrEqualTo(count * (count - 1) / 2);
+    }
+
+    [Fact]
     public void Unmarshal_RecordKeys_ReadBackAndFoundByValue()
     {
         var source = Enumerable.Range(0, Keys).ToDictionary(i => new GraphPointKey(i, -i), i => i);
