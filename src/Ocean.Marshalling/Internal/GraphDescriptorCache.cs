@@ -5,9 +5,11 @@ namespace Ocean.Marshalling.Internal;
 /// <summary>
 /// The version-skewed descriptors a marshaller has planned (<see cref="GraphSkewPlan"/>), by their bytes, so a peer
 /// of another version does not cost a plan per stream. Any peer can send new descriptors at will, so the cache is
-/// bounded in entries and in bytes, refuses a single large descriptor, and when full drops its oldest entries: a
-/// flood can neither grow it nor fill it for good (an honest descriptor is planned again the next time it comes).
-/// The descriptors of local classes are not kept here, so no stream can evict them.
+/// bounded in entries and in bytes and refuses a single large descriptor; when full it evicts by second chance
+/// (CLOCK): the oldest entry goes unless a stream has used it since it was added or last spared. A flood of new
+/// descriptors, each sent once, can neither grow the cache nor fill it for good, and it evicts its own entries
+/// before the ones honest peers keep using. The descriptors of local classes are not kept here, so no stream can
+/// evict them.
 /// </summary>
 internal sealed class GraphDescriptorCache
 {
@@ -20,15 +22,15 @@ internal sealed class GraphDescriptorCache
     /// <summary>A descriptor heavier than this is planned for each stream that sends it and never kept.</summary>
     public const int MaxEntryWeight = 64 * 1024;
 
-    private readonly ConcurrentDictionary<byte[], GraphClassEntry> _entries = new(GraphByteArrayComparer.Instance);
-    private readonly ConcurrentDictionary<byte[], GraphClassEntry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
-    private readonly Queue<(byte[] Key, int Weight)> _oldestFirst = new();
+    private readonly ConcurrentDictionary<byte[], Slot> _slots = new(GraphByteArrayComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], Slot>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly Queue<Slot> _oldestFirst = new();
     private readonly Lock _lock = new();
     private long _weight;
 
-    public GraphDescriptorCache() => _lookup = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+    public GraphDescriptorCache() => _lookup = _slots.GetAlternateLookup<ReadOnlySpan<byte>>();
 
-    public int Count => _entries.Count;
+    public int Count => _slots.Count;
 
     public long TotalWeight
     {
@@ -47,7 +49,23 @@ internal sealed class GraphDescriptorCache
     /// </summary>
     public static int Weight(int descriptorLength, int memberCount) => (int)Math.Min(int.MaxValue, descriptorLength + (128L * memberCount));
 
-    public bool TryGet(ReadOnlySpan<byte> descriptor, out GraphClassEntry entry) => _lookup.TryGetValue(descriptor, out entry!);
+    public bool TryGet(ReadOnlySpan<byte> descriptor, out GraphClassEntry entry)
+    {
+        if (_lookup.TryGetValue(descriptor, out var slot))
+        {
+            // Written only when it changes, so a descriptor in steady use costs no cache-line traffic between threads.
+            if (!slot.Used)
+            {
+                slot.Used = true;
+            }
+
+            entry = slot.Entry;
+            return true;
+        }
+
+        entry = null!;
+        return false;
+    }
 
     public void Add(ReadOnlySpan<byte> descriptor, GraphClassEntry entry)
     {
@@ -64,17 +82,37 @@ internal sealed class GraphDescriptorCache
                 return;
             }
 
+            // Each pass either evicts or clears a Used flag, so this ends within two rounds of the queue.
             while (_oldestFirst.Count != 0 && (_oldestFirst.Count >= MaxEntries || _weight + weight > MaxWeight))
             {
-                var (oldest, oldestWeight) = _oldestFirst.Dequeue();
-                _entries.TryRemove(oldest, out _);
-                _weight -= oldestWeight;
+                var oldest = _oldestFirst.Dequeue();
+                if (oldest.Used)
+                {
+                    oldest.Used = false;
+                    _oldestFirst.Enqueue(oldest);
+                    continue;
+                }
+
+                _slots.TryRemove(oldest.Key, out _);
+                _weight -= oldest.Weight;
             }
 
-            var key = descriptor.ToArray();
-            _entries[key] = entry;
-            _oldestFirst.Enqueue((key, weight));
+            var slot = new Slot(descriptor.ToArray(), entry, weight);
+            _slots[slot.Key] = slot;
+            _oldestFirst.Enqueue(slot);
             _weight += weight;
         }
+    }
+
+    private sealed class Slot(byte[] key, GraphClassEntry entry, int weight)
+    {
+        public byte[] Key { get; } = key;
+
+        public GraphClassEntry Entry { get; } = entry;
+
+        public int Weight { get; } = weight;
+
+        /// <summary>Set when a stream uses the entry; cleared when eviction spares it once.</summary>
+        public bool Used { get; set; }
     }
 }

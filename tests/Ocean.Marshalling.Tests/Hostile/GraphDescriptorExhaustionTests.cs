@@ -41,6 +41,29 @@ public sealed class GraphDescriptorExhaustionTests
     }
 
     [Fact]
+    public void Unmarshal_FloodAfterAnHonestDescriptorInUse_EvictsTheFloodFirst()
+    {
+        var marshaller = new GraphMarshaller(new GraphTypeRegistry().Register<GraphCacheTarget>("test.CacheTarget"));
+        var cache = marshaller.Factory.SkewedDescriptors;
+        var honest = GraphStreamBuilder.Descriptor("test.CacheTarget", ("A", [0x06]), ("Added", [0x0E]));
+        var honestStream = GraphStreamBuilder.Stream(0x10).Raw(0x02, 0x00).Raw(honest).Int32(7).Raw(0x01).ToArray();
+
+        // Cached by the first stream, used by the second.
+        marshaller.Read<GraphCacheTarget>(honestStream).A.Should().Be(7);
+        marshaller.Read<GraphCacheTarget>(honestStream).A.Should().Be(7);
+
+        // More new descriptors than the cache holds: oldest-first eviction alone would drop the honest one.
+        for (var i = 0; i < GraphDescriptorCache.MaxEntries + 10; i++)
+        {
+            var descriptor = GraphStreamBuilder.Descriptor("test.CacheTarget", ("A", [0x06]), ($"x{i}", [0x06]));
+            marshaller.Read<GraphCacheTarget>(GraphStreamBuilder.Stream(0x10).Raw(0x02, 0x00).Raw(descriptor).Int32(i).Int32(0).ToArray());
+        }
+
+        cache.Count.Should().BeLessThanOrEqualTo(GraphDescriptorCache.MaxEntries);
+        cache.TryGet(honest, out _).Should().BeTrue("a descriptor in use is spared before the flood's, which were each used once");
+    }
+
+    [Fact]
     public void Unmarshal_FloodOfLargeDescriptors_CacheBytesStayBounded()
     {
         var marshaller = new GraphMarshaller(new GraphTypeRegistry().Register<GraphCacheTarget>("test.CacheTarget"));
