@@ -5,6 +5,14 @@ public sealed class GraphDictionarySubclass : Dictionary<string, int>
 {
 }
 
+/// <summary>An enumerable class of the caller's own, not registered.</summary>
+public sealed class GraphEnumerableStranger : IEnumerable<int>
+{
+    public IEnumerator<int> GetEnumerator() => Enumerable.Empty<int>().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
 /// <summary>Only registered types are written or created; the registry is checked up front and frozen once used.</summary>
 public sealed class GraphRegistryTests
 {
@@ -56,6 +64,10 @@ public sealed class GraphRegistryTests
             s_marshaller.CanMarshal(type, out var reason).Should().BeFalse(type.Name);
             reason.Should().Contain("List<T>").And.NotContain("not registered");
         }
+
+        // A type of one's own that is enumerable may be meant to be registered: the reason says so.
+        s_marshaller.CanMarshal(typeof(GraphEnumerableStranger), out var own).Should().BeFalse();
+        own.Should().Contain("not registered");
     }
 
     [Fact]

@@ -63,10 +63,26 @@ internal sealed partial class GraphCodecFactory
         };
     }
 
-    /// <summary>"dictionary" for a type that is or implements a generic dictionary interface, "collection" for another enumerable, else null.</summary>
+    /// <summary>
+    /// For a .NET collection type, or a subclass of List or Dictionary: "dictionary" when it is or implements a
+    /// dictionary interface, else "collection". Null for anything else (a type of the caller's own that happens to be
+    /// enumerable may well be meant to be registered).
+    /// </summary>
     private static string? CollectionKind(Type type)
     {
         if (type == typeof(string) || !typeof(System.Collections.IEnumerable).IsAssignableFrom(type))
+        {
+            return null;
+        }
+
+        var framework = type.Namespace is { } ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal));
+        var derived = false;
+        for (var t = type.BaseType; t is not null && !derived; t = t.BaseType)
+        {
+            derived = IsGeneric(t, typeof(List<>)) || IsGeneric(t, typeof(Dictionary<,>));
+        }
+
+        if (!framework && !derived)
         {
             return null;
         }
