@@ -16,8 +16,10 @@ namespace Ocean.Marshalling;
 /// <see cref="List{T}"/>, <see cref="Dictionary{TKey, TValue}"/>, and registered classes, structs and records
 /// (public fields and properties; settable members or a constructor whose parameters match the read-only ones).</para>
 /// <para>Unmarshalling raises <see cref="MarshallingException"/> and nothing else for any input; every limit in
-/// <see cref="GraphMarshallerOptions"/> is checked before allocating, and a claimed length is also bounded by the
-/// bytes that remain. Per-type readers and writers are compiled once and shared; the marshaller is thread-safe.</para>
+/// <see cref="GraphMarshallerOptions"/> is checked before allocating, a claimed length is also bounded by the
+/// bytes that remain, and what a read creates is bounded by a multiple of the input's length. A dictionary is read
+/// back with a comparer of the default's equality whose hashing a peer cannot make collide. Per-type readers and
+/// writers are compiled once and shared; the marshaller is thread-safe.</para>
 /// </remarks>
 public sealed class GraphMarshaller : IMarshaller
 {
@@ -31,11 +33,14 @@ public sealed class GraphMarshaller : IMarshaller
         ArgumentNullException.ThrowIfNull(registry);
         registry.Freeze();
         options ??= new GraphMarshallerOptions();
-        _factory = new GraphCodecFactory(registry, new GraphLimits(options.MaxDepth, options.MaxObjects, options.MaxCollectionLength, options.MaxStringLength, options.MaxBytes));
+        _factory = new GraphCodecFactory(registry, new GraphLimits(options.MaxDepth, options.MaxObjects, options.MaxCollectionLength, options.MaxStringLength, options.MaxBytes, options.MaxMemoryMultiple));
     }
 
     /// <inheritdoc/>
     public string Name => "graph";
+
+    /// <summary>The codecs and descriptor cache, for tests.</summary>
+    internal GraphCodecFactory Factory => _factory;
 
     /// <inheritdoc/>
     public bool CanMarshal(Type type, out string? reason)

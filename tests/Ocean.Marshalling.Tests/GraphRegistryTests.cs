@@ -1,5 +1,18 @@
 namespace Ocean.Marshalling.Tests;
 
+/// <summary>A dictionary subclass: not carried (only Dictionary itself is).</summary>
+public sealed class GraphDictionarySubclass : Dictionary<string, int>
+{
+}
+
+/// <summary>An enumerable class of the caller's own, not registered.</summary>
+public sealed class GraphEnumerableStranger : IEnumerable<int>
+{
+    public IEnumerator<int> GetEnumerator() => Enumerable.Empty<int>().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
 /// <summary>Only registered types are written or created; the registry is checked up front and frozen once used.</summary>
 public sealed class GraphRegistryTests
 {
@@ -25,6 +38,36 @@ public sealed class GraphRegistryTests
 
         s_marshaller.CanMarshal(typeof(GraphHoldsStranger), out var why);
         why.Should().Contain("Stranger").And.Contain("not registered");
+    }
+
+    [Fact]
+    public void CanMarshal_DictionaryOfUnsupportedKeyOrValue_ReasonNamesWhichHalf()
+    {
+        s_marshaller.CanMarshal(typeof(Dictionary<object, int>), out var key).Should().BeFalse();
+        key.Should().StartWith("its key type: ").And.Contain("object");
+
+        s_marshaller.CanMarshal(typeof(Dictionary<string, GraphStranger>), out var value).Should().BeFalse();
+        value.Should().StartWith("its value type: ").And.Contain("GraphStranger").And.Contain("not registered");
+    }
+
+    [Fact]
+    public void CanMarshal_OtherDictionariesAndCollections_ReasonSaysWhatIsCarriedNotToRegister()
+    {
+        foreach (var type in new[] { typeof(IDictionary<string, int>), typeof(IReadOnlyDictionary<string, int>), typeof(SortedDictionary<string, int>), typeof(GraphDictionarySubclass) })
+        {
+            s_marshaller.CanMarshal(type, out var reason).Should().BeFalse(type.Name);
+            reason.Should().Contain("Dictionary<TKey, TValue>").And.NotContain("not registered", "registering {0} would not carry its entries", type.Name);
+        }
+
+        foreach (var type in new[] { typeof(HashSet<int>), typeof(IList<int>), typeof(IEnumerable<string>) })
+        {
+            s_marshaller.CanMarshal(type, out var reason).Should().BeFalse(type.Name);
+            reason.Should().Contain("List<T>").And.NotContain("not registered");
+        }
+
+        // A type of one's own that is enumerable may be meant to be registered: the reason says so.
+        s_marshaller.CanMarshal(typeof(GraphEnumerableStranger), out var own).Should().BeFalse();
+        own.Should().Contain("not registered");
     }
 
     [Fact]

@@ -44,6 +44,29 @@ public sealed record GraphOrderV1(int Id, string Item);
 
 public sealed record GraphOrderV2(int Id, string Item, int Quantity, GraphCustomerV2? Buyer);
 
+/// <summary>A record, version 1: one member.</summary>
+public sealed record GraphOrderLineV1(int Id);
+
+/// <summary>Version 2: constructor parameters added with defaults, and a property with an initializer.</summary>
+public sealed record GraphOrderLineV2(int Id, int Quantity = 1, string Unit = "each", GraphColor Color = GraphColor.Green, decimal Price = 2.5m, int? Limit = 7, string? Note = null)
+{
+    public string Channel { get; init; } = "web";
+}
+
+/// <summary>A class with a constructor, version 1.</summary>
+public sealed class GraphTicketV1(int id)
+{
+    public int Id { get; } = id;
+}
+
+/// <summary>Version 2: a constructor parameter added with a default.</summary>
+public sealed class GraphTicketV2(int id, int seats = 2)
+{
+    public int Id { get; } = id;
+
+    public int Seats { get; } = seats;
+}
+
 /// <summary>Two CLR types registered under one stable name in two registries, written with one and read with the other.</summary>
 public sealed class GraphVersioningTests
 {
@@ -142,5 +165,26 @@ public sealed class GraphVersioningTests
         bytes[at] = (byte)'F';
 
         FluentActions.Invoking(() => s_v1.Read<GraphCustomerV1>(bytes)).Should().Throw<MarshallingException>().WithMessage("*fingerprint*");
+    }
+
+    [Fact]
+    public void OldWriter_NewReader_MissingConstructorParametersTakeTheirDeclaredDefaults()
+    {
+        var v1 = new GraphMarshaller(new GraphTypeRegistry().Register<GraphOrderLineV1>("shop.OrderLine").Register<GraphTicketV1>("shop.Ticket"));
+        var v2 = new GraphMarshaller(new GraphTypeRegistry().Register<GraphOrderLineV2>("shop.OrderLine").Register<GraphTicketV2>("shop.Ticket"));
+
+        var line = v2.Read<GraphOrderLineV2>(v1.Bytes(new GraphOrderLineV1(42)));
+        var ticket = v2.Read<GraphTicketV2>(v1.Bytes(new GraphTicketV1(9)));
+
+        line.Should().Be(new GraphOrderLineV2(42) { Channel = "web" });
+        line.Quantity.Should().Be(1);
+        line.Unit.Should().Be("each");
+        line.Color.Should().Be(GraphColor.Green);
+        line.Price.Should().Be(2.5m);
+        line.Limit.Should().Be(7);
+        line.Note.Should().BeNull();
+        line.Channel.Should().Be("web", "a property initializer runs in the constructor");
+        ticket.Id.Should().Be(9);
+        ticket.Seats.Should().Be(2);
     }
 }

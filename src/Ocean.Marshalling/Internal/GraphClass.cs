@@ -42,6 +42,7 @@ internal abstract class GraphClass
         Descriptor = descriptor;
         _byName = members.ToDictionary(m => m.WireName, StringComparer.Ordinal);
         ExactEntry = new GraphClassEntry(this, null, [.. members.Select(m => m.Signature)]);
+        InstanceSize = GraphMemory.InstanceSize(type);
     }
 
     public Type Type { get; }
@@ -49,6 +50,9 @@ internal abstract class GraphClass
     public string StableName { get; }
 
     public bool IsStruct => Type.IsValueType;
+
+    /// <summary>What an instance takes in memory (a struct: its size; a class: header and fields), charged when one is read.</summary>
+    public int InstanceSize { get; }
 
     public IReadOnlyList<GraphMember> Members { get; }
 
@@ -164,7 +168,7 @@ internal sealed class GraphClassEntry(GraphClass graphClass, GraphSkewPlan? plan
     /// <summary>Reads a new class instance (after its tag and class reference): reserves its handle, then its members.</summary>
     public object ReadObject(GraphReader reader)
     {
-        var handle = reader.ReserveHandle();
+        var handle = reader.ReserveHandle(Class.InstanceSize);
         reader.Enter();
         var value = Plan is null ? Class.ReadNewBoxed(reader, handle) : Plan.Read(reader, handle);
         reader.Exit();

@@ -69,8 +69,9 @@ internal static class GraphClassCompiler
         var result = Expression.Variable(typeof(T), "result");
         var missing = Expression.Constant(GraphClass.Missing);
         Expression Value(int i) => Expression.ArrayIndex(values, Expression.Constant(i));
+        var parameters = constructor?.GetParameters() ?? [];
         var arguments = members.Take(constructorCount)
-            .Select((m, i) => (Expression)Expression.Condition(Expression.ReferenceEqual(Value(i), missing), Expression.Default(m.Type), Expression.Convert(Value(i), m.Type)))
+            .Select((m, i) => (Expression)Expression.Condition(Expression.ReferenceEqual(Value(i), missing), MissingArgument(parameters[i], m.Type), Expression.Convert(Value(i), m.Type)))
             .ToList();
         var body = new List<Expression> { Expression.Assign(result, New<T>(constructor, arguments)) };
         for (var i = constructorCount; i < members.Count; i++)
@@ -81,6 +82,24 @@ internal static class GraphClassCompiler
 
         body.Add(Expression.Convert(result, typeof(object)));
         return Expression.Lambda<Func<object?[], object>>(Expression.Block([result], body), [values]).Compile();
+    }
+
+    /// <summary>What a constructor parameter the stream did not carry is given: its declared default, else default(T).</summary>
+    private static Expression MissingArgument(ParameterInfo parameter, Type type)
+    {
+        if (!parameter.HasDefaultValue || parameter.DefaultValue is not { } value)
+        {
+            return Expression.Default(type);
+        }
+
+        // Metadata stores an enum default as its underlying integer.
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying.IsEnum && value.GetType() != underlying)
+        {
+            value = Enum.ToObject(underlying, value);
+        }
+
+        return Expression.Convert(Expression.Constant(value, value.GetType()), type);
     }
 
     /// <summary>(target, value) => ((T)target).Member = (TMember)value, for a class's settable member.</summary>

@@ -27,12 +27,16 @@ internal sealed partial class GraphCodecFactory
 
         if (IsGeneric(type, typeof(List<>)))
         {
-            return ExplainCore(type.GetGenericArguments()[0], visiting, depth + 1);
+            return ExplainCore(type.GetGenericArguments()[0], visiting, depth + 1) is { } element ? $"its element type: {element}" : null;
         }
 
         if (IsGeneric(type, typeof(Dictionary<,>)))
         {
-            return ExplainCore(type.GetGenericArguments()[0], visiting, depth + 1) ?? ExplainCore(type.GetGenericArguments()[1], visiting, depth + 1);
+            // Say which half is the problem: "object has no wire type" alone reads as if the dictionary had none.
+            var arguments = type.GetGenericArguments();
+            return ExplainCore(arguments[0], visiting, depth + 1) is { } key ? $"its key type: {key}"
+                : ExplainCore(arguments[1], visiting, depth + 1) is { } value ? $"its value type: {value}"
+                : null;
         }
 
         if (type == typeof(object))
@@ -45,8 +49,53 @@ internal sealed partial class GraphCodecFactory
             return $"{type.Name} holds code or memory addresses, not data.";
         }
 
-        return _registry.IsRegistered(type) ? ExplainRegistered(type, visiting, 0) : $"{type} is not registered in the GraphTypeRegistry.";
+        if (_registry.IsRegistered(type))
+        {
+            return ExplainRegistered(type, visiting, 0);
+        }
+
+        // Registering a collection type would not help (its items are not members), so do not suggest it.
+        return CollectionKind(type) switch
+        {
+            "dictionary" => $"{Name(type)} is not carried: the only dictionary carried is Dictionary<TKey, TValue> itself (not an interface, a subclass or another dictionary); declare the member as Dictionary<TKey, TValue>.",
+            "collection" => $"{Name(type)} is not carried: the only collections carried are T[] and List<T> themselves (not an interface, a subclass or another collection); declare the member as T[] or List<T>.",
+            _ => $"{type} is not registered in the GraphTypeRegistry.",
+        };
     }
+
+    /// <summary>
+    /// For a .NET collection type, or a subclass of List or Dictionary: "dictionary" when it is or implements a
+    /// dictionary interface, else "collection". Null for anything else (a type of the caller's own that happens to be
+    /// enumerable may well be meant to be registered).
+    /// </summary>
+    private static string? CollectionKind(Type type)
+    {
+        if (type == typeof(string) || !typeof(System.Collections.IEnumerable).IsAssignableFrom(type))
+        {
+            return null;
+        }
+
+        var framework = type.Namespace is { } ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal));
+        var derived = false;
+        for (var t = type.BaseType; t is not null && !derived; t = t.BaseType)
+        {
+            derived = IsGeneric(t, typeof(List<>)) || IsGeneric(t, typeof(Dictionary<,>));
+        }
+
+        if (!framework && !derived)
+        {
+            return null;
+        }
+
+        var interfaces = type.IsInterface ? [type, .. type.GetInterfaces()] : type.GetInterfaces();
+        return interfaces.Any(i => i.IsGenericType && (i.GetGenericTypeDefinition() == typeof(IDictionary<,>) || i.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))) || typeof(System.Collections.IDictionary).IsAssignableFrom(type)
+            ? "dictionary"
+            : "collection";
+    }
+
+    /// <summary>A type's name as C# writes it (Dictionary&lt;String, Int32&gt;), for messages.</summary>
+    private static string Name(Type type) =>
+        type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(Name))}>" : type.Name;
 
     /// <summary>A registered type: its layout, its members' types, and every registered type that may be sent in its place.</summary>
     private string? ExplainRegistered(Type type, HashSet<Type> visiting, int depth)

@@ -10,13 +10,12 @@ namespace Ocean.Marshalling.Internal;
 /// </summary>
 internal sealed partial class GraphCodecFactory
 {
-    /// <summary>How many distinct version-skewed descriptors are remembered; hostile streams cannot grow the cache further.</summary>
-    private const int MaxCachedDescriptors = 1024;
-
     private readonly GraphTypeRegistry _registry;
     private readonly ConcurrentDictionary<Type, GraphCodec> _codecs = new();
     private readonly ConcurrentDictionary<Type, string?> _explained = new();
     private readonly ConcurrentDictionary<Type, GraphClass> _classes = new();
+
+    // The descriptors of local classes (one per registered type, never evicted), and the version-skewed ones (bounded).
     private readonly ConcurrentDictionary<byte[], GraphClassEntry> _entries = new(GraphByteArrayComparer.Instance);
     private readonly ConcurrentDictionary<byte[], GraphClassEntry>.AlternateLookup<ReadOnlySpan<byte>> _entryLookup;
     private readonly Lock _buildLock = new();
@@ -29,6 +28,9 @@ internal sealed partial class GraphCodecFactory
     }
 
     public GraphLimits Limits { get; }
+
+    /// <summary>The version-skewed descriptors seen lately (bounded; see <see cref="GraphDescriptorCache"/>).</summary>
+    public GraphDescriptorCache SkewedDescriptors { get; } = new();
 
     /// <summary>Why a type cannot be carried, or null; decided without building anything.</summary>
     public string? Explain(Type type) => _explained.GetOrAdd(type, t => ExplainCore(t, [], 0));
@@ -122,7 +124,7 @@ internal sealed partial class GraphCodecFactory
     /// </summary>
     public GraphClassEntry ResolveDescriptor(ReadOnlySpan<byte> descriptor)
     {
-        if (_entryLookup.TryGetValue(descriptor, out var entry))
+        if (_entryLookup.TryGetValue(descriptor, out var entry) || SkewedDescriptors.TryGet(descriptor, out entry))
         {
             return entry;
         }
@@ -166,11 +168,7 @@ internal sealed partial class GraphCodecFactory
         }
 
         entry = new GraphClassEntry(graphClass, GraphSkewPlan.Create(graphClass, wireMembers), [.. wireMembers.Select(m => m.Signature)]);
-        if (_entries.Count < MaxCachedDescriptors)
-        {
-            _entries.TryAdd(descriptor.ToArray(), entry);
-        }
-
+        SkewedDescriptors.Add(descriptor, entry);
         return entry;
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Ocean.Marshalling.Internal;
 
 /// <summary>An array: tag, then (when new) a varint count and the elements. Arrays have identity (handles).</summary>
@@ -43,7 +45,8 @@ internal sealed class GraphArrayCodec<T>(byte[] signature, GraphCodec<T> element
             case GraphWire.Ref:
                 return reader.GetReference() as T[] ?? throw new MarshallingException($"A reference where {typeof(T).Name}[] is declared names another type.");
             case GraphWire.New:
-                var count = reader.ReadCount(element.MinimumSize, System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+                var count = reader.ReadCount(element.MinimumSize);
+                reader.Charge(GraphMemory.Array(count, Unsafe.SizeOf<T>()));
                 var array = new T[count];
                 reader.AddHandle(array);
                 reader.Enter();
@@ -108,7 +111,8 @@ internal sealed class GraphListCodec<T>(byte[] signature, GraphCodec<T> element)
             case GraphWire.Ref:
                 return reader.GetReference() as List<T> ?? throw new MarshallingException($"A reference where List<{typeof(T).Name}> is declared names another type.");
             case GraphWire.New:
-                var count = reader.ReadCount(element.MinimumSize, System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+                var count = reader.ReadCount(element.MinimumSize);
+                reader.Charge(GraphMemory.List(count, Unsafe.SizeOf<T>()));
                 var list = new List<T>(count);
                 reader.AddHandle(list);
                 reader.Enter();
@@ -125,7 +129,10 @@ internal sealed class GraphListCodec<T>(byte[] signature, GraphCodec<T> element)
     }
 }
 
-/// <summary>A <see cref="Dictionary{TKey, TValue}"/>: tag, count, then key and value alternately. Read back with the default comparer.</summary>
+/// <summary>
+/// A <see cref="Dictionary{TKey, TValue}"/>: tag, count, then key and value alternately. Read back with a comparer
+/// that has the default's equality but hashes keys so a peer cannot choose colliding ones (<see cref="GraphKeyComparer{T}"/>).
+/// </summary>
 internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, GraphCodec<TKey> key, GraphCodec<TValue> value) : GraphCodec<Dictionary<TKey, TValue>?>(signature)
     where TKey : notnull
 {
@@ -168,8 +175,10 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
             case GraphWire.Ref:
                 return reader.GetReference() as Dictionary<TKey, TValue> ?? throw new MarshallingException("A reference where a dictionary is declared names another type.");
             case GraphWire.New:
-                var count = reader.ReadCount(key.MinimumSize + value.MinimumSize, System.Runtime.CompilerServices.Unsafe.SizeOf<KeyValuePair<TKey, TValue>>() + 12);
-                var dictionary = new Dictionary<TKey, TValue>(count);
+                var count = reader.ReadCount(key.MinimumSize + value.MinimumSize);
+                reader.Charge(GraphMemory.Dictionary(count, Unsafe.SizeOf<KeyValuePair<TKey, TValue>>()));
+                var comparer = GraphKeyComparer<TKey>.ForRead(count);
+                var dictionary = new Dictionary<TKey, TValue>(count, comparer);
                 reader.AddHandle(dictionary);
                 reader.Enter();
                 for (var i = 0; i < count; i++)
@@ -181,6 +190,7 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
                     }
                 }
 
+                comparer?.EndRead();
                 reader.Exit();
                 return dictionary;
             case var tag:

@@ -17,6 +17,9 @@ internal sealed class GraphReader
     /// <summary>A handle of a collection in a member this reader does not know (parsed, never built).</summary>
     private static readonly object s_skipped = new();
 
+    /// <summary>The memory every stream may create beyond <see cref="GraphLimits.MaxMemoryMultiple"/> times its length.</summary>
+    public const long MemoryAllowance = 1024 * 1024;
+
     [ThreadStatic]
     private static GraphReader? t_cached;
 
@@ -27,6 +30,7 @@ internal sealed class GraphReader
     private int _end;
     private int _depth;
     private int _objects;
+    private long _memoryLeft;
     private GraphLimits _limits;
 
     public GraphCodecFactory Factory { get; private set; } = null!;
@@ -42,6 +46,7 @@ internal sealed class GraphReader
         reader._buffer = buffer;
         reader._position = offset;
         reader._end = offset + count;
+        reader._memoryLeft = ((long)reader._limits.MaxMemoryMultiple * count) + MemoryAllowance;
         return reader;
     }
 
@@ -117,10 +122,11 @@ internal sealed class GraphReader
         return entry;
     }
 
-    /// <summary>Gives the next handle to an object not constructed yet (see <see cref="Complete"/>).</summary>
-    public int ReserveHandle()
+    /// <summary>Gives the next handle to an object not constructed yet (see <see cref="Complete"/>), charging its size in memory.</summary>
+    public int ReserveHandle(int instanceSize)
     {
         CountObject();
+        Charge(instanceSize);
         _handles.Add(s_pending);
         return _handles.Count - 1;
     }
@@ -186,8 +192,11 @@ internal sealed class GraphReader
 
     public void Exit() => _depth--;
 
-    /// <summary>Reads a collection's count, refused when over the limit or beyond what the remaining bytes can hold.</summary>
-    public int ReadCount(int minimumElementSize, int elementMemorySize = 8)
+    /// <summary>
+    /// Reads a collection's count, refused when over the limit or beyond what the remaining bytes can hold. A
+    /// collection that is then created is charged to the memory budget (<see cref="Charge"/>) before it is.
+    /// </summary>
+    public int ReadCount(int minimumElementSize)
     {
         var count = ReadVarint();
         if (count > (uint)_limits.MaxCollectionLength)
@@ -200,14 +209,21 @@ internal sealed class GraphReader
             throw new MarshallingException($"A collection claims {count} elements, more than the {Remaining} remaining bytes can hold.");
         }
 
-        // The wire minimum of a struct element says little about its size in memory: bound the allocation by
-        // the input too (no element takes less than a sixteenth of its memory size on the wire in practice).
-        if ((long)count * elementMemorySize > 16L * Remaining + 64 * 1024)
-        {
-            throw new MarshallingException($"A collection claims {count} elements of {elementMemorySize} bytes, more than {Remaining} remaining bytes can describe.");
-        }
-
         return (int)count;
+    }
+
+    /// <summary>
+    /// Charges memory about to be allocated to the stream's one budget, refusing the stream once it is spent: the
+    /// wire size of a value says little about its size in memory (a struct of 256 bytes may take one byte on the
+    /// wire when its descriptor lists no members), so every allocation counts against the input's length.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Charge(long bytes)
+    {
+        if ((_memoryLeft -= bytes) < 0)
+        {
+            ThrowMemorySpent();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -323,6 +339,12 @@ internal sealed class GraphReader
             throw new MarshallingException($"A string claims {length} bytes; the limit is {_limits.MaxStringLength}.");
         }
 
+        if (length != 0)
+        {
+            // A string object: about 24 bytes, then at most two bytes per UTF-8 byte.
+            Charge(24 + (2L * length));
+        }
+
         return Decode(ReadSpan((int)length));
     }
 
@@ -425,4 +447,7 @@ internal sealed class GraphReader
     }
 
     private static void ThrowTruncated() => throw new MarshallingException("The stream is truncated.");
+
+    private void ThrowMemorySpent() => throw new MarshallingException(
+        $"The stream would make the reader create more than {_limits.MaxMemoryMultiple} times its length in memory (plus {MemoryAllowance} bytes), the limit (GraphMarshallerOptions.MaxMemoryMultiple).");
 }

@@ -17,11 +17,22 @@ internal sealed class GraphSkewPlan
     private readonly Step[] _steps;
     private readonly int _constructAfter;
 
+    /// <summary>Every member missing: what a class built before its members are read is built from (never written to).</summary>
+    private readonly object?[] _allMissing;
+
+    /// <summary>What one read allocates besides the object and the values it carries: the values array, and a struct's box.</summary>
+    private readonly int _scratchSize;
+
     private GraphSkewPlan(GraphClass graphClass, Step[] steps, int constructAfter)
     {
         _class = graphClass;
         _steps = steps;
         _constructAfter = constructAfter;
+        _allMissing = new object?[graphClass.Members.Count];
+        Array.Fill(_allMissing, GraphClass.Missing);
+        var buildsFirst = constructAfter == 0 && !graphClass.IsStruct;
+        _scratchSize = (buildsFirst ? 0 : GraphMemory.ArrayOverhead + (IntPtr.Size * graphClass.Members.Count))
+            + (graphClass.IsStruct ? GraphMemory.BoxSize(graphClass.Type) : 0);
     }
 
     /// <summary>Matches the stream's members to the local ones; refuses, naming type and member, what cannot be reconciled.</summary>
@@ -64,11 +75,13 @@ internal sealed class GraphSkewPlan
 
     public object Read(GraphReader reader, int handle)
     {
+        // A descriptor may list none of the local members: each read still allocates, so it is charged like the object.
+        reader.Charge(_scratchSize);
         object? result = null;
         object?[]? values = null;
         if (_constructAfter == 0 && !_class.IsStruct)
         {
-            result = Construct(reader, handle, null);
+            result = Construct(reader, handle, _allMissing);
         }
         else
         {
@@ -80,7 +93,7 @@ internal sealed class GraphSkewPlan
         {
             if (i == _constructAfter && result is null)
             {
-                result = Construct(reader, handle, values);
+                result = Construct(reader, handle, values!);
             }
 
             var step = _steps[i];
@@ -101,17 +114,11 @@ internal sealed class GraphSkewPlan
             }
         }
 
-        return result ?? Construct(reader, handle, values);
+        return result ?? Construct(reader, handle, values!);
     }
 
-    private object Construct(GraphReader reader, int handle, object?[]? values)
+    private object Construct(GraphReader reader, int handle, object?[] values)
     {
-        if (values is null)
-        {
-            values = new object?[_class.Members.Count];
-            Array.Fill(values, GraphClass.Missing);
-        }
-
         var result = _class.Build(values);
         if (handle >= 0)
         {

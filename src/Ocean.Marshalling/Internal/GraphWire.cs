@@ -3,7 +3,7 @@ using System.Text;
 namespace Ocean.Marshalling.Internal;
 
 /// <summary>The limits a <see cref="GraphMarshaller"/> enforces, copied from its options.</summary>
-internal readonly record struct GraphLimits(int MaxDepth, int MaxObjects, int MaxCollectionLength, int MaxStringLength, int MaxBytes);
+internal readonly record struct GraphLimits(int MaxDepth, int MaxObjects, int MaxCollectionLength, int MaxStringLength, int MaxBytes, int MaxMemoryMultiple);
 
 /// <summary>The constants of the object-graph format (see the README's "Object-graph format") and helpers over signatures.</summary>
 internal static class GraphWire

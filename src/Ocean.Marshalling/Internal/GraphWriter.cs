@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -23,6 +24,9 @@ internal sealed class GraphWriter
     private Dictionary<object, int> _handles = new(ReferenceEqualityComparer.Instance);
     private Dictionary<GraphClass, int> _classes = new(ReferenceEqualityComparer.Instance);
     private byte[] _buffer = new byte[512];
+
+    /// <summary>Where writing must stop: the buffer's end or <see cref="GraphLimits.MaxBytes"/>, whichever is first.</summary>
+    private int _capacity;
     private int _position;
     private GraphClass? _lastClass;
     private int _lastClassRef;
@@ -39,6 +43,7 @@ internal sealed class GraphWriter
         t_cached = null;
         writer.Factory = factory;
         writer._limits = factory.Limits;
+        writer._capacity = Math.Min(writer._buffer.Length, factory.Limits.MaxBytes);
         return writer;
     }
 
@@ -158,7 +163,7 @@ internal sealed class GraphWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteByte(byte value)
     {
-        if (_position >= _buffer.Length)
+        if (_position >= _capacity)
         {
             Grow(1);
         }
@@ -168,7 +173,8 @@ internal sealed class GraphWriter
 
     public void WriteVarint(uint value)
     {
-        Ensure(5);
+        // Exactly the bytes it takes, so a stream may end with a varint right at MaxBytes.
+        Ensure((BitOperations.Log2(value) / 7) + 1);
         var buffer = _buffer;
         var position = _position;
         while (value >= 0x80)
@@ -282,7 +288,7 @@ internal sealed class GraphWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<byte> Take(int count)
     {
-        if (_buffer.Length - _position < count)
+        if (_capacity - _position < count)
         {
             Grow(count);
         }
@@ -295,12 +301,16 @@ internal sealed class GraphWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ensure(int count)
     {
-        if (_buffer.Length - _position < count)
+        if (_capacity - _position < count)
         {
             Grow(count);
         }
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="count"/> more bytes or refuses them. Every write that does not fit the capacity
+    /// comes here, and the capacity never passes MaxBytes, so no write can take the stream past the limit.
+    /// </summary>
     private void Grow(int count)
     {
         var needed = (long)_position + count;
@@ -309,9 +319,14 @@ internal sealed class GraphWriter
             throw new MarshallingException($"The stream would take more than the limit of {_limits.MaxBytes} bytes.");
         }
 
-        var size = (int)Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Array.MaxLength);
-        var larger = new byte[size];
-        _buffer.AsSpan(0, _position).CopyTo(larger);
-        _buffer = larger;
+        if (needed > _buffer.Length)
+        {
+            var size = (int)Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Array.MaxLength);
+            var larger = new byte[size];
+            _buffer.AsSpan(0, _position).CopyTo(larger);
+            _buffer = larger;
+        }
+
+        _capacity = Math.Min(_buffer.Length, _limits.MaxBytes);
     }
 }
