@@ -153,8 +153,9 @@ internal sealed partial class SocketConnection : Connection
             }
 
             // Linger: read and discard until the peer's FIN, so closing does not reset unread data away.
+            var linger = ShouldLinger(); // asked before the discarding starts, which empties the socket's queue
             _input.Writer.CancelPendingFlush();
-            if (ShouldLinger())
+            if (linger)
             {
                 await Linger.WaitAsync(_receiveTask, _closeTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
             }

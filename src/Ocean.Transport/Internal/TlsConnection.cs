@@ -126,8 +126,9 @@ internal sealed class TlsConnection : Connection
             }
 
             // Linger until the peer's close_notify or FIN, discarding what arrives, then close the socket.
+            var linger = _inner.ShouldLinger(); // asked before the discarding starts, which empties the socket's queue
             _input.Writer.CancelPendingFlush();
-            if (_inner.ShouldLinger())
+            if (linger)
             {
                 await Linger.WaitAsync(_receiveTask, _inner.CloseTimeout, _inner.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
