@@ -17,7 +17,8 @@ public static class SocketConnector
     /// <param name="options">Connect timeout and connection settings; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the attempt with <see cref="OperationCanceledException"/>.</param>
     /// <returns>The established, started connection. The caller owns it and must dispose it.</returns>
-    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed.</exception>
+    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed; the inner exception is a <see cref="SocketException"/> (<see cref="SocketError.TimedOut"/> for the timeout).</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">With TLS: the handshake failed (certificate not trusted, name mismatch, no common protocol).</exception>
     public static ValueTask<Connection> ConnectAsync(string host, int port, ConnectOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
@@ -32,7 +33,8 @@ public static class SocketConnector
     /// <param name="options">Connect timeout and connection settings; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the attempt with <see cref="OperationCanceledException"/>.</param>
     /// <returns>The established, started connection. The caller owns it and must dispose it.</returns>
-    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed.</exception>
+    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed; the inner exception is a <see cref="SocketException"/> (<see cref="SocketError.TimedOut"/> for the timeout).</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">With TLS: the handshake failed (certificate not trusted, name mismatch, no common protocol).</exception>
     public static async ValueTask<Connection> ConnectAsync(EndPoint endPoint, ConnectOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);

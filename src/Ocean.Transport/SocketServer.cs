@@ -22,6 +22,11 @@ namespace Ocean.Transport;
 /// token, waits up to <see cref="SocketServerOptions.ShutdownTimeout"/> for them to return, then aborts the
 /// connections still open and returns.
 /// </para>
+/// <para>
+/// The accept loop outlives a shortage of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): it logs
+/// (event 209), waits (5 ms, doubling up to 1 s, through the options' <see cref="TimeProvider"/>) and accepts
+/// again; clients wait in the backlog meanwhile. Any other accept error stops the loop (event 206).
+/// </para>
 /// </remarks>
 public sealed class SocketServer : IAsyncDisposable
 {
@@ -120,6 +125,13 @@ public sealed class SocketServer : IAsyncDisposable
     /// Stops accepting, asks handlers to finish, waits for them up to the shutdown deadline, then aborts
     /// the connections still open. Safe to call more than once; later calls return the first call's task.
     /// </summary>
+    /// <remarks>
+    /// Each connection whose handler returns is closed gracefully: unsent data drains (at most
+    /// <see cref="ConnectionOptions.CloseTimeout"/>, 5 seconds by default), then a FIN. A stopping server does not
+    /// linger for the FIN of an idle peer, so idle clients do not hold the stop; it lingers (up to
+    /// <see cref="ConnectionOptions.CloseTimeout"/>) only for a peer whose bytes wait unread in the socket, which
+    /// closing would otherwise answer with a reset.
+    /// </remarks>
     /// <param name="cancellationToken">Cuts the wait short: firing it is the same as reaching the deadline.</param>
     /// <returns>A task that completes once the server has stopped.</returns>
     public Task StopAsync(CancellationToken cancellationToken = default)

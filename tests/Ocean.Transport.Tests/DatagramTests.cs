@@ -222,5 +222,12 @@ public sealed class DatagramTests
         using var datagram = await receiver.ReceiveAsync().WithTimeout();
 
         datagram.Payload.ToArray().Should().Equal("v6"u8.ToArray());
+        await using var connected = await DatagramSocket.ConnectAsync(receiver.LocalEndPoint);
+        if (OperatingSystem.IsLinux())
+        {
+            var value = new byte[4];
+            connected.Socket.GetRawSocketOption(41, 29, value);
+            BitConverter.ToInt32(value).Should().Be(1, "a connected socket receives from its one peer only, so the option is left alone");
+        }
     }
 }
