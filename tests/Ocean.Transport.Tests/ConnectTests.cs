@@ -136,6 +136,13 @@ public sealed class ConnectTests
         FluentActions.Invoking(() => server.MaxConnections = 0).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => server.IdleTimeout = TimeSpan.FromSeconds(-2)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => server.Backlog = -1).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.MaxWriteBufferSize = 0).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.CloseTimeout = TimeSpan.FromSeconds(-1)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.ShutdownTimeout = TimeSpan.FromSeconds(-1)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.TlsHandshakeTimeout = TimeSpan.Zero).Should().Throw<ArgumentOutOfRangeException>();
+        var datagram = new DatagramOptions();
+        FluentActions.Invoking(() => datagram.ReceiveTimeout = TimeSpan.Zero).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => datagram.MulticastTimeToLive = 256).Should().Throw<ArgumentOutOfRangeException>();
     }
 
     [Theory]
