@@ -4,8 +4,9 @@ namespace Ocean.Transport;
 
 /// <summary>
 /// A connect attempt failed: the peer refused it, could not be reached, did not answer within the
-/// connect timeout, or its host name did not resolve. <see cref="Failure"/> says which; the
-/// underlying <see cref="System.Net.Sockets.SocketException"/>, if any, is the inner exception.
+/// connect timeout, or its host name did not resolve. <see cref="Failure"/> says which; the inner exception
+/// is a <see cref="System.Net.Sockets.SocketException"/>: the one the OS reported or, when the connect
+/// timeout elapsed, one with <see cref="System.Net.Sockets.SocketError.TimedOut"/>.
 /// </summary>
 /// <remarks>Cancellation through the caller's token is reported as <see cref="OperationCanceledException"/>, not as this type.</remarks>
 public sealed class ConnectException : TransportException
@@ -42,13 +43,23 @@ public sealed class ConnectException : TransportException
         EndPoint = endPoint;
     }
 
+    /// <summary>Creates an exception for a failed connect with a message of the caller's own.</summary>
+    internal ConnectException(string message, ConnectFailure failure, EndPoint endPoint, Exception? innerException)
+        : base(message, innerException)
+    {
+        Failure = failure;
+        EndPoint = endPoint;
+    }
+
     /// <summary>Why the connect failed.</summary>
     public ConnectFailure Failure { get; }
 
     /// <summary>The endpoint that was being connected to, when known.</summary>
     public EndPoint? EndPoint { get; }
 
-    private static string Describe(ConnectFailure failure, EndPoint endPoint) => failure switch
+    private static string Describe(ConnectFailure failure, EndPoint endPoint) => Describe(failure, Internal.EndPointText.Format(endPoint));
+
+    private static string Describe(ConnectFailure failure, string endPoint) => failure switch
     {
         ConnectFailure.Refused => $"Connection to {endPoint} was refused: nothing is listening there.",
         ConnectFailure.Unreachable => $"Connection to {endPoint} failed: the host or network is unreachable.",

@@ -50,6 +50,7 @@ public abstract class Connection : IAsyncDisposable
     public abstract CancellationToken ConnectionClosed { get; }
 
     /// <summary>The certificate the peer presented during the TLS handshake; <see langword="null"/> without TLS or when the peer sent none.</summary>
+    /// <remarks>The same object on every read; the connection owns it and disposes it when the connection ends (copy it to keep it longer).</remarks>
     public virtual X509Certificate2? RemoteCertificate => null;
 
     /// <summary>The TLS version negotiated; <see cref="SslProtocols.None"/> for a plain connection.</summary>

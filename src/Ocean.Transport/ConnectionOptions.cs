@@ -16,9 +16,15 @@ public class ConnectionOptions
     public TcpKeepAliveOptions? KeepAlive { get; set; }
 
     /// <summary>
-    /// How many received bytes may wait unread in the input pipe before the connection stops reading from
-    /// the socket (back-pressure). Default 1 MiB.
+    /// How many received bytes may wait in the input pipe unexamined before the connection stops reading from
+    /// the socket (back-pressure). Default 1 MiB. Applies to TLS connections too (to the decrypted bytes).
     /// </summary>
+    /// <remarks>
+    /// The bound counts bytes the reader has not examined (<c>AdvanceTo(consumed, examined)</c>), as
+    /// System.IO.Pipelines' pause threshold does: a reader that examines everything without consuming it (a frame
+    /// decoder waiting for the rest of a frame) makes room for more, so the buffer can grow past this size. Bounding
+    /// that is the reader's job: Ocean.Framing's codecs bound it by their maximum frame length.
+    /// </remarks>
     public int MaxReadBufferSize
     {
         get => _maxReadBufferSize;
@@ -27,7 +33,8 @@ public class ConnectionOptions
 
     /// <summary>
     /// How many written bytes may wait unsent in the output pipe before <c>FlushAsync</c> waits for the
-    /// socket to drain (back-pressure). Default 1 MiB.
+    /// socket to drain (back-pressure). Default 1 MiB. A TLS connection has two such pipes, one before encryption
+    /// and one after, each bounded by this size.
     /// </summary>
     public int MaxWriteBufferSize
     {
@@ -47,6 +54,11 @@ public class ConnectionOptions
     /// the FIN, for the peer to finish too, reading and discarding what still arrives. Closing a socket with
     /// unread input makes the OS reset the connection, which can destroy data the peer has not read yet.
     /// </summary>
+    /// <remarks>
+    /// So closing a connection whose peer stays silent and open takes this long. A stopping
+    /// <see cref="SocketServer"/> does not wait for the FIN of a peer with nothing waiting unread in the socket
+    /// (closing then sends a FIN, not a reset); it still lingers for a peer whose bytes are waiting.
+    /// </remarks>
     public TimeSpan CloseTimeout
     {
         get => _closeTimeout;

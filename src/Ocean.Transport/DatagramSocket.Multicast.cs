@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Ocean.Transport.Internal;
 
 namespace Ocean.Transport;
@@ -64,14 +65,6 @@ public sealed partial class DatagramSocket
     /// <summary>Applies the multicast options: outgoing interface, TTL / hop limit, loopback, and strict membership.</summary>
     private static void ConfigureMulticast(Socket socket, DatagramOptions options)
     {
-        if (OperatingSystem.IsLinux())
-        {
-            // Linux otherwise delivers a group's datagrams to every socket bound to the port once any socket on
-            // the host joined the group; IP_MULTICAST_ALL = 0 restricts delivery to this socket's own memberships.
-            var (level, name) = socket.AddressFamily == AddressFamily.InterNetworkV6 ? (LinuxIPv6Level, LinuxIPv6MulticastAll) : (LinuxIPLevel, LinuxIPMulticastAll);
-            socket.SetRawSocketOption(level, name, BitConverter.GetBytes(0));
-        }
-
         var nic = FindInterface(options.MulticastInterface);
         if (socket.AddressFamily == AddressFamily.InterNetworkV6)
         {
@@ -95,6 +88,44 @@ public sealed partial class DatagramSocket
                     ?? throw new ArgumentException($"Interface '{nic.Name}' has no IPv4 address to send IPv4 multicast from.", nameof(options));
                 socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, address.GetAddressBytes());
             }
+        }
+    }
+
+    /// <summary>
+    /// Restricts multicast delivery to this socket's own memberships (<c>IP_MULTICAST_ALL</c> /
+    /// <c>IPV6_MULTICAST_ALL</c> = 0), on Linux. Without it Linux delivers a group's datagrams to every socket bound
+    /// to the group's port once any socket on the host joined the group, unicast receivers included; so it is set
+    /// on every bound socket, not only on those that join. Best effort: a kernel that does not know the option
+    /// (IPV6_MULTICAST_ALL arrived in Linux 4.20) keeps the old delivery, which is logged, not fatal.
+    /// </summary>
+    private static void RestrictMulticastDelivery(Socket socket, ILogger logger)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var (level, name) = socket.AddressFamily == AddressFamily.InterNetworkV6 ? (LinuxIPv6Level, LinuxIPv6MulticastAll) : (LinuxIPLevel, LinuxIPMulticastAll);
+        if (!TrySetBestEffortOption(socket, level, name, 0, out var error))
+        {
+            Log.MulticastAllNotSupported(logger, socket.AddressFamily, error);
+        }
+    }
+
+    /// <summary>Sets an integer socket option the socket can do without; false (with the error) when the OS does not support it.</summary>
+    /// <exception cref="SocketException">The OS refused the option for any other reason.</exception>
+    internal static bool TrySetBestEffortOption(Socket socket, int level, int name, int value, out SocketError error)
+    {
+        try
+        {
+            socket.SetRawSocketOption(level, name, BitConverter.GetBytes(value));
+            error = SocketError.Success;
+            return true;
+        }
+        catch (SocketException ex) when (SocketErrors.IsOptionNotSupported(ex.SocketErrorCode))
+        {
+            error = ex.SocketErrorCode;
+            return false;
         }
     }
 

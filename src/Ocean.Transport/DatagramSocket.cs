@@ -82,7 +82,9 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
             }
 
             socket.Bind(localEndPoint);
-            return new DatagramSocket(socket, options);
+            var bound = new DatagramSocket(socket, options);
+            RestrictMulticastDelivery(socket, bound._logger);
+            return bound;
         }
         catch
         {

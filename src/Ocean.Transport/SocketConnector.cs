@@ -17,7 +17,8 @@ public static class SocketConnector
     /// <param name="options">Connect timeout and connection settings; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the attempt with <see cref="OperationCanceledException"/>.</param>
     /// <returns>The established, started connection. The caller owns it and must dispose it.</returns>
-    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed.</exception>
+    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed; the inner exception is a <see cref="SocketException"/> (<see cref="SocketError.TimedOut"/> for the timeout).</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">With TLS: the handshake failed (certificate not trusted, name mismatch, no common protocol).</exception>
     public static ValueTask<Connection> ConnectAsync(string host, int port, ConnectOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
@@ -32,7 +33,8 @@ public static class SocketConnector
     /// <param name="options">Connect timeout and connection settings; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the attempt with <see cref="OperationCanceledException"/>.</param>
     /// <returns>The established, started connection. The caller owns it and must dispose it.</returns>
-    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed.</exception>
+    /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed; the inner exception is a <see cref="SocketException"/> (<see cref="SocketError.TimedOut"/> for the timeout).</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">With TLS: the handshake failed (certificate not trusted, name mismatch, no common protocol).</exception>
     public static async ValueTask<Connection> ConnectAsync(EndPoint endPoint, ConnectOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
@@ -66,17 +68,15 @@ public static class SocketConnector
             await connection.DisposeAsync().ConfigureAwait(false);
             if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                Log.ConnectFailed(logger, endPoint, ConnectFailure.TimedOut);
-                throw new ConnectException(ConnectFailure.TimedOut, endPoint);
+                throw TimedOut(logger, endPoint, options.ConnectTimeout);
             }
 
             throw;
         }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             socket?.Dispose();
-            Log.ConnectFailed(logger, endPoint, ConnectFailure.TimedOut);
-            throw new ConnectException(ConnectFailure.TimedOut, endPoint, ex);
+            throw TimedOut(logger, endPoint, options.ConnectTimeout);
         }
         catch (SocketException ex)
         {
@@ -87,7 +87,7 @@ public static class SocketConnector
                 failure = ConnectFailure.Refused; // no socket file: nothing listens there
             }
 
-            Log.ConnectFailed(logger, endPoint, failure);
+            Log.ConnectFailed(logger, EndPointText.Format(endPoint), failure);
             throw new ConnectException(failure, endPoint, ex);
         }
         catch
@@ -95,6 +95,17 @@ public static class SocketConnector
             socket?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The connect timeout elapsed: reported like the OS reports its own connect timeout, a <see cref="SocketException"/> with <see cref="SocketError.TimedOut"/>.</summary>
+    private static ConnectException TimedOut(Microsoft.Extensions.Logging.ILogger logger, EndPoint endPoint, TimeSpan timeout)
+    {
+        Log.ConnectFailed(logger, EndPointText.Format(endPoint), ConnectFailure.TimedOut);
+        return new ConnectException(
+            $"Connection to {EndPointText.Format(endPoint)} timed out: not established within the connect timeout of {timeout}.",
+            ConnectFailure.TimedOut,
+            endPoint,
+            new SocketException((int)SocketError.TimedOut));
     }
 
     /// <summary>A copy of the caller's TLS settings with the target host filled in from the endpoint when unset.</summary>

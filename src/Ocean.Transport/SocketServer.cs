@@ -22,9 +22,20 @@ namespace Ocean.Transport;
 /// token, waits up to <see cref="SocketServerOptions.ShutdownTimeout"/> for them to return, then aborts the
 /// connections still open and returns.
 /// </para>
+/// <para>
+/// The accept loop outlives a shortage of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): it logs
+/// (event 209), waits (5 ms, doubling up to 1 s, through the options' <see cref="TimeProvider"/>) and accepts
+/// again; clients wait in the backlog meanwhile. Any other accept error stops the loop (event 206).
+/// </para>
 /// </remarks>
 public sealed class SocketServer : IAsyncDisposable
 {
+    /// <summary>The first pause of the accept loop after the OS ran out of descriptors or memory; it doubles up to <see cref="MaxAcceptBackoff"/>.</summary>
+    internal static readonly TimeSpan MinAcceptBackoff = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The longest pause of the accept loop between attempts while resources stay exhausted.</summary>
+    internal static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+
     private readonly EndPoint _requestedEndPoint;
     private readonly ConnectionHandler _handler;
     private readonly SocketServerOptions _options;
@@ -83,6 +94,9 @@ public sealed class SocketServer : IAsyncDisposable
     public ValueTask StartAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+
+        // All of the start happens under the lock, so a StopAsync racing with it either sees nothing started
+        // (and makes a later start throw) or everything started, the heartbeat timer included.
         lock (_stateLock)
         {
             if (_listenSocket is not null || _stopTask is not null)
@@ -91,19 +105,19 @@ public sealed class SocketServer : IAsyncDisposable
             }
 
             _listenSocket = Bind(_requestedEndPoint, _options.Backlog);
+            _endPoint = _listenSocket.LocalEndPoint!;
+            _tags = TransportMetrics.ServerTags(_endPoint.ToString() ?? string.Empty);
+            Log.Listening(_logger, _endPoint);
+
+            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            {
+                var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.IdleTimeout.Ticks / 2));
+                _heartbeat = _options.TimeProvider.CreateTimer(static state => ((SocketServer)state!).OnHeartbeat(), this, period, period);
+            }
+
+            _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         }
 
-        _endPoint = _listenSocket.LocalEndPoint!;
-        _tags = TransportMetrics.ServerTags(_endPoint.ToString() ?? string.Empty);
-        Log.Listening(_logger, _endPoint);
-
-        if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
-        {
-            var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.IdleTimeout.Ticks / 2));
-            _heartbeat = _options.TimeProvider.CreateTimer(static state => ((SocketServer)state!).OnHeartbeat(), this, period, period);
-        }
-
-        _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         return ValueTask.CompletedTask;
     }
 
@@ -111,6 +125,13 @@ public sealed class SocketServer : IAsyncDisposable
     /// Stops accepting, asks handlers to finish, waits for them up to the shutdown deadline, then aborts
     /// the connections still open. Safe to call more than once; later calls return the first call's task.
     /// </summary>
+    /// <remarks>
+    /// Each connection whose handler returns is closed gracefully: unsent data drains (at most
+    /// <see cref="ConnectionOptions.CloseTimeout"/>, 5 seconds by default), then a FIN. A stopping server does not
+    /// linger for the FIN of an idle peer, so idle clients do not hold the stop; it lingers (up to
+    /// <see cref="ConnectionOptions.CloseTimeout"/>) only for a peer whose bytes wait unread in the socket, which
+    /// closing would otherwise answer with a reset.
+    /// </remarks>
     /// <param name="cancellationToken">Cuts the wait short: firing it is the same as reaching the deadline.</param>
     /// <returns>A task that completes once the server has stopped.</returns>
     public Task StopAsync(CancellationToken cancellationToken = default)
@@ -160,6 +181,7 @@ public sealed class SocketServer : IAsyncDisposable
     {
         var listenSocket = _listenSocket!;
         var stopping = _stopping.Token;
+        var backoff = TimeSpan.Zero;
         while (!stopping.IsCancellationRequested)
         {
             Socket accepted;
@@ -175,11 +197,30 @@ public sealed class SocketServer : IAsyncDisposable
             {
                 continue; // a client that gave up before we accepted it
             }
+            catch (SocketException ex) when (SocketErrors.IsResourceExhausted(ex))
+            {
+                // Out of descriptors or buffer memory: the client stays in the backlog until some are free again.
+                // Back off (bounded) so a full descriptor table does not make this loop spin, then try again.
+                backoff = backoff == TimeSpan.Zero ? MinAcceptBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+                Log.AcceptOutOfResources(_logger, ex.SocketErrorCode, ex.NativeErrorCode, backoff, ex);
+                try
+                {
+                    await Task.Delay(backoff, _options.TimeProvider, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                continue;
+            }
             catch (Exception ex)
             {
                 Log.AcceptFailed(_logger, ex);
                 break;
             }
+
+            backoff = TimeSpan.Zero;
 
             Interlocked.Increment(ref _acceptedConnections);
             TransportMetrics.AcceptedConnections.Add(1, _tags);
@@ -250,6 +291,11 @@ public sealed class SocketServer : IAsyncDisposable
         }
         finally
         {
+            if (_stopping.IsCancellationRequested)
+            {
+                connection.SkipLingerForIdlePeer(); // a stopping server does not wait CloseTimeout for an idle peer's FIN
+            }
+
             try
             {
                 await application.CloseAsync(_aborting.Token).ConfigureAwait(false);
@@ -289,6 +335,11 @@ public sealed class SocketServer : IAsyncDisposable
     {
         await Task.Yield();
         Log.Stopping(_logger, _endPoint, ActiveConnections);
+        foreach (var connection in _connections.Keys)
+        {
+            connection.SkipLingerForIdlePeer(); // before the stopping token fires, so closes it triggers see it
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listenSocket?.Dispose();
         await _acceptLoop.ConfigureAwait(false);

@@ -52,6 +52,8 @@ public sealed class ConnectTests
 
             var thrown = await FluentActions.Awaiting(() => connect.WithTimeout()).Should().ThrowAsync<ConnectException>();
             thrown.Which.Failure.Should().Be(ConnectFailure.TimedOut);
+            thrown.Which.InnerException.Should().BeOfType<SocketException>("as documented: the OS reports its own connect timeouts the same way")
+                .Which.SocketErrorCode.Should().Be(SocketError.TimedOut);
         }
         finally
         {
@@ -134,6 +136,13 @@ public sealed class ConnectTests
         FluentActions.Invoking(() => server.MaxConnections = 0).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => server.IdleTimeout = TimeSpan.FromSeconds(-2)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => server.Backlog = -1).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.MaxWriteBufferSize = 0).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.CloseTimeout = TimeSpan.FromSeconds(-1)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.ShutdownTimeout = TimeSpan.FromSeconds(-1)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.TlsHandshakeTimeout = TimeSpan.Zero).Should().Throw<ArgumentOutOfRangeException>();
+        var datagram = new DatagramOptions();
+        FluentActions.Invoking(() => datagram.ReceiveTimeout = TimeSpan.Zero).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => datagram.MulticastTimeToLive = 256).Should().Throw<ArgumentOutOfRangeException>();
     }
 
     [Theory]
@@ -155,4 +164,60 @@ public sealed class ConnectTests
     [InlineData(SocketError.NoBufferSpaceAvailable, false)]
     public void IsConnectionGone_ClassifiesPeerGoneErrors(SocketError error, bool gone) =>
         SocketErrors.IsConnectionGone(error).Should().Be(gone);
+
+    [Fact]
+    public async Task ConnectAsync_TlsPeerNeverAnswersTheHandshake_TimesOutWithSocketExceptionInside()
+    {
+        // A TCP listener that accepts (in the kernel) but never speaks TLS.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(4);
+        var clock = new ManualTimeProvider();
+        var options = new ConnectOptions
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            TimeProvider = clock,
+            Tls = new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" },
+        };
+        var connect = SocketConnector.ConnectAsync(listener.LocalEndPoint!, options).AsTask();
+        await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0 || connect.IsCompleted, because: "the connect timer should be armed");
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        var thrown = await FluentActions.Awaiting(() => connect.WithTimeout()).Should().ThrowAsync<ConnectException>();
+        thrown.Which.Failure.Should().Be(ConnectFailure.TimedOut);
+        thrown.Which.InnerException.Should().BeOfType<SocketException>().Which.SocketErrorCode.Should().Be(SocketError.TimedOut);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_RefusedByHostName_MessageNamesHostAndPort()
+    {
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+
+        var thrown = await FluentActions.Awaiting(() => SocketConnector.ConnectAsync(new DnsEndPoint("localhost", port)).AsTask().WithTimeout())
+            .Should().ThrowAsync<ConnectException>();
+
+        thrown.Which.Message.Should().Contain($"localhost:{port}").And.NotContain("Unspecified");
+    }
+
+    [Theory]
+    [InlineData("dns", "example.org:80")]
+    [InlineData("v4", "127.0.0.1:80")]
+    [InlineData("v6", "[::1]:80")]
+    [InlineData("unix", "unix:/tmp/ocean.sock")]
+    public void EndPointText_FormatsEachKind(string kind, string expected)
+    {
+        EndPoint endPoint = kind switch
+        {
+            "dns" => new DnsEndPoint("example.org", 80),
+            "v4" => new IPEndPoint(IPAddress.Loopback, 80),
+            "v6" => new IPEndPoint(IPAddress.IPv6Loopback, 80),
+            _ => new UnixDomainSocketEndPoint("/tmp/ocean.sock"),
+        };
+
+        EndPointText.Format(endPoint).Should().Be(expected);
+        new ConnectException(ConnectFailure.Refused, endPoint).Message.Should().Contain(expected);
+    }
 }

@@ -179,4 +179,55 @@ public sealed class DatagramTests
 
         FluentActions.Invoking(() => DatagramSocket.Bind(first.LocalEndPoint)).Should().Throw<SocketException>();
     }
+
+    [Theory]
+    [InlineData(SocketError.ProtocolOption, true)]         // ENOPROTOOPT: IPV6_MULTICAST_ALL before Linux 4.20
+    [InlineData(SocketError.InvalidArgument, true)]        // EINVAL
+    [InlineData(SocketError.OperationNotSupported, true)]  // EOPNOTSUPP
+    [InlineData(SocketError.AccessDenied, false)]
+    [InlineData(SocketError.AddressAlreadyInUse, false)]
+    public void IsOptionNotSupported_ClassifiesWhatABestEffortOptionMayIgnore(SocketError error, bool ignorable) =>
+        Ocean.Transport.Internal.SocketErrors.IsOptionNotSupported(error).Should().Be(ignorable);
+
+    [Fact]
+    public void TrySetBestEffortOption_OptionTheKernelDoesNotKnow_ReturnsFalseInsteadOfThrowing()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+
+        // IPPROTO_IPV6 option 9999 exists on no kernel: what an old kernel answers for IPV6_MULTICAST_ALL (ENOPROTOOPT).
+        var set = DatagramSocket.TrySetBestEffortOption(socket, 41, 9999, 0, out var error);
+
+        set.Should().BeFalse();
+        error.Should().Be(SocketError.ProtocolOption);
+    }
+
+    [Fact]
+    public async Task Bind_IPv6Unicast_RestrictsMulticastDeliveryAndStillWorks()
+    {
+        await using var receiver = DatagramSocket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        await using var sender = DatagramSocket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        if (OperatingSystem.IsLinux())
+        {
+            var value = new byte[4];
+            receiver.Socket.GetRawSocketOption(41, 29, value); // IPV6_MULTICAST_ALL: this kernel (4.20+) knows it
+            BitConverter.ToInt32(value).Should().Be(0);
+        }
+
+        await sender.SendToAsync("v6"u8.ToArray(), receiver.LocalEndPoint);
+        using var datagram = await receiver.ReceiveAsync().WithTimeout();
+
+        datagram.Payload.ToArray().Should().Equal("v6"u8.ToArray());
+        await using var connected = await DatagramSocket.ConnectAsync(receiver.LocalEndPoint);
+        if (OperatingSystem.IsLinux())
+        {
+            var value = new byte[4];
+            connected.Socket.GetRawSocketOption(41, 29, value);
+            BitConverter.ToInt32(value).Should().Be(1, "a connected socket receives from its one peer only, so the option is left alone");
+        }
+    }
 }

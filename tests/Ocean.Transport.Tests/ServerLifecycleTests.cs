@@ -1,4 +1,5 @@
 using System.Net;
+using Ocean.Transport.Internal;
 using Ocean.Testing;
 using Ocean.Transport.Tests.Infrastructure;
 
@@ -193,5 +194,95 @@ public sealed class ServerLifecycleTests
 
         second.Should().BeSameAs(first);
         await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StopAsync_IdleClientConnected_DoesNotWaitCloseTimeoutForItsFin()
+    {
+        // The clock never moves, so a stop that lingered CloseTimeout for the idle peer's FIN would never finish.
+        var clock = new ManualTimeProvider();
+        var options = new SocketServerOptions { CloseTimeout = TimeSpan.FromSeconds(60), IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock };
+        var server = await TestServer.StartAsync(TestServer.Echo, options);
+        await using var idle = await server.ConnectAsync();
+        await idle.Transport.Output.WriteAsync("x"u8.ToArray());
+        (await idle.Transport.Input.ReadExactlyAsync(1).WithTimeout()).Should().Equal("x"u8.ToArray());
+
+        await server.StopAsync().WithTimeout();
+
+        // Closed with a FIN after everything was sent, not reset: the idle client reads a clean end.
+        (await idle.Transport.Input.ReadToEndAsync().WithTimeout()).Should().BeEmpty();
+        server.ActiveConnections.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task StopAsync_PeerStillSending_LingersUntilItsFin()
+    {
+        // The linger is skipped only for idle peers: when bytes wait unread in the server's socket, closing it would
+        // answer them with a reset, so the server reads and drops them until the client's FIN.
+        var clock = new ManualTimeProvider();
+        var accepted = new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new SocketServerOptions { CloseTimeout = TimeSpan.FromSeconds(60), IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock, MaxReadBufferSize = 4096 };
+        var server = await TestServer.StartAsync(
+            async (connection, stopping) =>
+            {
+                accepted.TrySetResult(connection);
+                await Task.Delay(Timeout.Infinite, stopping); // reads nothing
+            },
+            options);
+        await using var client = await server.ConnectAsync();
+        var serverSide = (SocketConnection)await accepted.Task.WithTimeout();
+        var send = client.Transport.Output.WriteAsync(new byte[1024 * 1024]).AsTask(); // far more than the server buffers
+        await TestTimeouts.UntilAsync(() => serverSide.Socket.Available > 0, because: "the client's bytes should back up in the server's socket");
+
+        var stop = server.StopAsync();
+        (await client.Transport.Input.ReadToEndAsync().WithTimeout()).Should().BeEmpty("the server sent its FIN");
+        await send.WithTimeout(); // the lingering server reads and drops what the client sends
+        stop.IsCompleted.Should().BeFalse("the server lingers for the client's FIN");
+
+        await client.Transport.Output.CompleteAsync();
+        await stop.WithTimeout();
+    }
+
+    [Fact]
+    public async Task StartAsync_StopRacesWithIt_HeartbeatTimerDoesNotOutliveTheServer()
+    {
+        var clock = new ManualTimeProvider();
+        SocketServer? server = null;
+        Task? racingStop = null;
+        var hooked = 0;
+        var time = new HookedTimeProvider(clock, () =>
+        {
+            if (Interlocked.Exchange(ref hooked, 1) != 0)
+            {
+                return; // only the first timer: the heartbeat
+            }
+
+            // StartAsync is creating the heartbeat now: a StopAsync on another thread must not slip in between.
+            racingStop = Task.Run(() => server!.StopAsync());
+            racingStop.Wait(TimeSpan.FromSeconds(1)); // enough for the old code's stop to finish in the gap
+        });
+        server = new SocketServer(new IPEndPoint(IPAddress.Loopback, 0), TestServer.Echo, new SocketServerOptions { IdleTimeout = TimeSpan.FromSeconds(10), TimeProvider = time });
+
+        await server.StartAsync();
+        await racingStop!.WithTimeout();
+
+        clock.ArmedTimers.Should().Be(0, "the stop, however it interleaved with the start, disposed the heartbeat timer");
+        await FluentActions.Awaiting(() => server.StartAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
+    }
+
+    /// <summary>Runs a hook whenever a timer is created, then delegates to a manual clock.</summary>
+    private sealed class HookedTimeProvider(ManualTimeProvider clock, Action onCreateTimer) : TimeProvider
+    {
+        public override long TimestampFrequency => clock.TimestampFrequency;
+
+        public override long GetTimestamp() => clock.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            onCreateTimer();
+            return clock.CreateTimer(callback, state, dueTime, period);
+        }
     }
 }

@@ -178,4 +178,60 @@ public sealed class TlsTests
 
         options.Tls!.TargetHost.Should().BeNull();
     }
+
+    [Fact]
+    public async Task RemoteCertificate_ReadTwice_SameObject_DisposedWithTheConnection()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.Echo, ServerOptions());
+        var client = await SocketConnector.ConnectAsync("localhost", server.Port(), ClientOptions()).WithTimeout();
+
+        var first = client.RemoteCertificate;
+        var second = client.RemoteCertificate;
+
+        first.Should().NotBeNull().And.BeSameAs(second);
+        first!.Thumbprint.Should().Be(s_certificates.Server.Thumbprint);
+        await client.DisposeAsync();
+        first.Handle.Should().Be(IntPtr.Zero, "the connection owns the certificate and disposes it when it ends");
+    }
+
+    [Fact]
+    public async Task StopAsync_IdleTlsClientConnected_DoesNotWaitCloseTimeout()
+    {
+        var clock = new ManualTimeProvider(); // never advanced: a stop that lingered CloseTimeout would not finish
+        var options = ServerOptions();
+        options.CloseTimeout = TimeSpan.FromSeconds(60);
+        options.IdleTimeout = Timeout.InfiniteTimeSpan;
+        options.TimeProvider = clock;
+        var server = await TestServer.StartAsync(TestServer.Echo, options);
+        await using var idle = await SocketConnector.ConnectAsync("localhost", server.Port(), ClientOptions()).WithTimeout();
+        await idle.Transport.Output.WriteAsync("x"u8.ToArray());
+        (await idle.Transport.Input.ReadExactlyAsync(1).WithTimeout()).Should().Equal("x"u8.ToArray());
+
+        await server.StopAsync().WithTimeout();
+
+        (await idle.Transport.Input.ReadToEndAsync().WithTimeout()).Should().BeEmpty("close_notify and FIN: a clean end");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task LargeMessage_ManyTimesTheReadBuffer_CrossesIntact(bool tls)
+    {
+        // 8 MiB against a 1 MiB read buffer on both sides: it crosses only because each side consumes as it reads.
+        var payload = new byte[8 * 1024 * 1024];
+        new Random(11).NextBytes(payload);
+        var serverOptions = tls ? ServerOptions() : new SocketServerOptions();
+        serverOptions.MaxReadBufferSize = 1024 * 1024;
+        await using var server = await TestServer.StartAsync(TestServer.Echo, serverOptions);
+        var clientOptions = tls ? ClientOptions() : new ConnectOptions();
+        clientOptions.MaxReadBufferSize = 1024 * 1024;
+        await using var client = await SocketConnector.ConnectAsync("localhost", server.Port(), clientOptions).WithTimeout();
+
+        var echo = client.Transport.Input.ReadExactlyAsync(payload.Length);
+        await client.Transport.Output.WriteAsync(payload).AsTask().WithTimeout(TestTimeouts.Load);
+
+        var received = await echo.WithTimeout(TestTimeouts.Load);
+        received.Length.Should().Be(payload.Length);
+        received.AsSpan().SequenceEqual(payload).Should().BeTrue();
+    }
 }

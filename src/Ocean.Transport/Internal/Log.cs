@@ -39,7 +39,7 @@ internal static partial class Log
     [LoggerMessage(205, LogLevel.Warning, "Shutdown deadline passed; aborting {OpenConnections} connections.")]
     public static partial void ShutdownDeadlinePassed(ILogger logger, int openConnections);
 
-    [LoggerMessage(206, LogLevel.Error, "Accepting a connection failed.")]
+    [LoggerMessage(206, LogLevel.Error, "Accepting a connection failed; the server accepts no more connections.")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(207, LogLevel.Information, "Server on {EndPoint} stopped.")]
@@ -51,9 +51,15 @@ internal static partial class Log
     [LoggerMessage(402, LogLevel.Debug, "Left multicast group {Group} on interface {Interface}.")]
     public static partial void LeftGroup(ILogger logger, IPAddress group, string @interface);
 
+    [LoggerMessage(403, LogLevel.Debug, "This kernel does not support restricting multicast delivery on {AddressFamily} sockets ({SocketError}); the socket may also receive groups other sockets on the host joined.")]
+    public static partial void MulticastAllNotSupported(ILogger logger, System.Net.Sockets.AddressFamily addressFamily, System.Net.Sockets.SocketError socketError);
+
     [LoggerMessage(208, LogLevel.Warning, "TLS handshake with {RemoteEndPoint} on connection {ConnectionId} failed; closing it.")]
     public static partial void TlsHandshakeFailed(ILogger logger, string connectionId, EndPoint? remoteEndPoint, Exception exception);
 
+    [LoggerMessage(209, LogLevel.Warning, "Accepting a connection failed for lack of resources ({SocketError}, errno {NativeError}); retrying in {Delay}.")]
+    public static partial void AcceptOutOfResources(ILogger logger, System.Net.Sockets.SocketError socketError, int nativeError, TimeSpan delay, Exception exception);
+
     [LoggerMessage(301, LogLevel.Debug, "Connect to {EndPoint} failed: {Failure}.")]
-    public static partial void ConnectFailed(ILogger logger, EndPoint endPoint, ConnectFailure failure);
+    public static partial void ConnectFailed(ILogger logger, string endPoint, ConnectFailure failure);
 }

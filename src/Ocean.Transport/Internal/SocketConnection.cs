@@ -37,6 +37,7 @@ internal sealed partial class SocketConnection : Connection
     private int _aborted;
     private int _closeStarted;
     private bool _socketDisposed;
+    private volatile bool _skipIdleLinger;
 
     public SocketConnection(Socket socket, ConnectionOptions options, ILogger logger, in TagList tags)
     {
@@ -45,6 +46,8 @@ internal sealed partial class SocketConnection : Connection
         _timeProvider = options.TimeProvider;
         _waitForData = options.WaitForDataBeforeAllocatingBuffer;
         _closeTimeout = options.CloseTimeout;
+        MaxReadBufferSize = options.MaxReadBufferSize;
+        MaxWriteBufferSize = options.MaxWriteBufferSize;
         _tags = tags;
         LocalEndPoint = TryGetEndPoint(socket, local: true);
         RemoteEndPoint = TryGetEndPoint(socket, local: false);
@@ -83,8 +86,24 @@ internal sealed partial class SocketConnection : Connection
 
     internal TimeProvider TimeProvider => _timeProvider;
 
+    /// <summary>The options' read buffer bound; layers above size their own pipes with it.</summary>
+    internal int MaxReadBufferSize { get; }
+
+    /// <summary>The options' write buffer bound; layers above size their own pipes with it.</summary>
+    internal int MaxWriteBufferSize { get; }
+
     /// <summary>The underlying socket, for tests that check socket options.</summary>
     internal Socket Socket => _socket;
+
+    /// <summary>
+    /// From now on a graceful close lingers for the peer's FIN only while input is waiting in the socket. A stopping
+    /// server sets it: closing a socket whose receive queue is empty sends a FIN, not a reset, so an idle peer
+    /// loses nothing and the stop need not wait <see cref="ConnectionOptions.CloseTimeout"/> for it.
+    /// </summary>
+    internal void SkipLingerForIdlePeer() => _skipIdleLinger = true;
+
+    /// <summary>Whether a close should wait for the peer's FIN (see <see cref="SkipLingerForIdlePeer"/>).</summary>
+    internal bool ShouldLinger() => !_skipIdleLinger || HasUnreadSocketInput();
 
     /// <summary>Completes once both loops have ended and the socket is released.</summary>
     public Task Lifetime => _lifetimeTask;
@@ -134,8 +153,13 @@ internal sealed partial class SocketConnection : Connection
             }
 
             // Linger: read and discard until the peer's FIN, so closing does not reset unread data away.
+            var linger = ShouldLinger(); // asked before the discarding starts, which empties the socket's queue
             _input.Writer.CancelPendingFlush();
-            await Linger.WaitAsync(_receiveTask, _closeTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+            if (linger)
+            {
+                await Linger.WaitAsync(_receiveTask, _closeTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+
             DisposeSocket();
         }
 
@@ -199,6 +223,19 @@ internal sealed partial class SocketConnection : Connection
 
         // Token callbacks are user code: run them off the connection's own thread.
         ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closedSource, preferLocal: false);
+    }
+
+    /// <summary>Bytes the peer sent that sit in the kernel's receive queue: closing now would answer them with a reset.</summary>
+    private bool HasUnreadSocketInput()
+    {
+        try
+        {
+            return _socket.Available > 0;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false; // already torn down: nothing left to reset
+        }
     }
 
     private static EndPoint? TryGetEndPoint(Socket socket, bool local)

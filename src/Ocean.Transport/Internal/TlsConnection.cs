@@ -25,6 +25,7 @@ internal sealed class TlsConnection : Connection
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly IDuplexPipe _transport;
+    private readonly X509Certificate2? _remoteCertificate;
     private Task _receiveTask = Task.CompletedTask;
     private Task _sendTask = Task.CompletedTask;
     private Task _lifetimeTask = Task.CompletedTask;
@@ -35,9 +36,29 @@ internal sealed class TlsConnection : Connection
         _inner = inner;
         _ssl = ssl;
         _logger = logger;
-        var options = new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
-        _input = new Pipe(options);
-        _output = new Pipe(options);
+        // The same bounds as the plain connection's pipes: MaxReadBufferSize decrypted bytes wait unread before the
+        // receive loop stops reading, and FlushAsync waits once MaxWriteBufferSize bytes are not yet encrypted.
+        _input = new Pipe(new PipeOptions(
+            pauseWriterThreshold: inner.MaxReadBufferSize,
+            resumeWriterThreshold: inner.MaxReadBufferSize / 2,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.Inline,
+            useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(
+            pauseWriterThreshold: inner.MaxWriteBufferSize,
+            resumeWriterThreshold: inner.MaxWriteBufferSize / 2,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.Inline,
+            useSynchronizationContext: false));
+
+        // Taken once: SslStream hands ownership of the certificate to whoever reads the property, so the connection
+        // keeps the one object and disposes it when it ends.
+        _remoteCertificate = ssl.RemoteCertificate switch
+        {
+            null => null,
+            X509Certificate2 certificate => certificate,
+            var other => X509CertificateLoader.LoadCertificate(other.GetRawCertData()),
+        };
         _transport = new DuplexPipe(_input.Reader, _output.Writer);
     }
 
@@ -49,8 +70,8 @@ internal sealed class TlsConnection : Connection
 
     public override CancellationToken ConnectionClosed => _inner.ConnectionClosed;
 
-    public override X509Certificate2? RemoteCertificate => _ssl.RemoteCertificate as X509Certificate2
-        ?? (_ssl.RemoteCertificate is { } certificate ? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()) : null);
+    /// <remarks>One object per connection, disposed when the connection ends.</remarks>
+    public override X509Certificate2? RemoteCertificate => _remoteCertificate;
 
     public override SslProtocols TlsProtocol => _ssl.SslProtocol;
 
@@ -105,8 +126,13 @@ internal sealed class TlsConnection : Connection
             }
 
             // Linger until the peer's close_notify or FIN, discarding what arrives, then close the socket.
+            var linger = _inner.ShouldLinger(); // asked before the discarding starts, which empties the socket's queue
             _input.Writer.CancelPendingFlush();
-            await Linger.WaitAsync(_receiveTask, _inner.CloseTimeout, _inner.TimeProvider, cancellationToken).ConfigureAwait(false);
+            if (linger)
+            {
+                await Linger.WaitAsync(_receiveTask, _inner.CloseTimeout, _inner.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+
             await _inner.CloseAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -135,6 +161,7 @@ internal sealed class TlsConnection : Connection
         await _sendTask.ConfigureAwait(false);
         await _inner.CloseAsync().ConfigureAwait(false);
         await _ssl.DisposeAsync().ConfigureAwait(false);
+        _remoteCertificate?.Dispose();
     }
 
     private async Task ReceiveLoopAsync()
