@@ -30,7 +30,7 @@ start() {
     shift 2
     "$(bin "$sample")" "$@" >"$out" 2>&1 &
     server=$!
-    for _ in $(seq 1 300); do grep -q 'listening on' "$out" && break; sleep 0.1; done
+    for _ in $(seq 1 300); do grep -qs 'listening on' "$out" && break; sleep 0.1; done
     port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out" | head -n1)
 }
 
