@@ -80,7 +80,11 @@ public abstract class MessageConnection : IAsyncDisposable
 
     /// <summary>Reads the next message.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The message (valid until the next read), or <see cref="MessageReadResult.IsCompleted"/> when the peer closed cleanly.</returns>
+    /// <returns>
+    /// The message (valid until the next read), or <see cref="MessageReadResult.IsCompleted"/> when the peer closed
+    /// cleanly, or once this connection has been disposed (a reader still running after its server's handler
+    /// returned ends cleanly).
+    /// </returns>
     /// <exception cref="FramingException">The peer sent bytes that are not valid frames, or a frame missed its deadline; the connection is closed.</exception>
     /// <exception cref="TimeoutException">No message arrived within the idle timeout; the connection is closed.</exception>
     /// <exception cref="InvalidOperationException">Another read is in progress.</exception>

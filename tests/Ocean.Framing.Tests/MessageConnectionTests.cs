@@ -49,6 +49,27 @@ public sealed class MessageConnectionTests
     }
 
     [Fact]
+    public async Task ReadAsync_AfterDispose_CompletesInsteadOfTouchingTheReleasedBuffers()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        var reader = MessageConnection.Create(right, s_lengthPrefixed, new MessageConnectionOptions { FrameTimeout = TimeSpan.FromMinutes(1) });
+        var stream = new ArrayBufferWriter<byte>();
+        s_lengthPrefixed.WriteFrame(new byte[] { 1 }, stream);
+        s_lengthPrefixed.WriteFrame(new byte[] { 2 }, stream);
+        await left.Transport.Output.WriteAsync(stream.WrittenMemory);
+
+        var first = await reader.ReadAsync().WithTimeout();
+        first.Message.ToArray().Should().Equal(1);
+        await reader.DisposeAsync();
+
+        // The second frame sat in the buffer of the last pipe read; after dispose it must not be handed out.
+        var late = await reader.ReadAsync().AsTask().WithTimeout();
+        late.IsCompleted.Should().BeTrue();
+        late.Message.IsEmpty.Should().BeTrue();
+        (await reader.ReadAsync().AsTask().WithTimeout()).IsCompleted.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task ReadAsync_PeerClosesMidFrame_ThrowsTruncatedAndClosesTheConnectionGracefully()
     {
         var (left, right) = PipeConnection.CreatePair();

@@ -37,6 +37,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private long _lastFrameEnd;
     private int _reading;
     private ExceptionDispatchInfo? _failure;
+    private volatile bool _disposed;
 
     public StreamMessageConnection(Connection connection, FrameCodec codec, MessageConnectionOptions options)
         : this(connection, codec, options, budget: null, budgetAllowance: 0)
@@ -70,6 +71,12 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     public override ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         _failure?.Throw();
+        if (_disposed)
+        {
+            // The pipe and its buffers are gone: a late reader (say, a task a server's handler left behind) ends cleanly.
+            return new ValueTask<MessageReadResult>(new MessageReadResult(default, isCompleted: true));
+        }
+
         if (Interlocked.Exchange(ref _reading, 1) != 0)
         {
             throw new InvalidOperationException("Another read is in progress on this message connection.");
@@ -310,6 +317,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
 
     public override async ValueTask DisposeAsync()
     {
+        _disposed = true;
         MarkClosed();
         ReleaseBudget();
         await _connection.DisposeAsync().ConfigureAwait(false);
