@@ -7,6 +7,7 @@ public class MessageConnectionOptions
 {
     private TimeSpan _frameTimeout = TimeSpan.FromSeconds(30);
     private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
+    private int _maxHeldReplyBytes = 64 * 1024;
 
     /// <summary>
     /// How long one frame may take to arrive, counted from its first byte (default 30 seconds). A peer that
@@ -31,6 +32,19 @@ public class MessageConnectionOptions
         set => _idleTimeout = value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
             ? value
             : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive or infinite.");
+    }
+
+    /// <summary>
+    /// How many bytes of replies a stream connection may hold back to send together with the rest of a pipelined
+    /// batch (default 64 KiB). A reply sent while more received messages are already buffered is held until the
+    /// reader next waits or 1 ms passes; the send that takes the held bytes past this size flushes them at once and
+    /// waits for the transport like any flush, so a peer that pipelines requests without reading its replies meets
+    /// back-pressure by bytes, not only by time. Datagram connections hold nothing.
+    /// </summary>
+    public int MaxHeldReplyBytes
+    {
+        get => _maxHeldReplyBytes;
+        set => _maxHeldReplyBytes = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
     }
 
     /// <summary>Where log messages go; <see langword="null"/> (the default) means no logging.</summary>

@@ -196,6 +196,8 @@ public sealed class DatagramMessageTests
         ((Action)(() => options.MaxBufferedBytes = -1)).Should().Throw<ArgumentOutOfRangeException>();
         ((Action)(() => options.MaxPeers = 0)).Should().Throw<ArgumentOutOfRangeException>();
         ((Action)(() => options.PeerQueueCapacity = 0)).Should().Throw<ArgumentOutOfRangeException>();
+        options.MaxHeldReplyBytes.Should().Be(64 * 1024);
+        ((Action)(() => options.MaxHeldReplyBytes = 0)).Should().Throw<ArgumentOutOfRangeException>();
     }
 
     [Fact]

@@ -56,23 +56,26 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
     public ValueTask StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+
+        // All of the start happens under the lock, so a StopAsync racing with it either sees nothing started (and
+        // makes a later start throw) or everything started: the socket, the heartbeat timer and the receive loop.
         lock (_stateLock)
         {
-            if (_socket is not null)
+            if (_socket is not null || _stopTask is not null)
             {
                 throw new InvalidOperationException("A server can be started once.");
             }
 
             _socket = DatagramSocket.Bind(_requestedEndPoint, _options.Datagram);
+            if (_options.PeerIdleTimeout != Timeout.InfiniteTimeSpan)
+            {
+                var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.PeerIdleTimeout.Ticks / 2));
+                _heartbeat = _options.TimeProvider.CreateTimer(static state => ((DatagramMessageListener)state!).ExpireIdlePeers(), this, period, period);
+            }
+
+            _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
         }
 
-        if (_options.PeerIdleTimeout != Timeout.InfiniteTimeSpan)
-        {
-            var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.PeerIdleTimeout.Ticks / 2));
-            _heartbeat = _options.TimeProvider.CreateTimer(static state => ((DatagramMessageListener)state!).ExpireIdlePeers(), this, period, period);
-        }
-
-        _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
         return ValueTask.CompletedTask;
     }
 

@@ -28,6 +28,7 @@ internal sealed class PeerMessageConnection : MessageConnection
     private readonly IPEndPoint _peer;
     private readonly Channel<QueuedDatagram> _queue;
     private readonly int _maxDatagramSize;
+    private readonly Lock _currentLock = new();
     private QueuedDatagram? _current;
     private long _lastActivity;
     private int _ended;
@@ -86,7 +87,11 @@ internal sealed class PeerMessageConnection : MessageConnection
         {
             if (_queue.Reader.TryRead(out var datagram))
             {
-                _current = datagram;
+                lock (_currentLock)
+                {
+                    _current = datagram;
+                }
+
                 FramingMetrics.FramesReceived.Add(1);
                 return new MessageReadResult(new ReadOnlySequence<byte>(datagram.Buffer, 0, datagram.Length), isCompleted: false);
             }
@@ -153,10 +158,17 @@ internal sealed class PeerMessageConnection : MessageConnection
 
     private void ReleaseCurrent()
     {
-        if (_current is { } current)
+        // Under a lock: a read left running by a handler that has returned must not return the buffer a second time.
+        QueuedDatagram? current;
+        lock (_currentLock)
         {
+            current = _current;
             _current = null;
-            _listener.ReturnDatagram(current);
+        }
+
+        if (current is { } datagram)
+        {
+            _listener.ReturnDatagram(datagram);
         }
     }
 

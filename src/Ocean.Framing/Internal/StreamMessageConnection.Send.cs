@@ -14,12 +14,7 @@ internal sealed partial class StreamMessageConnection
     /// <summary>The longest a reply is held back for its batch, should the reader not come back to wait sooner.</summary>
     private static readonly TimeSpan s_maxHold = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>
-    /// The most reply bytes held back for a batch: past it the sender flushes, so the transport's back-pressure
-    /// applies in bytes, not only when the hold timer fires.
-    /// </summary>
-    internal const int MaxHeldBytes = 64 * 1024;
-
+    // Reply bytes held back for the batch; past MaxHeldReplyBytes the sender flushes, so back-pressure applies in bytes too.
     private long _heldBytes;
 
     private bool _moreBuffered;
@@ -88,7 +83,7 @@ internal sealed partial class StreamMessageConnection
     /// <summary>
     /// A reply sent by the reading code while more received frames are already buffered is not flushed at
     /// once: the reader flushes when it next has to wait, so replies to a batch of pipelined messages leave in
-    /// one write instead of one system call each. Held back only up to <see cref="MaxHeldBytes"/>: the send that
+    /// one write instead of one system call each. Held back only up to <see cref="MessageConnectionOptions.MaxHeldReplyBytes"/>: the send that
     /// passes it flushes (and waits, if the peer is not reading). Must be called under the write lock.
     /// </summary>
     private bool TryDeferFlush(int messageLength)
@@ -96,7 +91,7 @@ internal sealed partial class StreamMessageConnection
         if (_moreBuffered && !_flushing && _readerThread == Environment.CurrentManagedThreadId)
         {
             _heldBytes += messageLength;
-            if (_heldBytes > MaxHeldBytes)
+            if (_heldBytes > _maxHeldBytes)
             {
                 return false; // the flush that follows carries everything held
             }

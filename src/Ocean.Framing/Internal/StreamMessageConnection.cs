@@ -22,6 +22,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private readonly TimeProvider _time;
     private readonly TimeSpan _frameTimeout;
     private readonly TimeSpan _idleTimeout;
+    private readonly int _maxHeldBytes;
     private readonly ILogger _logger;
     private readonly ByteBudget? _budget;
     private readonly long _budgetAllowance;
@@ -57,6 +58,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _time = options.TimeProvider;
         _frameTimeout = options.FrameTimeout;
         _idleTimeout = options.IdleTimeout;
+        _maxHeldBytes = options.MaxHeldReplyBytes;
         _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageConnection") ?? NullLogger.Instance;
         _lastFrameEnd = _time.GetTimestamp();
     }

@@ -104,12 +104,16 @@ public sealed class BufferAmplificationTests
         }
     }
 
-    [Fact]
-    public async Task PipelinedRequests_PeerNeverReadsReplies_HeldRepliesAreFlushedByTheirSize()
+    [Theory]
+    [InlineData(HeldLimit)]
+    [InlineData(16 * 1024)]
+    public async Task PipelinedRequests_PeerNeverReadsReplies_HeldRepliesAreFlushedByTheirSize(int heldLimit)
     {
         const int Requests = 100, ReplySize = 8 * 1024;
         var (peer, server) = PipeConnection.CreatePair();
-        await using var connection = MessageConnection.Create(server, new LengthPrefixedCodec());
+        var options = heldLimit == HeldLimit ? new MessageConnectionOptions() : new MessageConnectionOptions { MaxHeldReplyBytes = heldLimit };
+        options.MaxHeldReplyBytes.Should().Be(heldLimit, "the default is the documented 64 KiB");
+        await using var connection = MessageConnection.Create(server, new LengthPrefixedCodec(), options);
         var batch = new ArrayBufferWriter<byte>();
         for (var i = 0; i < Requests; i++)
         {
@@ -133,7 +137,7 @@ public sealed class BufferAmplificationTests
 
         // The pipe pauses its writer at 64 KiB: the sender must feel it after about that much plus the held bytes,
         // not only once the whole batch is answered.
-        waitedAt.Should().BeInRange(0, ((64 * 1024) + HeldLimit) / ReplySize + 1);
+        waitedAt.Should().BeInRange(0, ((64 * 1024) + heldLimit) / ReplySize + 1);
         connection.Abort();
     }
 
