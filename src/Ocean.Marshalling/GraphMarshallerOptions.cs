@@ -88,7 +88,7 @@ public sealed class GraphMarshallerOptions
     /// <remarks>
     /// Honest keys with poor hashes stay well within the default: 1,000 struct keys whose default hash takes only one
     /// of three values need about 170,000 comparisons, 5,000 record keys with 10 distinct hashes about 1.25 million.
-    /// The default costs about 50 ms of CPU with a record's generated Equals, and up to a second with a struct whose
+    /// The default costs about 50 ms of CPU with a record's generated Equals, and about a second with a struct whose
     /// default Equals compares its fields by reflection. The writer does not check it; raise it for streams of large
     /// dictionaries whose keys have few distinct hash codes (or give the key type a better hash).
     /// </remarks>
