@@ -18,8 +18,10 @@ namespace Ocean.Marshalling;
 /// <para>Unmarshalling raises <see cref="MarshallingException"/> and nothing else for any input; every limit in
 /// <see cref="GraphMarshallerOptions"/> is checked before allocating, a claimed length is also bounded by the
 /// bytes that remain, and what a read creates is bounded by a multiple of the input's length. A dictionary is read
-/// back with a comparer of the default's equality whose hashing a peer cannot make collide. Per-type readers and
-/// writers are compiled once and shared; the marshaller is thread-safe.</para>
+/// back with a comparer of the default's equality whose hashing of primitive and enum keys a peer cannot make
+/// collide; keys of other types that collide cost at most <see cref="GraphMarshallerOptions.MaxKeyComparisons"/>
+/// comparisons per stream. Per-type readers and writers are compiled once and shared; the marshaller is
+/// thread-safe.</para>
 /// </remarks>
 public sealed class GraphMarshaller : IMarshaller
 {
@@ -33,7 +35,16 @@ public sealed class GraphMarshaller : IMarshaller
         ArgumentNullException.ThrowIfNull(registry);
         registry.Freeze();
         options ??= new GraphMarshallerOptions();
-        _factory = new GraphCodecFactory(registry, new GraphLimits(options.MaxDepth, options.MaxObjects, options.MaxCollectionLength, options.MaxStringLength, options.MaxBytes, options.MaxMemoryMultiple));
+        _factory = new GraphCodecFactory(registry, new GraphLimits(
+            options.MaxDepth,
+            options.MaxObjects,
+            options.MaxCollectionLength,
+            options.MaxStringLength,
+            options.MaxBytes,
+            options.MaxMemoryMultiple,
+            options.MaxKeyComparisons,
+            options.MaxCachedDescriptors,
+            options.MaxCachedDescriptorBytes));
     }
 
     /// <inheritdoc/>

@@ -1,9 +1,12 @@
 namespace Ocean.Marshalling;
 
 /// <summary>
-/// Limits for <see cref="GraphMarshaller"/>. Every limit is checked before anything is allocated for it. All but
-/// <see cref="MaxMemoryMultiple"/> are checked on read and on write (so a writer never produces a stream that a reader
-/// with the same limits refuses for them); <see cref="MaxMemoryMultiple"/> guards the reader only.
+/// Limits for <see cref="GraphMarshaller"/>. Every limit is checked before anything is allocated for it.
+/// <see cref="MaxDepth"/>, <see cref="MaxObjects"/>, <see cref="MaxCollectionLength"/>, <see cref="MaxStringLength"/>
+/// and <see cref="MaxBytes"/> are checked on read and on write (so a writer never produces a stream that a reader with
+/// the same limits refuses for them). <see cref="MaxMemoryMultiple"/> and <see cref="MaxKeyComparisons"/> guard the
+/// reader only: a writer does not check them, and an honest stream can exceed them (see each). <see cref="MaxCachedDescriptors"/>
+/// and <see cref="MaxCachedDescriptorBytes"/> bound the marshaller's cache of descriptors read from other versions.
 /// </summary>
 /// <remarks>The marshaller copies the values when it is created; changing the options later has no effect on it.</remarks>
 public sealed class GraphMarshallerOptions
@@ -14,6 +17,9 @@ public sealed class GraphMarshallerOptions
     private int _maxStringLength = 1024 * 1024;
     private int _maxBytes = 16 * 1024 * 1024;
     private int _maxMemoryMultiple = 32;
+    private int _maxKeyComparisons = 10_000_000;
+    private int _maxCachedDescriptors = 1024;
+    private int _maxCachedDescriptorBytes = 4 * 1024 * 1024;
 
     /// <summary>
     /// How deeply objects, structs and collections may nest (default 64; the root counts as 1). Deeper graphs are
@@ -69,6 +75,49 @@ public sealed class GraphMarshallerOptions
     {
         get => _maxMemoryMultiple;
         set => _maxMemoryMultiple = Positive(value);
+    }
+
+    /// <summary>
+    /// How many times one read may compare dictionary keys for equality beyond one per entry read (default 10,000,000),
+    /// over every dictionary in the stream together; past it the stream is refused. Keys are compared only when their
+    /// hash codes are equal: keys of primitive and enum types are hashed by a per-process key and strings by .NET's
+    /// randomized hashing, so this is spent only by keys of a registered type whose own hash collides, by chance or
+    /// by a peer's choice (a record's hash is computed from its members, so a peer can pick keys that share one).
+    /// It caps what such keys cost: without it, a dictionary of <c>n</c> keys with one hash takes <c>n²/2</c> comparisons.
+    /// </summary>
+    /// <remarks>
+    /// Honest keys with poor hashes stay well within the default: 1,000 struct keys whose default hash takes only one
+    /// of three values need about 170,000 comparisons, 5,000 record keys with 10 distinct hashes about 1.25 million.
+    /// The default costs about 50 ms of CPU with a record's generated Equals, and about a second with a struct whose
+    /// default Equals compares its fields by reflection. The writer does not check it; raise it for streams of large
+    /// dictionaries whose keys have few distinct hash codes (or give the key type a better hash).
+    /// </remarks>
+    public int MaxKeyComparisons
+    {
+        get => _maxKeyComparisons;
+        set => _maxKeyComparisons = Positive(value);
+    }
+
+    /// <summary>
+    /// How many class descriptors from other versions of registered classes the marshaller keeps, with the plan for
+    /// reading each (default 1,024). Any peer can send new descriptors, so the cache is bounded; when full, the oldest
+    /// not used since it was added or last spared is dropped, and a dropped descriptor is planned again when next seen.
+    /// </summary>
+    public int MaxCachedDescriptors
+    {
+        get => _maxCachedDescriptors;
+        set => _maxCachedDescriptors = Positive(value);
+    }
+
+    /// <summary>
+    /// How many bytes the cached descriptors from other versions may take, counted as each descriptor's length plus
+    /// 128 per member for its plan (default 4 MiB). A descriptor weighing more than 64 KiB (or more than this limit)
+    /// is planned for each stream that sends it and never kept.
+    /// </summary>
+    public int MaxCachedDescriptorBytes
+    {
+        get => _maxCachedDescriptorBytes;
+        set => _maxCachedDescriptorBytes = Positive(value);
     }
 
     private static int Positive(int value) => value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");

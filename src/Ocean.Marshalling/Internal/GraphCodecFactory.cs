@@ -25,12 +25,13 @@ internal sealed partial class GraphCodecFactory
         _registry = registry;
         Limits = limits;
         _entryLookup = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+        SkewedDescriptors = new GraphDescriptorCache(limits.MaxCachedDescriptors, limits.MaxCachedDescriptorBytes);
     }
 
     public GraphLimits Limits { get; }
 
     /// <summary>The version-skewed descriptors seen lately (bounded; see <see cref="GraphDescriptorCache"/>).</summary>
-    public GraphDescriptorCache SkewedDescriptors { get; } = new();
+    public GraphDescriptorCache SkewedDescriptors { get; }
 
     /// <summary>Why a type cannot be carried, or null; decided without building anything.</summary>
     public string? Explain(Type type) => _explained.GetOrAdd(type, t => ExplainCore(t, [], 0));

@@ -131,7 +131,8 @@ internal sealed class GraphListCodec<T>(byte[] signature, GraphCodec<T> element)
 
 /// <summary>
 /// A <see cref="Dictionary{TKey, TValue}"/>: tag, count, then key and value alternately. Read back with a comparer
-/// that has the default's equality but hashes keys so a peer cannot choose colliding ones (<see cref="GraphKeyComparer{T}"/>).
+/// that has the default's equality but hashes keys so a peer cannot choose colliding ones, and charges the stream for
+/// the comparisons keys of other types cost when their own hashes collide (<see cref="GraphKeyComparer{T}"/>).
 /// </summary>
 internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, GraphCodec<TKey> key, GraphCodec<TValue> value) : GraphCodec<Dictionary<TKey, TValue>?>(signature)
     where TKey : notnull
@@ -177,7 +178,7 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
             case GraphWire.New:
                 var count = reader.ReadCount(key.MinimumSize + value.MinimumSize);
                 reader.Charge(GraphMemory.Dictionary(count, Unsafe.SizeOf<KeyValuePair<TKey, TValue>>()));
-                var comparer = GraphKeyComparer<TKey>.ForRead(count);
+                var comparer = GraphKeyComparer<TKey>.ForRead(reader, count);
                 var dictionary = new Dictionary<TKey, TValue>(count, comparer);
                 reader.AddHandle(dictionary);
                 reader.Enter();

@@ -13,13 +13,7 @@ namespace Ocean.Marshalling.Internal;
 /// </summary>
 internal sealed class GraphDescriptorCache
 {
-    /// <summary>How many descriptors are kept.</summary>
-    public const int MaxEntries = 1024;
-
-    /// <summary>How many bytes the kept descriptors and their plans may take, as <see cref="Weight"/> counts them.</summary>
-    public const long MaxWeight = 4 * 1024 * 1024;
-
-    /// <summary>A descriptor heavier than this is planned for each stream that sends it and never kept.</summary>
+    /// <summary>A descriptor heavier than this (or than <see cref="MaxWeight"/>) is planned for each stream that sends it and never kept.</summary>
     public const int MaxEntryWeight = 64 * 1024;
 
     private readonly ConcurrentDictionary<byte[], Slot> _slots = new(GraphByteArrayComparer.Instance);
@@ -28,7 +22,20 @@ internal sealed class GraphDescriptorCache
     private readonly Lock _lock = new();
     private long _weight;
 
-    public GraphDescriptorCache() => _lookup = _slots.GetAlternateLookup<ReadOnlySpan<byte>>();
+    /// <param name="maxEntries">How many descriptors are kept (<see cref="GraphMarshallerOptions.MaxCachedDescriptors"/>).</param>
+    /// <param name="maxWeight">How many bytes they may weigh (<see cref="GraphMarshallerOptions.MaxCachedDescriptorBytes"/>).</param>
+    public GraphDescriptorCache(int maxEntries, int maxWeight)
+    {
+        MaxEntries = maxEntries;
+        MaxWeight = maxWeight;
+        _lookup = _slots.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    /// <summary>How many descriptors are kept.</summary>
+    public int MaxEntries { get; }
+
+    /// <summary>How many bytes the kept descriptors and their plans may take, as <see cref="Weight"/> counts them.</summary>
+    public long MaxWeight { get; }
 
     public int Count => _slots.Count;
 
@@ -70,7 +77,7 @@ internal sealed class GraphDescriptorCache
     public void Add(ReadOnlySpan<byte> descriptor, GraphClassEntry entry)
     {
         var weight = Weight(descriptor.Length, entry.WireSignatures.Length);
-        if (weight > MaxEntryWeight)
+        if (weight > MaxEntryWeight || weight > MaxWeight)
         {
             return;
         }

@@ -8,66 +8,53 @@ namespace Ocean.Marshalling.Internal;
 /// default comparer's; hashing is keyed per process (Marvin, as .NET uses for strings), over a key's full value for
 /// primitives and enums (whose default hashes a peer can collide at will: <c>(x &lt;&lt; 32) | x</c> hashes to 0 for
 /// every <see cref="long"/>), and over the type's own hash otherwise. A type's own hash may still collide on
-/// purpose (a record's is computed from its members), so <see cref="Equals(T, T)"/> calls are counted while the
-/// dictionary is read and the read is refused past a budget linear in its size.
+/// purpose (a record's is computed from its members), so for those types <see cref="Equals(T, T)"/> calls made while
+/// the dictionary is read are charged to its stream's budget (<see cref="GraphLimits.MaxKeyComparisons"/>, shared by
+/// every dictionary in the stream), and the read is refused once it is spent.
 /// </summary>
 internal sealed class GraphKeyComparer<T> : IEqualityComparer<T>
 {
-    /// <summary>
-    /// Equals calls allowed per entry while reading, on top of <see cref="FixedEqualsBudget"/>: keys with a good hash
-    /// rarely need one, and a poor but honest hash (a few dozen distinct values over a thousand keys) stays within it.
-    /// </summary>
-    public const int EqualsBudgetPerEntry = 16;
-
-    public const int FixedEqualsBudget = 1024;
-
-    /// <summary>
-    /// Up to this many entries a dictionary shares an uncounting comparer: even if every key collides it costs at most
-    /// 2,016 Equals calls, for at least 64 keys' bytes on the wire.
-    /// </summary>
-    public const int CountedAbove = 64;
-
     /// <summary>Whether <typeparamref name="T"/> is hashed by its value, without calling its own hash (decided once per type).</summary>
     public static readonly bool HashesValue = IsHashedByValue(typeof(T));
 
-    private static readonly GraphKeyComparer<T> s_shared = new() { _counting = false };
+    private static readonly GraphKeyComparer<T> s_shared = new();
 
-    // While the dictionary is read: count Equals calls, and how many remain. Never changed after EndRead, so the
-    // caller's lookups (from any number of threads) are never counted or refused.
-    private bool _counting;
-    private int _equalsLeft;
+    // While the dictionary is read: the reader whose stream pays for Equals calls. Cleared by EndRead (and never set
+    // again), so the caller's lookups, from any number of threads, are never counted or refused.
+    private GraphReader? _reader;
 
     /// <summary>
-    /// The comparer for a dictionary of <paramref name="count"/> entries about to be read: null for strings (the
-    /// dictionary's own string hashing is randomized and switches to it on collisions), shared when keys are hashed by
-    /// value or the dictionary is small, else one of its own that counts.
+    /// The comparer for a dictionary of <paramref name="count"/> entries that <paramref name="reader"/> is about to
+    /// read: null for strings (the dictionary's own string hashing is randomized and switches to it on collisions),
+    /// shared when keys are hashed by value, else one of its own whose Equals calls the stream pays for, with one
+    /// comparison per entry added to the stream's budget.
     /// </summary>
-    public static GraphKeyComparer<T>? ForRead(int count)
+    public static GraphKeyComparer<T>? ForRead(GraphReader reader, int count)
     {
         if (typeof(T) == typeof(string))
         {
             return null;
         }
 
-        return HashesValue || count <= CountedAbove ? s_shared : new GraphKeyComparer<T> { _counting = true, _equalsLeft = (int)Math.Min(int.MaxValue, ((long)EqualsBudgetPerEntry * count) + FixedEqualsBudget) };
+        if (HashesValue)
+        {
+            return s_shared;
+        }
+
+        reader.AllowKeyComparisons(count);
+        return new GraphKeyComparer<T> { _reader = reader };
     }
 
     /// <summary>Stops counting once the dictionary is read.</summary>
-    public void EndRead()
-    {
-        if (_counting)
-        {
-            _counting = false;
-        }
-    }
+    public void EndRead() => _reader = null;
 
     public bool Equals(T? x, T? y)
     {
-        if (_counting && --_equalsLeft < 0)
+        if (_reader is { } reader && !reader.TrySpendKeyComparison())
         {
-            _counting = false;
+            _reader = null;
             throw new MarshallingException(
-                $"The keys of a Dictionary<{typeof(T).Name}, ...> have equal hash codes far more often than chance allows; refused, as reading it would take quadratic time.");
+                $"The keys of a Dictionary<{typeof(T).Name}, ...> have equal hash codes far more often than chance allows: reading them would take more than the limit of {reader.Factory.Limits.MaxKeyComparisons} key comparisons (GraphMarshallerOptions.MaxKeyComparisons).");
         }
 
         return EqualityComparer<T>.Default.Equals(x, y);

@@ -31,6 +31,7 @@ internal sealed class GraphReader
     private int _depth;
     private int _objects;
     private long _memoryLeft;
+    private long _keyComparisonsLeft;
     private GraphLimits _limits;
 
     public GraphCodecFactory Factory { get; private set; } = null!;
@@ -47,6 +48,7 @@ internal sealed class GraphReader
         reader._position = offset;
         reader._end = offset + count;
         reader._memoryLeft = ((long)reader._limits.MaxMemoryMultiple * count) + MemoryAllowance;
+        reader._keyComparisonsLeft = reader._limits.MaxKeyComparisons;
         return reader;
     }
 
@@ -437,6 +439,12 @@ internal sealed class GraphReader
             ReadSignature();
         }
     }
+
+    /// <summary>Adds one key comparison per entry of a dictionary about to be read (<see cref="GraphKeyComparer{T}"/>).</summary>
+    public void AllowKeyComparisons(int entries) => _keyComparisonsLeft += entries;
+
+    /// <summary>Charges one key comparison to the stream; false once its budget is spent.</summary>
+    public bool TrySpendKeyComparison() => --_keyComparisonsLeft >= 0;
 
     private void CountObject()
     {

@@ -3,7 +3,16 @@ using System.Text;
 namespace Ocean.Marshalling.Internal;
 
 /// <summary>The limits a <see cref="GraphMarshaller"/> enforces, copied from its options.</summary>
-internal readonly record struct GraphLimits(int MaxDepth, int MaxObjects, int MaxCollectionLength, int MaxStringLength, int MaxBytes, int MaxMemoryMultiple);
+internal readonly record struct GraphLimits(
+    int MaxDepth,
+    int MaxObjects,
+    int MaxCollectionLength,
+    int MaxStringLength,
+    int MaxBytes,
+    int MaxMemoryMultiple,
+    int MaxKeyComparisons,
+    int MaxCachedDescriptors,
+    int MaxCachedDescriptorBytes);
 
 /// <summary>The constants of the object-graph format (see the README's "Object-graph format") and helpers over signatures.</summary>
 internal static class GraphWire

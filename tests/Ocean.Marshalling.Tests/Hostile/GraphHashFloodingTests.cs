@@ -1,5 +1,3 @@
-using Ocean.Marshalling.Internal;
-
 namespace Ocean.Marshalling.Tests.Hostile;
 
 /// <summary>An enum over long, so its keys can be chosen to collide as longs do.</summary>
@@ -28,6 +26,22 @@ public sealed record GraphCollidingKey(long Value)
 public sealed record GraphPointKey(int X, int Y);
 
 /// <summary>
+/// A registered struct key with the default struct hash, which for a struct holding a reference hashes only its first
+/// non-null field: every key of one category shares a hash. Honest, and common.
+/// </summary>
+public struct GraphCategoryKey
+{
+    public string Category;
+    public int Id;
+}
+
+/// <summary>A registered record key whose (honest but poor) hash takes only 10 values.</summary>
+public sealed record GraphTenHashKey(int Id)
+{
+    public override int GetHashCode() => Id % 10;
+}
+
+/// <summary>
 /// Hash flooding: a peer picks dictionary keys whose default hash codes collide (or land in one bucket), which would
 /// make reading a dictionary quadratic. Work is counted (hash spread, Equals calls), never timed.
 /// </summary>
@@ -39,9 +53,7 @@ public sealed class GraphHashFloodingTests
     /// <summary>The number of buckets .NET gives a dictionary of <see cref="Keys"/> entries (a prime from its table).</summary>
     private const int Buckets = 10_103;
 
-    private static readonly GraphMarshaller s_marshaller = new(new GraphTypeRegistry()
-        .Register<GraphCollidingKey>("test.CollidingKey")
-        .Register<GraphPointKey>("test.PointKey"));
+    private static readonly GraphMarshaller s_marshaller = new(Registry());
 
     public static TheoryData<string> KeyKinds => ["long", "double", "decimal", "int", "enum"];
 
@@ -73,25 +85,109 @@ public sealed class GraphHashFloodingTests
     }
 
     [Fact]
-    public void Unmarshal_RecordKeysWithOneHashCode_RefusedAfterLinearWork()
+    public void Unmarshal_StructKeysWithTheDefaultHashOverThreeCategories_ReadBack()
     {
-        const int count = 3_000;
+        var source = Enumerable.Range(0, 1_000).ToDictionary(i => new GraphCategoryKey { Category = "cat" + (i % 3), Id = i }, i => i);
+        source.Keys.Select(k => k.GetHashCode()).Distinct().Should().HaveCount(3, "the default struct hash covers only the first field");
+
+        // About 1,000² / 6 = 167,000 comparisons: honest, and refused by a per-dictionary budget of 16 per entry.
+        var read = s_marshaller.RoundTrip(source);
+
+        read.Should().HaveCount(1_000);
+        read[new GraphCategoryKey { Category = "cat1", Id = 511 }].Should().Be(511);
+        read.ContainsKey(new GraphCategoryKey { Category = "cat2", Id = 511 }).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Unmarshal_RecordKeysWithTenDistinctHashes_ReadBack()
+    {
+        var source = Enumerable.Range(0, 5_000).ToDictionary(i => new GraphTenHashKey(i), i => -i);
+
+        // About 5,000² / 20 = 1.25 million comparisons.
+        var read = s_marshaller.RoundTrip(source);
+
+        read.Should().HaveCount(5_000);
+        read[new GraphTenHashKey(4_321)].Should().Be(-4_321);
+    }
+
+    [Fact]
+    public void Unmarshal_DictionaryOfRecordKeysWithOneHashCode_RefusedAfterTheStreamBudget()
+    {
+        // Reading all 6,000 would compare each key with every one before it: 18 million calls.
+        const int count = 6_000;
         var source = Enumerable.Range(0, count).ToDictionary(i => new GraphCollidingKey(i), i => i);
         var bytes = s_marshaller.Bytes(source);
+        var budget = new GraphMarshallerOptions().MaxKeyComparisons;
         var before = GraphCollidingKey.EqualsCalls;
 
         FluentActions.Invoking(() => s_marshaller.Read<Dictionary<GraphCollidingKey, int>>(bytes))
-            .Should().Throw<MarshallingException>().WithMessage("*hash codes*");
+            .Should().Throw<MarshallingException>().WithMessage("*hash codes*MaxKeyComparisons*");
 
-        // Reading all 3,000 would compare each key with every one before it: 4.5 million calls.
-        (GraphCollidingKey.EqualsCalls - before).Should().BeLessThanOrEqualTo(
-            ((long)GraphKeyComparer<GraphCollidingKey>.EqualsBudgetPerEntry * count) + GraphKeyComparer<GraphCollidingKey>.FixedEqualsBudget + 1);
+        (GraphCollidingKey.EqualsCalls - before).Should().BeLessThanOrEqualTo(budget + count + 1);
+    }
+
+    [Fact]
+    public void Unmarshal_ManyMediumDictionariesOfCollidingKeys_RefusedOnceTheirTotalExceedsTheStreamBudget()
+    {
+        // 64 colliding keys cost 2,016 comparisons; 40 such dictionaries 80,640, past a budget of 50,000 + 1 per entry.
+        const int budget = 50_000;
+        const int dictionaries = 40;
+        const int count = 64;
+        var marshaller = new GraphMarshaller(Registry(), new GraphMarshallerOptions { MaxKeyComparisons = budget });
+        var one = Enumerable.Range(0, count).ToDictionary(i => new GraphCollidingKey(i), i => i);
+        var many = Enumerable.Range(0, dictionaries).Select(d => Enumerable.Range(0, count).ToDictionary(i => new GraphCollidingKey((d * count) + i), i => i)).ToList();
+        var bytes = marshaller.Bytes(many);
+
+        // Each alone is well within the budget.
+        marshaller.RoundTrip(one).Should().HaveCount(count);
+        marshaller.RoundTrip(many.Take(10).ToList()).Should().HaveCount(10);
+
+        var before = GraphCollidingKey.EqualsCalls;
+        FluentActions.Invoking(() => marshaller.Read<List<Dictionary<GraphCollidingKey, int>>>(bytes))
+            .Should().Throw<MarshallingException>().WithMessage("*MaxKeyComparisons*");
+
+        (GraphCollidingKey.EqualsCalls - before).Should().BeLessThanOrEqualTo(budget + (dictionaries * count) + 1);
+    }
+
+    [Fact]
+    public void Unmarshal_CollidingKeysWithinTheBudget_LookupsAfterTheReadAreNotCharged()
+    {
+        // Three colliding keys take 0 + 1 + 2 comparisons, within 1 + one per entry; lookups afterwards cost nothing.
+        var marshaller = new GraphMarshaller(Registry(), new GraphMarshallerOptions { MaxKeyComparisons = 1 });
+        var read = marshaller.RoundTrip(Enumerable.Range(0, 3).ToDictionary(i => new GraphCollidingKey(i), i => i));
+
+        for (var i = 0; i < 100; i++)
+        {
+            read[new GraphCollidingKey(i % 3)].Should().Be(i % 3);
+        }
+
+        // Keys hashed by value never spend the budget, however their default hashes collide.
+        var longs = Enumerable.Range(1, 10_000).ToDictionary(x => ((long)x << 32) | (uint)x, x => x);
+        marshaller.RoundTrip(longs).Should().HaveCount(10_000);
+    }
+
+    [Fact]
+    public void MaxKeyComparisons_DefaultAndValidation()
+    {
+        new GraphMarshallerOptions().MaxKeyComparisons.Should().Be(10_000_000);
+        FluentActions.Invoking(() => new GraphMarshallerOptions { MaxKeyComparisons = 0 }).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => new GraphMarshallerOptions { MaxKeyComparisons = -1 }).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
+    public void MaxKeyComparisons_HonestPoorHashUnderALowerLimit_RefusedNamingTheOption()
+    {
+        var bytes = s_marshaller.Bytes(Enumerable.Range(0, 5_000).ToDictionary(i => new GraphTenHashKey(i), i => i));
+        var strict = new GraphMarshaller(Registry(), new GraphMarshallerOptions { MaxKeyComparisons = 100_000 });
+
+        FluentActions.Invoking(() => strict.Read<Dictionary<GraphTenHashKey, int>>(bytes))
+            .Should().Throw<MarshallingException>().WithMessage("*100000 key comparisons*MaxKeyComparisons*");
     }
 
     [Fact]
     public void Unmarshal_SmallDictionaryOfCollidingKeys_ReadWithinItsBoundedWork()
     {
-        var count = GraphKeyComparer<GraphCollidingKey>.CountedAbove;
+        const int count = 64;
         var source = Enumerable.Range(0, count).ToDictionary(i => new GraphCollidingKey(i), i => i);
         var bytes = s_marshaller.Bytes(source);
         var before = GraphCollidingKey.EqualsCalls;
@@ -145,6 +241,12 @@ public sealed class GraphHashFloodingTests
         var colors = s_marshaller.RoundTrip(new Dictionary<GraphColor, string> { [GraphColor.Red] = "r", [GraphColor.Green] = "g" });
         colors[GraphColor.Green].Should().Be("g");
     }
+
+    private static GraphTypeRegistry Registry() => new GraphTypeRegistry()
+        .Register<GraphCollidingKey>("test.CollidingKey")
+        .Register<GraphPointKey>("test.PointKey")
+        .Register<GraphCategoryKey>("test.CategoryKey")
+        .Register<GraphTenHashKey>("test.TenHashKey");
 
     private static void Check<TKey>(IEnumerable<TKey> keys)
         where TKey : notnull
