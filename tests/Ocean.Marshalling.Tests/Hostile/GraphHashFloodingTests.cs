@@ -169,7 +169,7 @@ public sealed class GraphHashFloodingTests
     [Fact]
     public void MaxKeyComparisons_DefaultAndValidation()
     {
-        new GraphMarshallerOptions().MaxKeyComparisons.Should().Be(10_000_000);
+        new GraphMarshallerOptions().MaxKeyComparisons.Should().Be(2_000_000);
         FluentActions.Invoking(() => new GraphMarshallerOptions { MaxKeyComparisons = 0 }).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => new GraphMarshallerOptions { MaxKeyComparisons = -1 }).Should().Throw<ArgumentOutOfRangeException>();
     }
