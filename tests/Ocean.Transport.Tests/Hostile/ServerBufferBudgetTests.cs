@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Ocean.Testing;
@@ -21,10 +22,12 @@ public sealed class ServerBufferBudgetTests
     private const byte EchoRole = (byte)'E';
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ManyClients_FloodHandlersThatDoNotConsume_TotalStaysWithinMaxBufferedBytes_AndCrossingConnectionsAreAborted(bool tls)
+    [InlineData("tcp")]
+    [InlineData("unix")]
+    [InlineData("tls")]
+    public async Task ManyClients_FloodHandlersThatDoNotConsume_TotalStaysWithinMaxBufferedBytes_AndCrossingConnectionsAreAborted(string transport)
     {
+        var tls = transport == "tls";
         const int hogs = 4;
         const int hogPayload = 1024 * 1024; // each alone is four times the budget and within MaxReadBufferSize (1 MiB default)
         var logs = new CapturingLoggerFactory();
@@ -80,7 +83,8 @@ public sealed class ServerBufferBudgetTests
                     }
                 }
             },
-            options);
+            options,
+            transport == "unix" ? new UnixDomainSocketEndPoint(Path.Combine(Path.GetTempPath(), $"ocean-budget-{Guid.NewGuid():N}.sock")) : null);
         using var overBudget = CountOverBudgetAborts(server);
 
         // An honest connection, opened before the flood.
@@ -267,6 +271,26 @@ public sealed class ServerBufferBudgetTests
         await client.Transport.Output.WriteAsync(new byte[] { 1 });
         await TestTimeouts.UntilAsync(() => server.BufferedBytes == 0, because: "a handler that completed its input holds nothing");
         finish.SetResult();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClientConnections_HaveNoBudget_ServerConnectionsDo(bool tls)
+    {
+        var serverInput = new TaskCompletionSource<PipeReader>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(
+            async (connection, stopping) =>
+            {
+                serverInput.SetResult(connection.Transport.Input);
+                await connection.Transport.EchoAsync(stopping);
+            },
+            ServerOptions(tls));
+        await using var client = await ConnectAsync(server, tls);
+
+        client.Transport.Input.Should().NotBeOfType<Internal.BudgetedPipeReader>("the budget is a server's; clients pay nothing for it");
+        (await serverInput.Task.WithTimeout()).Should().BeOfType<Internal.BudgetedPipeReader>();
+        await EchoRoundTripAsync(client, 10_000);
     }
 
     private static async Task EchoRoundTripAsync(Connection client, int length)
