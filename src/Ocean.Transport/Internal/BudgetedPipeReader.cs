@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace Ocean.Transport.Internal;
 
@@ -17,19 +18,29 @@ namespace Ocean.Transport.Internal;
 /// Each counter has one writer: <c>_reserved</c> the receive loop, <c>_released</c> the reader. When both sides have
 /// ended (<see cref="EndWriting"/>, and <see cref="EndReading"/> or <see cref="Complete"/>), whatever is still reserved
 /// goes back to the budget. Per receive and per <c>AdvanceTo</c> that is one interlocked operation on the budget, and no
-/// allocation (awaits that do not complete at once use a pooled state machine).
+/// allocation: a read that does not complete at once completes through this object (one read at a time, as pipes allow).
 /// </para>
 /// </remarks>
-internal sealed class BudgetedPipeReader(PipeReader inner, ReadBudget budget) : PipeReader
+internal sealed class BudgetedPipeReader : PipeReader, IValueTaskSource<ReadResult>
 {
-    private readonly PipeReader _inner = inner;
-    private readonly ReadBudget _budget = budget;
+    private readonly PipeReader _inner;
+    private readonly ReadBudget _budget;
+    private readonly Action _onPendingCompleted;
+    private ManualResetValueTaskSourceCore<ReadResult> _completion; // mutable struct: never readonly, never copied
+    private ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _pending;
     private ReadOnlySequence<byte> _lastBuffer;
     private bool _hasBuffer;
     private long _reserved;
     private long _released;
     private int _readerEnded;
     private int _sidesRunning = 2;
+
+    public BudgetedPipeReader(PipeReader inner, ReadBudget budget)
+    {
+        _inner = inner;
+        _budget = budget;
+        _onPendingCompleted = OnPendingCompleted;
+    }
 
     public ReadBudget Budget => _budget;
 
@@ -71,8 +82,15 @@ internal sealed class BudgetedPipeReader(PipeReader inner, ReadBudget budget) : 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         var pending = _inner.ReadAsync(cancellationToken);
-        return pending.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Track(pending.Result)) : AwaitReadAsync(pending);
+        return pending.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Track(pending.Result)) : Await(pending);
     }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
 
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
@@ -113,11 +131,35 @@ internal sealed class BudgetedPipeReader(PipeReader inner, ReadBudget budget) : 
     protected override ValueTask<ReadResult> ReadAtLeastAsyncCore(int minimumSize, CancellationToken cancellationToken)
     {
         var pending = _inner.ReadAtLeastAsync(minimumSize, cancellationToken);
-        return pending.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Track(pending.Result)) : AwaitReadAsync(pending);
+        return pending.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Track(pending.Result)) : Await(pending);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadResult> AwaitReadAsync(ValueTask<ReadResult> pending) => Track(await pending.ConfigureAwait(false));
+    /// <summary>Completes the caller's read through this object once the pipe's read completes: no state machine, no allocation.</summary>
+    private ValueTask<ReadResult> Await(ValueTask<ReadResult> pending)
+    {
+        _completion.Reset();
+        _pending = pending.ConfigureAwait(false).GetAwaiter();
+        _pending.UnsafeOnCompleted(_onPendingCompleted);
+        return new ValueTask<ReadResult>(this, _completion.Version);
+    }
+
+    private void OnPendingCompleted()
+    {
+        var pending = _pending;
+        _pending = default;
+        ReadResult result;
+        try
+        {
+            result = pending.GetResult();
+        }
+        catch (Exception ex)
+        {
+            _completion.SetException(ex);
+            return;
+        }
+
+        _completion.SetResult(Track(result));
+    }
 
     private ReadResult Track(in ReadResult result)
     {
