@@ -40,6 +40,7 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly ConnectionHandler _handler;
     private readonly SocketServerOptions _options;
     private readonly ILogger _logger;
+    private readonly ReadBudget _readBudget;
     private readonly ConcurrentDictionary<SocketConnection, Task> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _aborting = new();
@@ -71,6 +72,7 @@ public sealed class SocketServer : IAsyncDisposable
         _handler = handler;
         _options = options ?? new SocketServerOptions();
         _logger = _options.LoggerFactory?.CreateLogger("Ocean.Transport.SocketServer") ?? NullLogger.Instance;
+        _readBudget = new ReadBudget(_options.MaxBufferedBytes);
     }
 
     /// <summary>The endpoint actually bound (with the real port when 0 was asked for).</summary>
@@ -85,6 +87,9 @@ public sealed class SocketServer : IAsyncDisposable
 
     /// <summary>Connections accepted and closed at once because <see cref="SocketServerOptions.MaxConnections"/> were open.</summary>
     public long RefusedConnections => Interlocked.Read(ref _refusedConnections);
+
+    /// <summary>Received bytes the server's connections hold unconsumed now (see <see cref="SocketServerOptions.MaxBufferedBytes"/>).</summary>
+    internal long BufferedBytes => _readBudget.Used;
 
     /// <summary>Binds, listens and starts the accept loop; connections are accepted once this returns.</summary>
     /// <param name="cancellationToken">Not used after binding; present for symmetry with other starts.</param>
@@ -238,7 +243,7 @@ public sealed class SocketServer : IAsyncDisposable
             try
             {
                 SocketConnection.Configure(accepted, _options);
-                connection = new SocketConnection(accepted, _options, _logger, _tags);
+                connection = new SocketConnection(accepted, _options, _logger, _tags, _readBudget);
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -305,6 +310,11 @@ public sealed class SocketServer : IAsyncDisposable
             {
                 Log.ConnectionError(_logger, connection.Id, ex);
             }
+
+            // The handler is done with the input: what is still unconsumed goes back to the budget once the receive
+            // loops have ended too (at once if they have).
+            (application as TlsConnection)?.EndReading();
+            connection.EndReading();
 
             _connections.TryRemove(connection, out _);
             Interlocked.Decrement(ref _activeConnections);

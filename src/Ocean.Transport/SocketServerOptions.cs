@@ -7,6 +7,7 @@ public sealed class SocketServerOptions : ConnectionOptions
 {
     private int _maxConnections = 10_000;
     private int _backlog = 512;
+    private long _maxBufferedBytes = 512L * 1024 * 1024;
     private TimeSpan _idleTimeout = TimeSpan.FromMinutes(5);
     private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
     private TimeSpan _tlsHandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -36,6 +37,25 @@ public sealed class SocketServerOptions : ConnectionOptions
     {
         get => _maxConnections;
         set => _maxConnections = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+    }
+
+    /// <summary>
+    /// The most received bytes all of the server's connections together may hold unconsumed (received into their input
+    /// pipes and not yet consumed by the application's <c>AdvanceTo</c>; for TLS, encrypted bytes not yet decrypted
+    /// and decrypted bytes not yet consumed). Default 512 MiB.
+    /// </summary>
+    /// <remarks>
+    /// Each connection is bounded by <see cref="ConnectionOptions.MaxReadBufferSize"/> too, but that times
+    /// <see cref="MaxConnections"/> is no safe total. A receive that would take the server over this budget aborts
+    /// the connection it arrived on, with a <see cref="ConnectionAbortedException"/> that says so (log event 107,
+    /// metric <c>ocean.transport.connections.over_budget</c>); the other connections are unaffected, and what the
+    /// application consumed before is never lost. Unsent output is bounded per connection only, by
+    /// <see cref="ConnectionOptions.MaxWriteBufferSize"/>.
+    /// </remarks>
+    public long MaxBufferedBytes
+    {
+        get => _maxBufferedBytes;
+        set => _maxBufferedBytes = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
     }
 
     /// <summary>The listen backlog: connections the OS queues before they are accepted. Default 512.</summary>

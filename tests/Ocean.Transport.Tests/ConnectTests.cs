@@ -140,6 +140,9 @@ public sealed class ConnectTests
         FluentActions.Invoking(() => server.CloseTimeout = TimeSpan.FromSeconds(-1)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => server.ShutdownTimeout = TimeSpan.FromSeconds(-1)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => server.TlsHandshakeTimeout = TimeSpan.Zero).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.MaxBufferedBytes = 0).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => server.MaxBufferedBytes = -1).Should().Throw<ArgumentOutOfRangeException>();
+        server.MaxBufferedBytes.Should().Be(512L * 1024 * 1024, "the README documents a 512 MiB default");
         var datagram = new DatagramOptions();
         FluentActions.Invoking(() => datagram.ReceiveTimeout = TimeSpan.Zero).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => datagram.MulticastTimeToLive = 256).Should().Throw<ArgumentOutOfRangeException>();

@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(106, LogLevel.Information, "Connection {ConnectionId} idle for longer than {IdleTimeout}; aborting it.")]
     public static partial void IdleTimeout(ILogger logger, string connectionId, TimeSpan idleTimeout);
 
+    [LoggerMessage(107, LogLevel.Warning, "Connection {ConnectionId} aborted: the server's receive buffer budget of {MaxBufferedBytes} bytes (SocketServerOptions.MaxBufferedBytes) is exhausted.")]
+    public static partial void BufferBudgetExhausted(ILogger logger, string connectionId, long maxBufferedBytes);
+
     [LoggerMessage(201, LogLevel.Information, "Listening on {EndPoint}.")]
     public static partial void Listening(ILogger logger, EndPoint endPoint);
 

@@ -8,6 +8,7 @@ internal sealed partial class SocketConnection
     {
         Exception? error = null;
         var writer = _input.Writer;
+        var budgeted = _budgetedInput;
         try
         {
             while (true)
@@ -25,9 +26,16 @@ internal sealed partial class SocketConnection
                     break; // the peer finished sending
                 }
 
-                writer.Advance(received);
                 MarkActive();
                 TransportMetrics.BytesReceived.Add(received);
+                if (budgeted is not null && !budgeted.TryReserve(received))
+                {
+                    // Aborting, not waiting: a stalled peer would otherwise stall every connection of the server.
+                    AbortOverBudget(budgeted.Budget, ApplicationId);
+                    break;
+                }
+
+                writer.Advance(received);
 
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
@@ -59,6 +67,7 @@ internal sealed partial class SocketConnection
         }
         finally
         {
+            budgeted?.EndWriting();
             await writer.CompleteAsync(IsAborted ? CreateAbortException() : error).ConfigureAwait(false);
         }
     }

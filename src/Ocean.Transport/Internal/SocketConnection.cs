@@ -22,6 +22,7 @@ internal sealed partial class SocketConnection : Connection
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly IDuplexPipe _transport;
+    private readonly BudgetedPipeReader? _budgetedInput;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly bool _waitForData;
@@ -38,8 +39,14 @@ internal sealed partial class SocketConnection : Connection
     private int _closeStarted;
     private bool _socketDisposed;
     private volatile bool _skipIdleLinger;
+    private volatile string? _applicationId;
 
-    public SocketConnection(Socket socket, ConnectionOptions options, ILogger logger, in TagList tags)
+    /// <param name="socket">The connected socket; the connection owns it.</param>
+    /// <param name="options">Buffer bounds, timeouts and socket settings.</param>
+    /// <param name="logger">Where connection events go.</param>
+    /// <param name="tags">Metric tags (client, or server and its endpoint).</param>
+    /// <param name="budget">The server's budget of unconsumed received bytes; <see langword="null"/> for client connections.</param>
+    public SocketConnection(Socket socket, ConnectionOptions options, ILogger logger, in TagList tags, ReadBudget? budget = null)
     {
         _socket = socket;
         _logger = logger;
@@ -64,7 +71,8 @@ internal sealed partial class SocketConnection : Connection
             readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.Inline,
             useSynchronizationContext: false));
-        _transport = new DuplexPipe(_input.Reader, _output.Writer);
+        _budgetedInput = budget is null ? null : new BudgetedPipeReader(_input.Reader, budget);
+        _transport = new DuplexPipe(_budgetedInput ?? _input.Reader, _output.Writer);
         _lastActivityTimestamp = _timeProvider.GetTimestamp();
     }
 
@@ -91,6 +99,9 @@ internal sealed partial class SocketConnection : Connection
 
     /// <summary>The options' write buffer bound; layers above size their own pipes with it.</summary>
     internal int MaxWriteBufferSize { get; }
+
+    /// <summary>The server's budget of unconsumed received bytes; <see langword="null"/> for client connections.</summary>
+    internal ReadBudget? ReadBudget => _budgetedInput?.Budget;
 
     /// <summary>The underlying socket, for tests that check socket options.</summary>
     internal Socket Socket => _socket;
@@ -182,11 +193,42 @@ internal sealed partial class SocketConnection : Connection
 
     public override ValueTask DisposeAsync() => CloseAsync();
 
+    /// <summary>
+    /// The application is done with the input (its handler returned): once the receive loop has ended too, what the
+    /// connection still holds unconsumed goes back to the server's budget. Idempotent.
+    /// </summary>
+    internal void EndReading() => _budgetedInput?.EndReading();
+
+    /// <summary>The id of the connection the application sees, for log events: this one's, or the TLS connection's over it.</summary>
+    internal string ApplicationId
+    {
+        get => _applicationId ?? Id;
+        set => _applicationId = value;
+    }
+
+    /// <summary>
+    /// A receive found the server's buffer budget exhausted: log it, count it and abort this connection only.
+    /// </summary>
+    /// <param name="budget">The budget that refused the bytes.</param>
+    /// <param name="connectionId">The id of the connection the application sees (the TLS connection over this one, if any).</param>
+    /// <returns>The exception the connection's reader sees as the cause of the abort.</returns>
+    internal ConnectionAbortedException AbortOverBudget(ReadBudget budget, string connectionId)
+    {
+        var reason = new ConnectionAbortedException(
+            $"The server's receive buffer budget is exhausted (SocketServerOptions.MaxBufferedBytes: {budget.Limit} bytes held unconsumed by its connections); this connection was aborted.");
+        Log.BufferBudgetExhausted(_logger, connectionId, budget.Limit);
+        TransportMetrics.BudgetAbortedConnections.Add(1, _tags);
+        Abort(reason);
+        return reason;
+    }
+
     /// <summary>Records that bytes crossed the socket, for the idle timeout.</summary>
     private void MarkActive() => Volatile.Write(ref _lastActivityTimestamp, _timeProvider.GetTimestamp());
 
-    private ConnectionAbortedException CreateAbortException() =>
-        new("The connection was aborted" + (_abortReason is null ? "." : ": " + _abortReason.Message), _abortReason);
+    /// <summary>What readers see after an abort: says why, with the reason as the inner exception.</summary>
+    /// <param name="fallbackInner">The inner exception when the abort gave no reason.</param>
+    internal ConnectionAbortedException CreateAbortException(Exception? fallbackInner = null) =>
+        new("The connection was aborted" + (_abortReason is null ? "." : ": " + _abortReason.Message), _abortReason ?? fallbackInner);
 
     private void DisposeSocket()
     {

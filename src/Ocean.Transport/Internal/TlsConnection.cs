@@ -25,6 +25,7 @@ internal sealed class TlsConnection : Connection
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly IDuplexPipe _transport;
+    private readonly BudgetedPipeReader? _budgetedInput;
     private readonly X509Certificate2? _remoteCertificate;
     private Task _receiveTask = Task.CompletedTask;
     private Task _sendTask = Task.CompletedTask;
@@ -59,7 +60,12 @@ internal sealed class TlsConnection : Connection
             X509Certificate2 certificate => certificate,
             var other => X509CertificateLoader.LoadCertificate(other.GetRawCertData()),
         };
-        _transport = new DuplexPipe(_input.Reader, _output.Writer);
+
+        // A server connection counts its decrypted bytes against the server's budget too (the plain connection below
+        // counts the encrypted ones until the SslStream has read them).
+        _budgetedInput = inner.ReadBudget is { } budget ? new BudgetedPipeReader(_input.Reader, budget) : null;
+        _transport = new DuplexPipe(_budgetedInput ?? _input.Reader, _output.Writer);
+        inner.ApplicationId = Id;
     }
 
     public override IDuplexPipe Transport => _transport;
@@ -148,6 +154,9 @@ internal sealed class TlsConnection : Connection
 
     public override ValueTask DisposeAsync() => CloseAsync();
 
+    /// <summary>The application is done with the input (its handler returned); see <see cref="SocketConnection.EndReading"/>.</summary>
+    internal void EndReading() => _budgetedInput?.EndReading();
+
     private void Start()
     {
         _receiveTask = ReceiveLoopAsync();
@@ -168,6 +177,7 @@ internal sealed class TlsConnection : Connection
     {
         Exception? error = null;
         var writer = _input.Writer;
+        var budgeted = _budgetedInput;
         try
         {
             while (true)
@@ -175,6 +185,13 @@ internal sealed class TlsConnection : Connection
                 var read = await _ssl.ReadAsync(writer.GetMemory(MinimumReadSize)).ConfigureAwait(false);
                 if (read == 0)
                 {
+                    break;
+                }
+
+                if (budgeted is not null && !budgeted.TryReserve(read))
+                {
+                    // Aborting, not waiting: a stalled peer would otherwise stall every connection of the server.
+                    error = _inner.AbortOverBudget(budgeted.Budget, Id);
                     break;
                 }
 
@@ -198,7 +215,8 @@ internal sealed class TlsConnection : Connection
         catch (Exception ex)
         {
             // Alerts from the peer (a rejected client certificate under TLS 1.3 shows up here) and aborts surface to the reader.
-            error = _inner.IsAborted && ex is not ConnectionAbortedException ? new ConnectionAbortedException("The connection was aborted.", ex) : ex;
+            // After an abort the reader is told why (the inner connection's reason), whatever the SslStream made of it.
+            error = _inner.IsAborted && ex is not ConnectionAbortedException ? _inner.CreateAbortException(ex) : ex;
             if (!_inner.IsAborted && Volatile.Read(ref _closeStarted) == 0)
             {
                 Log.ConnectionError(_logger, Id, ex);
@@ -206,6 +224,7 @@ internal sealed class TlsConnection : Connection
         }
         finally
         {
+            budgeted?.EndWriting();
             await writer.CompleteAsync(error).ConfigureAwait(false);
         }
     }

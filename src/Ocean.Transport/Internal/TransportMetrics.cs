@@ -20,6 +20,9 @@ internal static class TransportMetrics
     public static readonly Counter<long> RefusedConnections =
         s_meter.CreateCounter<long>("ocean.transport.connections.refused", "{connection}", "Connections closed at once because the server was at its connection limit.");
 
+    public static readonly Counter<long> BudgetAbortedConnections =
+        s_meter.CreateCounter<long>("ocean.transport.connections.over_budget", "{connection}", "Connections aborted because their server's receive buffer budget (MaxBufferedBytes) was exhausted.");
+
     public static readonly Counter<long> ClosedConnections =
         s_meter.CreateCounter<long>("ocean.transport.connections.closed", "{connection}", "Connections closed, gracefully or not.");
 
