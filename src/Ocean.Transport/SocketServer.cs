@@ -36,6 +36,9 @@ public sealed class SocketServer : IAsyncDisposable
     /// <summary>The longest pause of the accept loop between attempts while resources stay exhausted.</summary>
     internal static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
 
+    /// <summary>How the accept loop accepts (tests substitute one that fails).</summary>
+    internal Func<Socket, CancellationToken, ValueTask<Socket>> AcceptHook { get; set; } = static (socket, cancellationToken) => socket.AcceptAsync(cancellationToken);
+
     private readonly EndPoint _requestedEndPoint;
     private readonly ConnectionHandler _handler;
     private readonly SocketServerOptions _options;
@@ -192,7 +195,7 @@ public sealed class SocketServer : IAsyncDisposable
             Socket accepted;
             try
             {
-                accepted = await listenSocket.AcceptAsync(stopping).ConfigureAwait(false);
+                accepted = await AcceptHook(listenSocket, stopping).ConfigureAwait(false);
             }
             catch (Exception) when (stopping.IsCancellationRequested)
             {
@@ -202,12 +205,21 @@ public sealed class SocketServer : IAsyncDisposable
             {
                 continue; // a client that gave up before we accepted it
             }
-            catch (SocketException ex) when (SocketErrors.IsResourceExhausted(ex))
+            catch (SocketException ex)
             {
-                // Out of descriptors or buffer memory: the client stays in the backlog until some are free again.
-                // Back off (bounded) so a full descriptor table does not make this loop spin, then try again.
+                // Out of descriptors or buffer memory (the client stays in the backlog until some are free again), or
+                // another error accept(2) reports for one attempt (ENETDOWN, EPROTO, ...). Either way the server is
+                // still running: back off (bounded) so a lasting error does not make this loop spin, then go on.
                 backoff = backoff == TimeSpan.Zero ? MinAcceptBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
-                Log.AcceptOutOfResources(_logger, ex.SocketErrorCode, ex.NativeErrorCode, backoff, ex);
+                if (SocketErrors.IsResourceExhausted(ex))
+                {
+                    Log.AcceptOutOfResources(_logger, ex.SocketErrorCode, ex.NativeErrorCode, backoff, ex);
+                }
+                else
+                {
+                    Log.AcceptFailedRetrying(_logger, ex.SocketErrorCode, ex.NativeErrorCode, backoff, ex);
+                }
+
                 try
                 {
                     await Task.Delay(backoff, _options.TimeProvider, stopping).ConfigureAwait(false);

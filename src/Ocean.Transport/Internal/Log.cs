@@ -42,6 +42,9 @@ internal static partial class Log
     [LoggerMessage(205, LogLevel.Warning, "Shutdown deadline passed; aborting {OpenConnections} connections.")]
     public static partial void ShutdownDeadlinePassed(ILogger logger, int openConnections);
 
+    [LoggerMessage(210, LogLevel.Error, "Accepting a connection failed ({SocketError}, errno {NativeError}); retrying in {Delay}.")]
+    public static partial void AcceptFailedRetrying(ILogger logger, System.Net.Sockets.SocketError socketError, int nativeError, TimeSpan delay, Exception exception);
+
     [LoggerMessage(206, LogLevel.Error, "Accepting a connection failed; the server accepts no more connections.")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 

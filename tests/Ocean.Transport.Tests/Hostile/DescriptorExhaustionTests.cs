@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Ocean.Testing;
 using Ocean.Transport.Internal;
+using Ocean.Transport.Tests.Infrastructure;
 
 namespace Ocean.Transport.Tests.Hostile;
 
@@ -140,5 +141,32 @@ public sealed class DescriptorExhaustionTests
         }
 
         return received.AsSpan().SequenceEqual(payload);
+    }
+
+    [Fact]
+    public async Task AcceptLoop_OtherSocketErrors_RetriedAndLaterClientsAccepted()
+    {
+        var logs = new CapturingLoggerFactory();
+        var server = new SocketServer(new IPEndPoint(IPAddress.Loopback, 0), TestServer.Echo, new SocketServerOptions { LoggerFactory = logs });
+        var failures = 0;
+        server.AcceptHook = (socket, cancellationToken) =>
+            Interlocked.Increment(ref failures) <= 3
+                ? ValueTask.FromException<Socket>(new SocketException((int)SocketError.NetworkDown))
+                : socket.AcceptAsync(cancellationToken);
+        await server.StartAsync();
+        try
+        {
+            // Before, the first such error ended the accept loop for good while the server reported itself running.
+            await using var client = await server.ConnectAsync().AsTask().WithTimeout();
+            await client.Transport.Output.WriteAsync(new byte[] { 7, 8, 9 });
+            (await client.Transport.Input.ReadExactlyAsync(3).WithTimeout()).Should().Equal(7, 8, 9);
+
+            logs.Entries.Where(e => e.EventId.Id == 210).Should().HaveCount(3);
+            logs.Entries.Should().NotContain(e => e.EventId.Id == 206, "the accept loop never gave up");
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
     }
 }
