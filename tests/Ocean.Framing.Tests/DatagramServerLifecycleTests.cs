@@ -55,20 +55,4 @@ public sealed class DatagramServerLifecycleTests
         using var rebind = new UdpClient(new IPEndPoint(IPAddress.Loopback, port)); // the stop closed the socket
         await server.DisposeAsync();
     }
-
-    /// <summary>Runs a hook whenever a timer is created, then delegates to a manual clock.</summary>
-    private sealed class HookedTimeProvider(ManualTimeProvider clock, Action onCreateTimer) : TimeProvider
-    {
-        public override long TimestampFrequency => clock.TimestampFrequency;
-
-        public override long GetTimestamp() => clock.GetTimestamp();
-
-        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            onCreateTimer();
-            return clock.CreateTimer(callback, state, dueTime, period);
-        }
-    }
 }

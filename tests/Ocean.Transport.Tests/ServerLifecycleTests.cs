@@ -269,20 +269,4 @@ public sealed class ServerLifecycleTests
         clock.ArmedTimers.Should().Be(0, "the stop, however it interleaved with the start, disposed the heartbeat timer");
         await FluentActions.Awaiting(() => server.StartAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
     }
-
-    /// <summary>Runs a hook whenever a timer is created, then delegates to a manual clock.</summary>
-    private sealed class HookedTimeProvider(ManualTimeProvider clock, Action onCreateTimer) : TimeProvider
-    {
-        public override long TimestampFrequency => clock.TimestampFrequency;
-
-        public override long GetTimestamp() => clock.GetTimestamp();
-
-        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            onCreateTimer();
-            return clock.CreateTimer(callback, state, dueTime, period);
-        }
-    }
 }

@@ -59,18 +59,8 @@ internal sealed partial class SocketConnection : Connection
         LocalEndPoint = TryGetEndPoint(socket, local: true);
         RemoteEndPoint = TryGetEndPoint(socket, local: false);
 
-        _input = new Pipe(new PipeOptions(
-            pauseWriterThreshold: options.MaxReadBufferSize,
-            resumeWriterThreshold: options.MaxReadBufferSize / 2,
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
-            useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(
-            pauseWriterThreshold: options.MaxWriteBufferSize,
-            resumeWriterThreshold: options.MaxWriteBufferSize / 2,
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
-            useSynchronizationContext: false));
+        _input = CreatePipe(options.MaxReadBufferSize);
+        _output = CreatePipe(options.MaxWriteBufferSize);
         _budgetedInput = budget is null ? null : new BudgetedPipeReader(_input.Reader, budget);
         _transport = new DuplexPipe(_budgetedInput ?? _input.Reader, _output.Writer);
         _lastActivityTimestamp = _timeProvider.GetTimestamp();
@@ -291,4 +281,15 @@ internal sealed partial class SocketConnection : Connection
             return null;
         }
     }
+
+    /// <summary>
+    /// A connection pipe: the writer pauses once <paramref name="pauseThreshold"/> bytes wait (resuming at half), and
+    /// both sides run inline, so a reply written while handling a receive goes out without a thread hop.
+    /// </summary>
+    internal static Pipe CreatePipe(int pauseThreshold) => new(new PipeOptions(
+        pauseWriterThreshold: pauseThreshold,
+        resumeWriterThreshold: pauseThreshold / 2,
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline,
+        useSynchronizationContext: false));
 }

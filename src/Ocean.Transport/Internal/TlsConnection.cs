@@ -39,18 +39,8 @@ internal sealed class TlsConnection : Connection
         _logger = logger;
         // The same bounds as the plain connection's pipes: MaxReadBufferSize decrypted bytes wait unread before the
         // receive loop stops reading, and FlushAsync waits once MaxWriteBufferSize bytes are not yet encrypted.
-        _input = new Pipe(new PipeOptions(
-            pauseWriterThreshold: inner.MaxReadBufferSize,
-            resumeWriterThreshold: inner.MaxReadBufferSize / 2,
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
-            useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(
-            pauseWriterThreshold: inner.MaxWriteBufferSize,
-            resumeWriterThreshold: inner.MaxWriteBufferSize / 2,
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
-            useSynchronizationContext: false));
+        _input = SocketConnection.CreatePipe(inner.MaxReadBufferSize);
+        _output = SocketConnection.CreatePipe(inner.MaxWriteBufferSize);
 
         // Taken once: SslStream hands ownership of the certificate to whoever reads the property, so the connection
         // keeps the one object and disposes it when it ends.
