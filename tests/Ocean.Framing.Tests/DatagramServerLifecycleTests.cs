@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Ocean.Framing.Internal;
 using Ocean.Testing;
 
 namespace Ocean.Framing.Tests;
@@ -11,6 +13,15 @@ public sealed class DatagramServerLifecycleTests
     {
         while (!(await connection.ReadAsync(stopping)).IsCompleted)
         {
+        }
+    };
+
+    private static readonly MessageConnectionHandler s_echo = async (connection, stopping) =>
+    {
+        MessageReadResult read;
+        while (!(read = await connection.ReadAsync(stopping)).IsCompleted)
+        {
+            await connection.SendAsync(read.Message, stopping);
         }
     };
 
@@ -54,5 +65,64 @@ public sealed class DatagramServerLifecycleTests
         clock.ArmedTimers.Should().Be(0, "the stop, however it interleaved with the start, disposed the heartbeat timer");
         using var rebind = new UdpClient(new IPEndPoint(IPAddress.Loopback, port)); // the stop closed the socket
         await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ReceiveLoop_LastingSocketError_PausesInsteadOfSpinning_ThenServesAgain()
+    {
+        var clock = new ManualTimeProvider();
+        var failing = 1;
+        var calls = 0;
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
+        server.DatagramListener!.ReceiveHook = (socket, buffer, cancellationToken) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Volatile.Read(ref failing) == 1
+                ? ValueTask.FromException<Ocean.Transport.DatagramReceiveResult>(new SocketException((int)SocketError.NoBufferSpaceAvailable))
+                : socket.ReceiveAsync(buffer, cancellationToken);
+        };
+        await server.StartAsync();
+        try
+        {
+            // Before, the loop retried at once, forever: thousands of failing receives a second, each one logged.
+            await TestTimeouts.UntilAsync(() => clock.ArmedTimers == 1, because: "the loop waits on the clock after a failure");
+            Volatile.Read(ref calls).Should().Be(1);
+            clock.Advance(DatagramMessageListener.MinReceiveBackoff);
+            await TestTimeouts.UntilAsync(() => Volatile.Read(ref calls) == 2 && clock.ArmedTimers == 1, because: "one more try, then a longer pause");
+
+            Volatile.Write(ref failing, 0);
+            clock.Advance(DatagramMessageListener.MaxReceiveBackoff);
+            await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+            await client.SendAsync(new byte[] { 4, 2 });
+            (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal(4, 2);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ReceiveLoop_ErrorAboutOneDatagram_RetriedAtOnce()
+    {
+        var clock = new ManualTimeProvider();
+        var calls = 0;
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
+        server.DatagramListener!.ReceiveHook = (socket, buffer, cancellationToken) =>
+            Interlocked.Increment(ref calls) == 1
+                ? ValueTask.FromException<Ocean.Transport.DatagramReceiveResult>(new SocketException((int)SocketError.ConnectionReset)) // an ICMP port unreachable
+                : socket.ReceiveAsync(buffer, cancellationToken);
+        await server.StartAsync();
+        try
+        {
+            // The clock never moves: the datagram is served only if that error caused no pause.
+            await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+            await client.SendAsync(new byte[] { 9 });
+            (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal(9);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
     }
 }

@@ -37,6 +37,16 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
         _queuedBytes = new ByteBudget(options.MaxQueuedDatagramBytes);
     }
 
+    /// <summary>The first pause after a receive error that is not about one datagram; it doubles up to <see cref="MaxReceiveBackoff"/>.</summary>
+    internal static readonly TimeSpan MinReceiveBackoff = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The longest pause between receives that keep failing.</summary>
+    internal static readonly TimeSpan MaxReceiveBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>How the receive loop receives (tests substitute one that fails).</summary>
+    internal Func<DatagramSocket, Memory<byte>, CancellationToken, ValueTask<DatagramReceiveResult>> ReceiveHook { get; set; } =
+        static (socket, buffer, cancellationToken) => socket.ReceiveAsync(buffer, cancellationToken);
+
     public EndPoint EndPoint => _socket?.LocalEndPoint ?? throw new InvalidOperationException("The server has not been started.");
 
     public DatagramSocket Socket => _socket!;
@@ -108,12 +118,13 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
         var socket = _socket!;
         var stopping = _stopping.Token;
         var buffer = GC.AllocateUninitializedArray<byte>(DatagramSocket.MaxIPv6DatagramSize, pinned: true);
+        var backoff = TimeSpan.Zero;
         while (!stopping.IsCancellationRequested)
         {
             DatagramReceiveResult received;
             try
             {
-                received = await socket.ReceiveAsync(buffer, stopping).ConfigureAwait(false);
+                received = await ReceiveHook(socket, buffer, stopping).ConfigureAwait(false);
             }
             catch (Exception) when (stopping.IsCancellationRequested)
             {
@@ -126,9 +137,24 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
             catch (System.Net.Sockets.SocketException ex)
             {
                 Log.ReceiveFailed(_logger, ex); // e.g. an ICMP error reported on the socket: other peers go on
+                if (!IsPerDatagram(ex.SocketErrorCode))
+                {
+                    // Anything else may last (no buffer memory, say): pause, bounded, so the loop does not spin on it.
+                    backoff = backoff == TimeSpan.Zero ? MinReceiveBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxReceiveBackoff.Ticks));
+                    try
+                    {
+                        await Task.Delay(backoff, _options.TimeProvider, stopping).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
+
                 continue;
             }
 
+            backoff = TimeSpan.Zero;
             Dispatch(buffer.AsSpan(0, received.Length), (IPEndPoint)received.RemoteEndPoint);
             Volatile.Write(ref _received, _received + 1); // one writer: this loop
         }
@@ -282,4 +308,10 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
 
         _socket?.Dispose();
     }
+
+    /// <summary>Errors the OS reports for one datagram (ICMP unreachable and the like): the next receive may well succeed.</summary>
+    private static bool IsPerDatagram(System.Net.Sockets.SocketError error) => error is
+        System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionRefused or
+        System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable or
+        System.Net.Sockets.SocketError.MessageSize;
 }
