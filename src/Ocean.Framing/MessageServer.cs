@@ -69,8 +69,7 @@ public sealed class MessageServer : IAsyncDisposable
                 }
             },
             options.Stream);
-        var result = new MessageServer(server) { StreamBufferBudget = budget };
-        return result;
+        return new MessageServer(server) { StreamBufferBudget = budget };
     }
 
     /// <summary>A UDP server: each remote peer's datagrams become the messages of its own message connection.</summary>

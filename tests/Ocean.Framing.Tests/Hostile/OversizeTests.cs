@@ -74,22 +74,11 @@ public sealed class OversizeTests
     public async Task NotFailFast_OversizedFrameEndsWithTheInput_FrameTooLargeWithoutWaitingForMoreBytes()
     {
         // A clock that never moves: only the skip's end can end the read, not a deadline.
-        var seen = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new MessageServerOptions { TimeProvider = new ManualTimeProvider() };
         options.Stream.IdleTimeout = Timeout.InfiniteTimeSpan;
         var codec = new LengthPrefixedCodec(new LengthPrefixedCodecOptions { MaxFrameLength = 16, FailFast = false });
-        await using var server = MessageServer.ForStream(new IPEndPoint(IPAddress.Loopback, 0), codec, async (connection, stopping) =>
-        {
-            try
-            {
-                await connection.ReadAsync(stopping);
-            }
-            catch (Exception ex)
-            {
-                seen.TrySetResult(ex);
-            }
-        }, options);
-        await server.StartAsync();
+        var (server, firstReadFailure) = await FirstReadServer.StartAsync(codec, options);
+        await using var serverScope = server;
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await peer.ConnectAsync(server.EndPoint);
 
@@ -97,6 +86,6 @@ public sealed class OversizeTests
         frame[3] = 100;
         await peer.SendAsync(frame); // the whole oversized frame, and nothing after it
 
-        (await seen.Task.WithTimeout()).Should().BeOfType<FramingException>().Which.Error.Should().Be(FramingError.FrameTooLarge);
+        (await firstReadFailure.WithTimeout()).Should().BeOfType<FramingException>().Which.Error.Should().Be(FramingError.FrameTooLarge);
     }
 }

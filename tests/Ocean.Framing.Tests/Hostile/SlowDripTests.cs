@@ -11,22 +11,11 @@ public sealed class SlowDripTests
     public async Task NotFailFast_HugeFrameAnnouncedThenDripped_CutOffByTheFrameDeadlineWhileBeingSkipped()
     {
         var clock = new ManualTimeProvider();
-        var seen = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new MessageServerOptions { FrameTimeout = TimeSpan.FromSeconds(30), TimeProvider = clock };
         options.Stream.IdleTimeout = Timeout.InfiniteTimeSpan;
         var codec = new LengthPrefixedCodec(new LengthPrefixedCodecOptions { MaxFrameLength = 1024, FailFast = false });
-        await using var server = MessageServer.ForStream(new IPEndPoint(IPAddress.Loopback, 0), codec, async (connection, stopping) =>
-        {
-            try
-            {
-                await connection.ReadAsync(stopping);
-            }
-            catch (Exception ex)
-            {
-                seen.TrySetResult(ex);
-            }
-        }, options);
-        await server.StartAsync();
+        var (server, firstReadFailure) = await FirstReadServer.StartAsync(codec, options);
+        await using var serverScope = server;
         using var drip = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await drip.ConnectAsync(server.EndPoint);
 
@@ -35,6 +24,6 @@ public sealed class SlowDripTests
         await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0, because: "the frame deadline should be armed while the frame is skipped");
         clock.Advance(TimeSpan.FromSeconds(30));
 
-        (await seen.Task.WithTimeout()).Should().BeOfType<FramingException>().Which.Error.Should().Be(FramingError.FrameTimeout);
+        (await firstReadFailure.WithTimeout()).Should().BeOfType<FramingException>().Which.Error.Should().Be(FramingError.FrameTimeout);
     }
 }

@@ -22,12 +22,12 @@ public sealed class BufferBoundTests
     public async Task ReadBuffer_ApplicationNeverReads_StaysWithinMaxReadBufferSize(bool tls)
     {
         var observed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = ServerOptions(tls);
+        var options = TestServer.Options(tls);
         options.MaxReadBufferSize = SmallLimit;
         await using var server = await TestServer.StartAsync(
             async (connection, stopping) => observed.TrySetResult(await LargestUnexaminedAsync(connection.Transport.Input, SmallLimit, stopping)),
             options);
-        await using var client = await ConnectAsync(server, tls);
+        await using var client = await server.ConnectAsync(tls);
 
         // Far more than the limit; the sender is never awaited (it stalls once everything downstream is full).
         var send = client.Transport.Output.WriteAsync(new byte[4 * 1024 * 1024]).AsTask();
@@ -36,7 +36,7 @@ public sealed class BufferBoundTests
         largest.Should().BeGreaterThanOrEqualTo(SmallLimit, "the sender sent more than the limit, so the buffer fills up to it");
         largest.Should().BeLessThan(SmallLimit + ReceiveSlack, "the receive loop stops reading once MaxReadBufferSize bytes wait unexamined");
         client.Abort();
-        await IgnoreAbortAsync(send);
+        await TestServer.IgnoreAbortAsync(send);
     }
 
     [Fact]
@@ -81,10 +81,10 @@ public sealed class BufferBoundTests
         // pipe default) would make a flush wait once the plain pipe and the kernel buffers are full.
         const int limit = 16 * 1024 * 1024;
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var serverOptions = ServerOptions(tls: true);
+        var serverOptions = TestServer.Options(tls: true);
         serverOptions.MaxReadBufferSize = 4096;
         await using var server = await TestServer.StartAsync(async (_, stopping) => await release.Task.WaitAsync(stopping), serverOptions);
-        var clientOptions = TlsClientOptions();
+        var clientOptions = TestServer.TlsClientOptions();
         clientOptions.MaxWriteBufferSize = limit;
         await using var client = await server.ConnectAsync(clientOptions);
         var chunk = new byte[1024 * 1024];
@@ -125,30 +125,4 @@ public sealed class BufferBoundTests
 
         return largest;
     }
-
-    /// <summary>Waits for a write that the abort ended; it may end either way, failed or (if it got through) not.</summary>
-    private static async Task IgnoreAbortAsync(Task write)
-    {
-        try
-        {
-            await write.WithTimeout();
-        }
-        catch (Exception ex) when (ex is ConnectionAbortedException or IOException)
-        {
-            // The abort failed the pending flush, as it should.
-        }
-    }
-
-    private static SocketServerOptions ServerOptions(bool tls) => new()
-    {
-        Tls = tls ? new SslServerAuthenticationOptions { ServerCertificate = TestCertificates.Shared.Server } : null,
-    };
-
-    private static ConnectOptions TlsClientOptions() => new()
-    {
-        Tls = new SslClientAuthenticationOptions { TargetHost = "localhost", CertificateChainPolicy = TestCertificates.Shared.TrustThisRoot() },
-    };
-
-    private static async Task<Connection> ConnectAsync(SocketServer server, bool tls) =>
-        await server.ConnectAsync(tls ? TlsClientOptions() : null).WithTimeout();
 }

@@ -31,7 +31,7 @@ public sealed class ServerBufferBudgetTests
         const int hogs = 4;
         const int hogPayload = 1024 * 1024; // each alone is four times the budget and within MaxReadBufferSize (1 MiB default)
         var logs = new CapturingLoggerFactory();
-        var options = ServerOptions(tls);
+        var options = TestServer.Options(tls);
         options.MaxBufferedBytes = Budget;
         options.LoggerFactory = logs;
         var held = new long[hogs + 1];
@@ -88,7 +88,7 @@ public sealed class ServerBufferBudgetTests
         using var overBudget = CountOverBudgetAborts(server);
 
         // An honest connection, opened before the flood.
-        await using var honest = await ConnectAsync(server, tls);
+        await using var honest = await server.ConnectAsync(tls);
         await EchoRoundTripAsync(honest, 1000);
 
         // Watch the server's count and the bytes the hogs' handlers really hold, while the flood lasts.
@@ -116,7 +116,7 @@ public sealed class ServerBufferBudgetTests
         {
             // All connected (TLS handshakes done) before any floods: a handshake that arrives once the budget is spent
             // is refused like any other receive, which is not what this test is about.
-            clients.Add(await ConnectAsync(server, tls));
+            clients.Add(await server.ConnectAsync(tls));
         }
 
         foreach (var client in clients)
@@ -155,7 +155,7 @@ public sealed class ServerBufferBudgetTests
 
         foreach (var send in sends)
         {
-            await IgnoreAbortAsync(send);
+            await TestServer.IgnoreAbortAsync(send);
         }
 
         server.BufferedBytes.Should().Be(0);
@@ -173,12 +173,7 @@ public sealed class ServerBufferBudgetTests
             async (connection, stopping) =>
             {
                 var input = connection.Transport.Input;
-                ReadResult read;
-                while ((read = await input.ReadAsync(stopping)).Buffer.Length < batch)
-                {
-                    input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                }
-
+                var read = await TestServer.HoldAtLeastAsync(input, batch, stopping);
                 holding.SetResult();
                 await consume.Task.WaitAsync(stopping);
                 var first = System.Buffers.BuffersExtensions.ToArray(read.Buffer);
@@ -213,12 +208,7 @@ public sealed class ServerBufferBudgetTests
             async (connection, stopping) =>
             {
                 var input = connection.Transport.Input;
-                ReadResult read;
-                while ((read = await input.ReadAsync(stopping)).Buffer.Length < payload)
-                {
-                    input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                }
-
+                var read = await TestServer.HoldAtLeastAsync(input, payload, stopping);
                 input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
                 if (Interlocked.Increment(ref holdingCount) == clients)
                 {
@@ -256,12 +246,7 @@ public sealed class ServerBufferBudgetTests
             async (connection, stopping) =>
             {
                 var input = connection.Transport.Input;
-                ReadResult read;
-                while ((read = await input.ReadAsync(stopping)).Buffer.Length < payload)
-                {
-                    input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-                }
-
+                var read = await TestServer.HoldAtLeastAsync(input, payload, stopping);
                 input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
                 await input.CompleteAsync(); // done reading, still running (it could go on writing)
                 completed.SetResult();
@@ -290,8 +275,8 @@ public sealed class ServerBufferBudgetTests
                 serverInput.SetResult(connection.Transport.Input);
                 await connection.Transport.EchoAsync(stopping);
             },
-            ServerOptions(tls));
-        await using var client = await ConnectAsync(server, tls);
+            TestServer.Options(tls));
+        await using var client = await server.ConnectAsync(tls);
 
         client.Transport.Input.Should().NotBeOfType<Internal.BudgetedPipeReader>("the budget is a server's; clients pay nothing for it");
         (await serverInput.Task.WithTimeout()).Should().BeOfType<Internal.BudgetedPipeReader>();
@@ -308,29 +293,6 @@ public sealed class ServerBufferBudgetTests
     }
 
     private static OverBudgetCounter CountOverBudgetAborts(SocketServer server) => new(server.EndPoint.ToString()!);
-
-    /// <summary>Waits for a write that the abort ended; it may end either way, failed or (if it got through) not.</summary>
-    private static async Task IgnoreAbortAsync(Task write)
-    {
-        try
-        {
-            await write.WithTimeout();
-        }
-        catch (Exception ex) when (ex is ConnectionAbortedException or IOException)
-        {
-            // The abort failed the pending flush, as it should.
-        }
-    }
-
-    private static SocketServerOptions ServerOptions(bool tls) => new()
-    {
-        Tls = tls ? new SslServerAuthenticationOptions { ServerCertificate = TestCertificates.Shared.Server } : null,
-    };
-
-    private static async Task<Connection> ConnectAsync(SocketServer server, bool tls) =>
-        await server.ConnectAsync(tls
-            ? new ConnectOptions { Tls = new SslClientAuthenticationOptions { TargetHost = "localhost", CertificateChainPolicy = TestCertificates.Shared.TrustThisRoot() } }
-            : null).WithTimeout();
 
     /// <summary>Counts <c>ocean.transport.connections.over_budget</c> for one server (other tests run servers in parallel).</summary>
     private sealed class OverBudgetCounter : IDisposable
