@@ -1,6 +1,7 @@
 // Sends a Person marshalled as CORBA CDR over TCP, prints the bytes both ways and the reply.
 // Usage: dotnet run --project samples/CdrPersonClient -- [--host 127.0.0.1] [--port 7900] [--message "Smith,London,1934"]
 // Exits 0 when the reply is the Person sent, 1 with a one-line error otherwise.
+using Ocean;
 using System.Buffers;
 using Ocean.Framing;
 using Ocean.Marshalling;

@@ -1,6 +1,7 @@
 // Receives Person records marshalled as CORBA CDR (big-endian) in 4-byte length-prefixed frames over TCP,
 // prints the bytes that crossed the wire and the decoded value, and answers with the same Person.
 // Usage: dotnet run --project samples/CdrPersonServer -- [--host 127.0.0.1] [--port 7900]
+using Ocean;
 using System.Buffers;
 using System.Net;
 using Ocean.Framing;
@@ -49,7 +50,7 @@ try
     Console.WriteLine("stopping");
     return 0;
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException or System.Net.Sockets.SocketException or Ocean.Transport.OceanException)
+catch (Exception ex) when (ex is ArgumentException or FormatException or System.Net.Sockets.SocketException or Ocean.OceanException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;

@@ -1,3 +1,4 @@
+using Ocean;
 using Ocean.Transport;
 
 namespace Ocean.Samples;

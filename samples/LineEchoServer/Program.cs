@@ -5,6 +5,7 @@
 // connection, and the server prints why.
 // Usage: dotnet run --project samples/LineEchoServer -- [--host 127.0.0.1] [--port 12345]
 // Try:   printf 'hello\n' | nc -q1 127.0.0.1 12345
+using Ocean;
 using System.Buffers;
 using System.Net;
 using Ocean.Framing;

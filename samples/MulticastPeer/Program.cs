@@ -2,6 +2,7 @@
 // Usage: dotnet run --project samples/MulticastPeer -- [--host 228.5.6.7] [--port 6789] [--interface lo] [--message "Hello, group"] [--count 3]
 // --host is the group. The interface defaults to lo, so nothing leaves the machine unless told otherwise.
 // Exits 0 after receiving --count messages (its own included), 1 if none arrives within 10 s.
+using Ocean;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -29,7 +30,7 @@ try
     Console.WriteLine($"listening on {new IPEndPoint(group, socket.LocalEndPoint.Port)} (interface {socketOptions.MulticastInterface})"); // IPv6 as [ff02::1]:6789
 
     var message = options.Message ?? $"Hello, group, from {Environment.ProcessId}";
-    await socket.SendToAsync(Encoding.UTF8.GetBytes(message), new IPEndPoint(group, socket.LocalEndPoint.Port));
+    await socket.SendAsync(Encoding.UTF8.GetBytes(message), new IPEndPoint(group, socket.LocalEndPoint.Port));
     Console.WriteLine($"sent: {message}");
 
     for (var i = 0; i < count; i++)

@@ -105,7 +105,7 @@ static async Task UdpEchoAsync()
         {
             using var request = await server.ReceiveAsync();
             Console.WriteLine($"server: {request.Length} bytes from {request.RemoteEndPoint}");
-            await server.SendToAsync(request.Payload, (IPEndPoint)request.RemoteEndPoint);
+            await server.SendAsync(request.Payload, (IPEndPoint)request.RemoteEndPoint);
         }
     });
 
@@ -133,7 +133,7 @@ static async Task MulticastAsync()
     Console.WriteLine($"alice and bob joined {new IPEndPoint(group, port)}");
 
     await using var sender = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), options);
-    await sender.SendToAsync(Encoding.UTF8.GetBytes("hello, group"), new IPEndPoint(group, port));
+    await sender.SendAsync(Encoding.UTF8.GetBytes("hello, group"), new IPEndPoint(group, port));
     foreach (var (name, member) in new[] { ("alice", alice), ("bob", bob) })
     {
         using var datagram = await member.ReceiveAsync();
@@ -156,7 +156,7 @@ static async Task TlsEchoAsync()
     await server.StartAsync();
     Console.WriteLine($"server: listening on {server.EndPoint}, certificate sha256 {SampleTls.Fingerprint(certificate)[..16]}...");
 
-    await using var client = await SocketConnector.ConnectAsync("localhost", ((IPEndPoint)server.EndPoint).Port, new ConnectOptions { Tls = SampleTls.Client(SampleTls.Fingerprint(certificate)) });
+    await using var client = await SocketConnector.ConnectAsync("localhost", ((IPEndPoint)server.EndPoint).Port, new SocketConnectorOptions { Tls = SampleTls.Client(SampleTls.Fingerprint(certificate)) });
     await client.Transport.Output.WriteAsync(Encoding.UTF8.GetBytes("whisper"));
     var reply = await client.Transport.Input.ReadAsync();
     Console.WriteLine($"client: connected over {client.TlsProtocol}, sent \"whisper\", got \"{Encoding.UTF8.GetString(reply.Buffer.ToArray())}\"");

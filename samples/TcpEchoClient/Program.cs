@@ -2,6 +2,7 @@
 // Talks to the classic Java TCPServer unchanged.
 // Usage: dotnet run --project samples/TcpEchoClient -- [--host 127.0.0.1] [--port 7896] [--message "Hello, Ocean"] [--tls [--pin SHA256]]
 // Exits 0 when the reply matched what was sent, 1 with a one-line error otherwise.
+using Ocean;
 using System.Buffers;
 using Ocean.Framing;
 using Ocean.Samples;
@@ -13,7 +14,7 @@ try
     options.Requires("--pin", "--tls"); // a pin without TLS would be silently unused, and the exchange in plain text
     var message = options.Message ?? "Hello, Ocean";
     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-    var connectOptions = new ConnectOptions { Tls = options.Flag("--tls") ? SampleTls.Client(options.Get("--pin")) : null };
+    var connectOptions = new SocketConnectorOptions { Tls = options.Flag("--tls") ? SampleTls.Client(options.Get("--pin")) : null };
 
     var connection = await SocketConnector.ConnectAsync(options.Host, options.Port(7896), connectOptions, timeout.Token);
     await using var messages = MessageConnection.Create(connection, JavaUtfCodec.Instance);

@@ -6,6 +6,7 @@
 // which the client pins with --pin.
 // It does not speak lines: netcat's "hello\n" reads as a frame of 0x6865 = 26,725 bytes that never comes.
 // Talk to it with TcpEchoClient or Java's DataOutputStream.writeUTF; for netcat use LineEchoServer.
+using Ocean;
 using System.Buffers;
 using System.Net;
 using Ocean.Framing;

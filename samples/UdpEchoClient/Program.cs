@@ -1,6 +1,7 @@
 // The textbook UDPClient: send one datagram, wait (bounded) for the echo, print it.
 // Usage: dotnet run --project samples/UdpEchoClient -- [--host 127.0.0.1] [--port 6789] [--message "Hello, Ocean"]
 // Exits 0 when the echo matched, 1 with a one-line error otherwise (UDP may lose it: no reply in 5 s is an error).
+using Ocean;
 using System.Text;
 using Ocean.Samples;
 using Ocean.Transport;

@@ -1,5 +1,6 @@
 // The textbook UDPServer: receive a datagram, send it back to whoever sent it, forever.
 // Usage: dotnet run --project samples/UdpEchoServer -- [--host 127.0.0.1] [--port 6789]
+using Ocean;
 using System.Net;
 using System.Text;
 using Ocean.Samples;
@@ -27,7 +28,7 @@ try
         using (request)
         {
             Console.WriteLine($"{request.RemoteEndPoint}: {request.Length} bytes \"{Encoding.UTF8.GetString(request.Payload.Span)}\"");
-            await socket.SendToAsync(request.Payload, (IPEndPoint)request.RemoteEndPoint, stop);
+            await socket.SendAsync(request.Payload, (IPEndPoint)request.RemoteEndPoint, stop);
         }
     }
 

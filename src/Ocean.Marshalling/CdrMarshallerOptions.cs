@@ -1,4 +1,3 @@
-using Ocean.Framing;
 using Ocean.Marshalling.Cdr;
 
 namespace Ocean.Marshalling;

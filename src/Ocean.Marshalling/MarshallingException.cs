@@ -1,5 +1,3 @@
-using Ocean.Transport;
-
 namespace Ocean.Marshalling;
 
 /// <summary>

@@ -4,7 +4,7 @@ namespace Ocean.Transport;
 
 /// <summary>
 /// A connect attempt failed: the peer refused it, could not be reached, did not answer within the
-/// connect timeout, or its host name did not resolve. <see cref="Failure"/> says which; the inner exception
+/// connect timeout, or its host name did not resolve. <see cref="TransportException.Error"/> says which; the inner exception
 /// is a <see cref="System.Net.Sockets.SocketException"/>: the one the OS reported or, when the connect
 /// timeout elapsed, one with <see cref="System.Net.Sockets.SocketError.TimedOut"/>.
 /// </summary>
@@ -33,38 +33,35 @@ public sealed class ConnectException : TransportException
     }
 
     /// <summary>Creates an exception for a failed connect to <paramref name="endPoint"/>.</summary>
-    /// <param name="failure">Why the connect failed.</param>
+    /// <param name="error">Why the connect failed: <see cref="TransportError.ConnectionRefused"/>,
+    /// <see cref="TransportError.HostUnreachable"/>, <see cref="TransportError.ConnectTimedOut"/>,
+    /// <see cref="TransportError.HostNotFound"/> or <see cref="TransportError.Other"/>.</param>
     /// <param name="endPoint">The endpoint that was being connected to.</param>
     /// <param name="innerException">The exception that caused this one, if any.</param>
-    public ConnectException(ConnectFailure failure, EndPoint endPoint, Exception? innerException = null)
-        : base(Describe(failure, endPoint), innerException)
+    public ConnectException(TransportError error, EndPoint endPoint, Exception? innerException = null)
+        : base(error, Describe(error, endPoint), innerException)
     {
-        Failure = failure;
         EndPoint = endPoint;
     }
 
     /// <summary>Creates an exception for a failed connect with a message of the caller's own.</summary>
-    internal ConnectException(string message, ConnectFailure failure, EndPoint endPoint, Exception? innerException)
-        : base(message, innerException)
+    internal ConnectException(string message, TransportError error, EndPoint endPoint, Exception? innerException)
+        : base(error, message, innerException)
     {
-        Failure = failure;
         EndPoint = endPoint;
     }
-
-    /// <summary>Why the connect failed.</summary>
-    public ConnectFailure Failure { get; }
 
     /// <summary>The endpoint that was being connected to, when known.</summary>
     public EndPoint? EndPoint { get; }
 
-    private static string Describe(ConnectFailure failure, EndPoint endPoint) => Describe(failure, Internal.EndPointText.Format(endPoint));
+    private static string Describe(TransportError error, EndPoint endPoint) => Describe(error, Internal.EndPointText.Format(endPoint));
 
-    private static string Describe(ConnectFailure failure, string endPoint) => failure switch
+    private static string Describe(TransportError error, string endPoint) => error switch
     {
-        ConnectFailure.Refused => $"Connection to {endPoint} was refused: nothing is listening there.",
-        ConnectFailure.Unreachable => $"Connection to {endPoint} failed: the host or network is unreachable.",
-        ConnectFailure.TimedOut => $"Connection to {endPoint} timed out.",
-        ConnectFailure.HostNotFound => $"Connection to {endPoint} failed: the host name could not be resolved.",
+        TransportError.ConnectionRefused => $"Connection to {endPoint} was refused: nothing is listening there.",
+        TransportError.HostUnreachable => $"Connection to {endPoint} failed: the host or network is unreachable.",
+        TransportError.ConnectTimedOut => $"Connection to {endPoint} timed out.",
+        TransportError.HostNotFound => $"Connection to {endPoint} failed: the host name could not be resolved.",
         _ => $"Connection to {endPoint} failed.",
     };
 }

@@ -8,14 +8,14 @@ public sealed class ConnectionAbortedException : TransportException
 {
     /// <summary>Creates an exception with a default message.</summary>
     public ConnectionAbortedException()
-        : base("The connection was aborted.")
+        : base(TransportError.ConnectionAborted, "The connection was aborted.")
     {
     }
 
     /// <summary>Creates an exception with the given message.</summary>
     /// <param name="message">Why the connection was aborted.</param>
     public ConnectionAbortedException(string message)
-        : base(message)
+        : base(TransportError.ConnectionAborted, message)
     {
     }
 
@@ -23,7 +23,7 @@ public sealed class ConnectionAbortedException : TransportException
     /// <param name="message">Why the connection was aborted.</param>
     /// <param name="innerException">The exception that caused the abort.</param>
     public ConnectionAbortedException(string message, Exception? innerException)
-        : base(message, innerException)
+        : base(TransportError.ConnectionAborted, message, innerException)
     {
     }
 }

@@ -112,7 +112,7 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                throw new ConnectException(ConnectFailure.HostNotFound, new DnsEndPoint(host, port), ex);
+                throw new ConnectException(TransportError.HostNotFound, new DnsEndPoint(host, port), ex);
             }
         }
 
@@ -162,7 +162,7 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
     {
-        var remote = RemoteEndPoint ?? throw new InvalidOperationException("The socket is not connected: use SendToAsync.");
+        var remote = RemoteEndPoint ?? throw new InvalidOperationException("The socket is not connected: use the SendAsync overload that takes an endpoint.");
         CheckSize(datagram.Length, remote);
         await _socket.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         CountSent(datagram.Length);
@@ -175,7 +175,7 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     /// <returns>A task that completes once the OS has taken the datagram.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The datagram is larger than UDP allows.</exception>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask SendToAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         CheckSize(datagram.Length, remoteEndPoint);

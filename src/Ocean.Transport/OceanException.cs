@@ -1,8 +1,8 @@
-namespace Ocean.Transport;
+namespace Ocean;
 
 /// <summary>
 /// The root of every exception that Ocean itself raises. Each layer derives its own subtype
-/// (<see cref="TransportException"/> here); .NET's own exceptions (<see cref="System.Net.Sockets.SocketException"/>,
+/// (<see cref="Transport.TransportException"/> in Ocean.Transport); .NET's own exceptions (<see cref="System.Net.Sockets.SocketException"/>,
 /// <see cref="IOException"/>, <see cref="OperationCanceledException"/>, <see cref="TimeoutException"/>)
 /// pass through unchanged where they are the natural ones.
 /// </summary>

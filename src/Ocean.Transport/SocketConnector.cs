@@ -9,7 +9,7 @@ namespace Ocean.Transport;
 /// <summary>Opens client connections: TCP by host name or address (IPv4 and IPv6), or a Unix domain socket.</summary>
 public static class SocketConnector
 {
-    private static readonly ConnectOptions s_defaultOptions = new();
+    private static readonly SocketConnectorOptions s_defaultOptions = new();
 
     /// <summary>Connects to <paramref name="host"/>:<paramref name="port"/> over TCP.</summary>
     /// <param name="host">A host name (resolved, each address tried in turn) or an IPv4/IPv6 address literal.</param>
@@ -19,7 +19,7 @@ public static class SocketConnector
     /// <returns>The established, started connection. The caller owns it and must dispose it.</returns>
     /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed; the inner exception is a <see cref="SocketException"/> (<see cref="SocketError.TimedOut"/> for the timeout).</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">With TLS: the handshake failed (certificate not trusted, name mismatch, no common protocol).</exception>
-    public static ValueTask<Connection> ConnectAsync(string host, int port, ConnectOptions? options = null, CancellationToken cancellationToken = default)
+    public static ValueTask<Connection> ConnectAsync(string host, int port, SocketConnectorOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentOutOfRangeException.ThrowIfNegative(port);
@@ -35,7 +35,7 @@ public static class SocketConnector
     /// <returns>The established, started connection. The caller owns it and must dispose it.</returns>
     /// <exception cref="ConnectException">The connect was refused, the host was unreachable or not found, or the timeout elapsed; the inner exception is a <see cref="SocketException"/> (<see cref="SocketError.TimedOut"/> for the timeout).</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">With TLS: the handshake failed (certificate not trusted, name mismatch, no common protocol).</exception>
-    public static async ValueTask<Connection> ConnectAsync(EndPoint endPoint, ConnectOptions? options = null, CancellationToken cancellationToken = default)
+    public static async ValueTask<Connection> ConnectAsync(EndPoint endPoint, SocketConnectorOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         options ??= s_defaultOptions;
@@ -84,7 +84,7 @@ public static class SocketConnector
             var failure = SocketErrors.ClassifyConnect(ex.SocketErrorCode);
             if (endPoint is UnixDomainSocketEndPoint && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AccessDenied)
             {
-                failure = ConnectFailure.Refused; // no socket file: nothing listens there
+                failure = TransportError.ConnectionRefused; // no socket file: nothing listens there
             }
 
             Log.ConnectFailed(logger, EndPointText.Format(endPoint), failure);
@@ -100,10 +100,10 @@ public static class SocketConnector
     /// <summary>The connect timeout elapsed: reported like the OS reports its own connect timeout, a <see cref="SocketException"/> with <see cref="SocketError.TimedOut"/>.</summary>
     private static ConnectException TimedOut(Microsoft.Extensions.Logging.ILogger logger, EndPoint endPoint, TimeSpan timeout)
     {
-        Log.ConnectFailed(logger, EndPointText.Format(endPoint), ConnectFailure.TimedOut);
+        Log.ConnectFailed(logger, EndPointText.Format(endPoint), TransportError.ConnectTimedOut);
         return new ConnectException(
             $"Connection to {EndPointText.Format(endPoint)} timed out: not established within the connect timeout of {timeout}.",
-            ConnectFailure.TimedOut,
+            TransportError.ConnectTimedOut,
             endPoint,
             new SocketException((int)SocketError.TimedOut));
     }

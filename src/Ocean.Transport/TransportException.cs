@@ -1,6 +1,10 @@
 namespace Ocean.Transport;
 
-/// <summary>A problem detected by Ocean.Transport: a failed connect, an aborted connection, a misuse of a transport.</summary>
+/// <summary>
+/// A problem detected by Ocean.Transport: a failed connect, an aborted connection, a misuse of a transport.
+/// <see cref="Error"/> says which; <see cref="ConnectException"/> and <see cref="ConnectionAbortedException"/>
+/// are the subtypes that carry more detail.
+/// </summary>
 public class TransportException : OceanException
 {
     /// <summary>Creates an exception with a default message.</summary>
@@ -22,4 +26,17 @@ public class TransportException : OceanException
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates an exception of the given kind.</summary>
+    /// <param name="error">What went wrong.</param>
+    /// <param name="message">A description for people.</param>
+    /// <param name="innerException">The exception that caused this one, if any.</param>
+    public TransportException(TransportError error, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Error = error;
+    }
+
+    /// <summary>What went wrong.</summary>
+    public TransportError Error { get; }
 }

@@ -52,7 +52,7 @@ internal static class PublicApiWriter
         }
         else if (type.IsValueType)
         {
-            kind = type.IsDefined(typeof(IsReadOnlyAttribute)) ? "readonly struct" : "struct";
+            kind = (type.IsDefined(typeof(IsReadOnlyAttribute)) ? "readonly " : "") + (type.IsByRefLike ? "ref struct" : "struct");
         }
         else if (typeof(Delegate).IsAssignableFrom(type))
         {

@@ -31,7 +31,7 @@ public sealed class LargeFrameTests
         }, options);
         await server.StartAsync();
         await using var client = MessageConnection.Create(
-            await SocketConnector.ConnectAsync(server.EndPoint, new ConnectOptions { MaxReadBufferSize = ReadBuffer }),
+            await SocketConnector.ConnectAsync(server.EndPoint, new SocketConnectorOptions { MaxReadBufferSize = ReadBuffer }),
             codec);
         var payload = new byte[size];
         new Random(size).NextBytes(payload);

@@ -19,7 +19,7 @@ public sealed class ConnectTests
         var act = () => SocketConnector.ConnectAsync("127.0.0.1", port).AsTask().WithTimeout();
 
         var thrown = await act.Should().ThrowAsync<ConnectException>();
-        thrown.Which.Failure.Should().Be(ConnectFailure.Refused);
+        thrown.Which.Error.Should().Be(TransportError.ConnectionRefused);
         thrown.Which.EndPoint.Should().Be(new IPEndPoint(IPAddress.Loopback, port));
         thrown.Which.InnerException.Should().BeOfType<SocketException>();
         thrown.Which.Message.Should().Contain("refused");
@@ -43,7 +43,7 @@ public sealed class ConnectTests
             }
 
             var clock = new ManualTimeProvider();
-            var options = new ConnectOptions { ConnectTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock };
+            var options = new SocketConnectorOptions { ConnectTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock };
             var connect = SocketConnector.ConnectAsync(endPoint, options).AsTask();
             await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0 || connect.IsCompleted, because: "the connect timer should be armed");
             connect.IsCompleted.Should().BeFalse("the accept queue is full, so the connect must still be waiting");
@@ -51,7 +51,7 @@ public sealed class ConnectTests
             clock.Advance(TimeSpan.FromSeconds(5));
 
             var thrown = await FluentActions.Awaiting(() => connect.WithTimeout()).Should().ThrowAsync<ConnectException>();
-            thrown.Which.Failure.Should().Be(ConnectFailure.TimedOut);
+            thrown.Which.Error.Should().Be(TransportError.ConnectTimedOut);
             thrown.Which.InnerException.Should().BeOfType<SocketException>("as documented: the OS reports its own connect timeouts the same way")
                 .Which.SocketErrorCode.Should().Be(SocketError.TimedOut);
         }
@@ -83,7 +83,7 @@ public sealed class ConnectTests
         var act = () => SocketConnector.ConnectAsync("no-such-host.invalid", 80).AsTask().WithTimeout();
 
         var thrown = await act.Should().ThrowAsync<ConnectException>();
-        thrown.Which.Failure.Should().Be(ConnectFailure.HostNotFound);
+        thrown.Which.Error.Should().Be(TransportError.HostNotFound);
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class ConnectTests
     public async Task ConnectAsync_WithKeepAlive_ConnectsAndEchoes()
     {
         await using var server = await TestServer.StartAsync(TestServer.Echo);
-        var options = new ConnectOptions { KeepAlive = new TcpKeepAliveOptions { Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), RetryCount = 3 } };
+        var options = new SocketConnectorOptions { KeepAlive = new TcpKeepAliveOptions { Time = TimeSpan.FromSeconds(30), Interval = TimeSpan.FromSeconds(5), RetryCount = 3 } };
 
         await using var connection = await server.ConnectAsync(options);
         var socket = ((SocketConnection)connection).Socket;
@@ -129,7 +129,7 @@ public sealed class ConnectTests
     [Fact]
     public void Options_InvalidValues_AreRefused()
     {
-        var connect = new ConnectOptions();
+        var connect = new SocketConnectorOptions();
         FluentActions.Invoking(() => connect.ConnectTimeout = TimeSpan.Zero).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => connect.MaxReadBufferSize = 0).Should().Throw<ArgumentOutOfRangeException>();
         var server = new SocketServerOptions();
@@ -149,13 +149,13 @@ public sealed class ConnectTests
     }
 
     [Theory]
-    [InlineData(SocketError.ConnectionRefused, ConnectFailure.Refused)]
-    [InlineData(SocketError.NetworkUnreachable, ConnectFailure.Unreachable)]
-    [InlineData(SocketError.HostUnreachable, ConnectFailure.Unreachable)]
-    [InlineData(SocketError.TimedOut, ConnectFailure.TimedOut)]
-    [InlineData(SocketError.HostNotFound, ConnectFailure.HostNotFound)]
-    [InlineData(SocketError.AccessDenied, ConnectFailure.Other)]
-    public void ClassifyConnect_MapsSocketErrors(SocketError error, ConnectFailure expected) =>
+    [InlineData(SocketError.ConnectionRefused, TransportError.ConnectionRefused)]
+    [InlineData(SocketError.NetworkUnreachable, TransportError.HostUnreachable)]
+    [InlineData(SocketError.HostUnreachable, TransportError.HostUnreachable)]
+    [InlineData(SocketError.TimedOut, TransportError.ConnectTimedOut)]
+    [InlineData(SocketError.HostNotFound, TransportError.HostNotFound)]
+    [InlineData(SocketError.AccessDenied, TransportError.Other)]
+    public void ClassifyConnect_MapsSocketErrors(SocketError error, TransportError expected) =>
         SocketErrors.ClassifyConnect(error).Should().Be(expected);
 
     [Theory]
@@ -176,7 +176,7 @@ public sealed class ConnectTests
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(4);
         var clock = new ManualTimeProvider();
-        var options = new ConnectOptions
+        var options = new SocketConnectorOptions
         {
             ConnectTimeout = TimeSpan.FromSeconds(5),
             TimeProvider = clock,
@@ -188,7 +188,7 @@ public sealed class ConnectTests
         clock.Advance(TimeSpan.FromSeconds(5));
 
         var thrown = await FluentActions.Awaiting(() => connect.WithTimeout()).Should().ThrowAsync<ConnectException>();
-        thrown.Which.Failure.Should().Be(ConnectFailure.TimedOut);
+        thrown.Which.Error.Should().Be(TransportError.ConnectTimedOut);
         thrown.Which.InnerException.Should().BeOfType<SocketException>().Which.SocketErrorCode.Should().Be(SocketError.TimedOut);
     }
 
@@ -221,6 +221,19 @@ public sealed class ConnectTests
         };
 
         EndPointText.Format(endPoint).Should().Be(expected);
-        new ConnectException(ConnectFailure.Refused, endPoint).Message.Should().Contain(expected);
+        new ConnectException(TransportError.ConnectionRefused, endPoint).Message.Should().Contain(expected);
+    }
+
+    [Fact]
+    public void TransportExceptions_CarryTheirErrorKind_ThroughTheLayerType()
+    {
+        TransportException refused = new ConnectException(TransportError.ConnectionRefused, new IPEndPoint(IPAddress.Loopback, 1));
+        TransportException aborted = new ConnectionAbortedException("gone");
+
+        refused.Error.Should().Be(TransportError.ConnectionRefused);
+        aborted.Error.Should().Be(TransportError.ConnectionAborted);
+        new ConnectionAbortedException().Error.Should().Be(TransportError.ConnectionAborted);
+        new TransportException("plain").Error.Should().Be(TransportError.Other);
+        refused.Should().BeAssignableTo<OceanException>();
     }
 }

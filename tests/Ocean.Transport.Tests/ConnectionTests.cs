@@ -67,7 +67,7 @@ public sealed class ConnectionTests
         var clock = new ManualTimeProvider();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await TestServer.StartAsync(async (_, stopping) => await release.Task.WaitAsync(stopping)); // never reads
-        var options = new ConnectOptions { CloseTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock, MaxWriteBufferSize = 64 * 1024 * 1024 };
+        var options = new SocketConnectorOptions { CloseTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock, MaxWriteBufferSize = 64 * 1024 * 1024 };
         var client = await server.ConnectAsync(options);
 
         // Far more than the kernel's socket buffers hold: the send loop cannot drain while the peer does not read.

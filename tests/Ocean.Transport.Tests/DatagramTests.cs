@@ -22,7 +22,7 @@ public sealed class DatagramTests
             for (var i = 0; i < 1000; i++)
             {
                 using var datagram = await server.ReceiveAsync(stop.Token);
-                await server.SendToAsync(datagram.Payload, (IPEndPoint)datagram.RemoteEndPoint, stop.Token);
+                await server.SendAsync(datagram.Payload, (IPEndPoint)datagram.RemoteEndPoint, stop.Token);
             }
         });
 
@@ -35,7 +35,7 @@ public sealed class DatagramTests
             random.NextBytes(payload);
 
             // One in flight at a time: UDP has no flow control, and this test is about integrity.
-            await client.SendToAsync(payload, server.LocalEndPoint, stop.Token);
+            await client.SendAsync(payload, server.LocalEndPoint, stop.Token);
             using var reply = await client.ReceiveAsync(stop.Token);
 
             reply.Length.Should().Be(length, $"datagram {i}");
@@ -48,11 +48,11 @@ public sealed class DatagramTests
     }
 
     [Fact]
-    public async Task SendToAsync_LargerThanUdpAllows_IsRefusedBeforeSending()
+    public async Task SendAsync_ToEndPoint_LargerThanUdpAllows_IsRefusedBeforeSending()
     {
         await using var socket = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
 
-        var act = () => socket.SendToAsync(new byte[65_508], socket.LocalEndPoint).AsTask();
+        var act = () => socket.SendAsync(new byte[65_508], socket.LocalEndPoint).AsTask();
 
         var thrown = await act.Should().ThrowAsync<ArgumentOutOfRangeException>();
         thrown.Which.ParamName.Should().Be("datagram");
@@ -83,7 +83,7 @@ public sealed class DatagramTests
         await cts.CancelAsync();
         await FluentActions.Awaiting(() => receive.WithTimeout()).Should().ThrowAsync<OperationCanceledException>();
 
-        await socket.SendToAsync(new byte[] { 42 }, socket.LocalEndPoint);
+        await socket.SendAsync(new byte[] { 42 }, socket.LocalEndPoint);
         using var datagram = await socket.ReceiveAsync().WithTimeout();
         datagram.Payload.ToArray().Should().Equal(42);
     }
@@ -101,8 +101,8 @@ public sealed class DatagramTests
         ping.Payload.ToArray().Should().Equal("ping"u8.ToArray());
 
         // The kernel filters a connected socket's input: the stranger's datagram never arrives.
-        await stranger.SendToAsync("noise"u8.ToArray(), client.LocalEndPoint);
-        await server.SendToAsync("pong"u8.ToArray(), (IPEndPoint)ping.RemoteEndPoint);
+        await stranger.SendAsync("noise"u8.ToArray(), client.LocalEndPoint);
+        await server.SendAsync("pong"u8.ToArray(), (IPEndPoint)ping.RemoteEndPoint);
         using var pong = await client.ReceiveAsync().WithTimeout();
         pong.Payload.ToArray().Should().Equal("pong"u8.ToArray());
     }
@@ -123,7 +123,7 @@ public sealed class DatagramTests
 
         await FluentActions.Awaiting(() => socket.ReceiveAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
 
-        await socket.SendToAsync(new byte[] { 1 }, socket.LocalEndPoint);
+        await socket.SendAsync(new byte[] { 1 }, socket.LocalEndPoint);
         using var datagram = await first.WithTimeout();
         datagram.Length.Should().Be(1);
     }
@@ -142,7 +142,7 @@ public sealed class DatagramTests
         await using var socket = DatagramSocket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
         var buffer = new byte[DatagramSocket.MaxIPv6DatagramSize];
 
-        await socket.SendToAsync("direct"u8.ToArray(), socket.LocalEndPoint);
+        await socket.SendAsync("direct"u8.ToArray(), socket.LocalEndPoint);
         var result = await socket.ReceiveAsync(buffer).WithTimeout();
 
         buffer.AsSpan(0, result.Length).ToArray().Should().Equal("direct"u8.ToArray());
@@ -155,7 +155,7 @@ public sealed class DatagramTests
         await using var server = DatagramSocket.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
         await using var client = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
 
-        await client.SendToAsync("v4"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
+        await client.SendAsync("v4"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint.Port));
         using var datagram = await server.ReceiveAsync().WithTimeout();
 
         datagram.Payload.ToArray().Should().Equal("v4"u8.ToArray());
@@ -218,7 +218,7 @@ public sealed class DatagramTests
             BitConverter.ToInt32(value).Should().Be(0);
         }
 
-        await sender.SendToAsync("v6"u8.ToArray(), receiver.LocalEndPoint);
+        await sender.SendAsync("v6"u8.ToArray(), receiver.LocalEndPoint);
         using var datagram = await receiver.ReceiveAsync().WithTimeout();
 
         datagram.Payload.ToArray().Should().Equal("v6"u8.ToArray());

@@ -75,7 +75,7 @@ public sealed class EndPointTests
 
         var thrown = await FluentActions.Awaiting(() => SocketConnector.ConnectAsync(new UnixDomainSocketEndPoint(path)).AsTask().WithTimeout())
             .Should().ThrowAsync<ConnectException>();
-        thrown.Which.Failure.Should().Be(ConnectFailure.Refused);
+        thrown.Which.Error.Should().Be(TransportError.ConnectionRefused);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class MulticastIPv6NamespaceTests
         }
 
         var destination = new IPEndPoint(group, port);
-        await sender.SendToAsync("hello, v6 group"u8.ToArray(), destination);
+        await sender.SendAsync("hello, v6 group"u8.ToArray(), destination);
         foreach (var member in members)
         {
             using var datagram = await member.ReceiveAsync().WithTimeout();
@@ -52,7 +52,7 @@ public sealed class MulticastIPv6NamespaceTests
         }
 
         third.LeaveMulticastGroup(group);
-        await sender.SendToAsync("after leave"u8.ToArray(), destination);
+        await sender.SendAsync("after leave"u8.ToArray(), destination);
         foreach (var member in new[] { first, second })
         {
             using var datagram = await member.ReceiveAsync().WithTimeout();
@@ -76,8 +76,8 @@ public sealed class MulticastIPv6NamespaceTests
         await using var loudSender = DatagramSocket.Bind(new IPEndPoint(IPAddress.IPv6Any, 0), On(s_senderInterface, loopback: true));
         var destination = new IPEndPoint(group, local.LocalEndPoint.Port);
 
-        await quietSender.SendToAsync("quiet"u8.ToArray(), destination);
-        await loudSender.SendToAsync("loud"u8.ToArray(), destination);
+        await quietSender.SendAsync("quiet"u8.ToArray(), destination);
+        await loudSender.SendAsync("loud"u8.ToArray(), destination);
 
         using var received = await local.ReceiveAsync().WithTimeout();
         Encoding.UTF8.GetString(received.Payload.Span).Should().Be("loud", "with loopback off the sender's own host does not get its datagram");

@@ -33,7 +33,7 @@ public sealed class MulticastTests
         }
 
         var destination = new IPEndPoint(group, port);
-        await sender.SendToAsync("hello, group"u8.ToArray(), destination);
+        await sender.SendAsync("hello, group"u8.ToArray(), destination);
         foreach (var member in members)
         {
             using var datagram = await member.ReceiveAsync().WithTimeout();
@@ -42,7 +42,7 @@ public sealed class MulticastTests
         }
 
         third.LeaveMulticastGroup(group);
-        await sender.SendToAsync("after leave"u8.ToArray(), destination);
+        await sender.SendAsync("after leave"u8.ToArray(), destination);
         foreach (var member in new[] { first, second })
         {
             using var datagram = await member.ReceiveAsync().WithTimeout();
@@ -51,7 +51,7 @@ public sealed class MulticastTests
 
         // The member that left must not get "after leave". Prove it by sending it a unicast marker
         // afterwards: datagrams on one socket arrive in order on loopback, so the marker comes first.
-        await sender.SendToAsync("marker"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
+        await sender.SendAsync("marker"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
         var received = new List<string>();
         foreach (var member in members)
         {
@@ -96,8 +96,8 @@ public sealed class MulticastTests
         redMember.JoinMulticastGroup(red);
         blueMember.JoinMulticastGroup(blue);
 
-        await sender.SendToAsync("to blue"u8.ToArray(), new IPEndPoint(blue, port));
-        await sender.SendToAsync("to red"u8.ToArray(), new IPEndPoint(red, port));
+        await sender.SendAsync("to blue"u8.ToArray(), new IPEndPoint(blue, port));
+        await sender.SendAsync("to red"u8.ToArray(), new IPEndPoint(red, port));
 
         using var atRed = await redMember.ReceiveAsync().WithTimeout();
         using var atBlue = await blueMember.ReceiveAsync().WithTimeout();

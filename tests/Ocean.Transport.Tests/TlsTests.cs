@@ -22,7 +22,7 @@ public sealed class TlsTests
         },
     };
 
-    private static ConnectOptions ClientOptions(string? targetHost = null, X509Certificate2? clientCertificate = null, bool trustRoot = true) => new()
+    private static SocketConnectorOptions ClientOptions(string? targetHost = null, X509Certificate2? clientCertificate = null, bool trustRoot = true) => new()
     {
         Tls = new SslClientAuthenticationOptions
         {
@@ -223,7 +223,7 @@ public sealed class TlsTests
         var serverOptions = tls ? ServerOptions() : new SocketServerOptions();
         serverOptions.MaxReadBufferSize = 1024 * 1024;
         await using var server = await TestServer.StartAsync(TestServer.Echo, serverOptions);
-        var clientOptions = tls ? ClientOptions() : new ConnectOptions();
+        var clientOptions = tls ? ClientOptions() : new SocketConnectorOptions();
         clientOptions.MaxReadBufferSize = 1024 * 1024;
         await using var client = await SocketConnector.ConnectAsync("localhost", server.Port(), clientOptions).WithTimeout();
 

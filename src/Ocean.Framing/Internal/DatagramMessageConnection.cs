@@ -106,7 +106,7 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
             throw new FramingException(FramingError.FrameTooLarge, $"A message of {datagram.Length} bytes does not fit in one UDP datagram to {RemoteEndPoint} (at most {_maxDatagramSize} bytes).");
         }
 
-        return destination is null ? socket.SendAsync(datagram, cancellationToken) : socket.SendToAsync(datagram, destination, cancellationToken);
+        return destination is null ? socket.SendAsync(datagram, cancellationToken) : socket.SendAsync(datagram, destination, cancellationToken);
     }
 
     private void ThrowIfClosed()

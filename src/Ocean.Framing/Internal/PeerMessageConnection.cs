@@ -105,7 +105,7 @@ internal sealed class PeerMessageConnection : MessageConnection
     {
         ThrowIfClosed();
         CheckSize(message.Length);
-        await _listener.Socket.SendToAsync(message, _peer, cancellationToken).ConfigureAwait(false);
+        await _listener.Socket.SendAsync(message, _peer, cancellationToken).ConfigureAwait(false);
         FramingMetrics.FramesSent.Add(1);
     }
 
@@ -118,7 +118,7 @@ internal sealed class PeerMessageConnection : MessageConnection
         {
             writeMessage(state, scratch);
             CheckSize(scratch.WrittenCount);
-            await _listener.Socket.SendToAsync(scratch.WrittenMemory, _peer, cancellationToken).ConfigureAwait(false);
+            await _listener.Socket.SendAsync(scratch.WrittenMemory, _peer, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

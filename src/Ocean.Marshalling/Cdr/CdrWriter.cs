@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using Ocean.Framing;
 
 namespace Ocean.Marshalling.Cdr;
 

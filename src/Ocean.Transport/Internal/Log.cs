@@ -67,5 +67,5 @@ internal static partial class Log
     public static partial void AcceptOutOfResources(ILogger logger, System.Net.Sockets.SocketError socketError, int nativeError, TimeSpan delay, Exception exception);
 
     [LoggerMessage(301, LogLevel.Debug, "Connect to {EndPoint} failed: {Failure}.")]
-    public static partial void ConnectFailed(ILogger logger, string endPoint, ConnectFailure failure);
+    public static partial void ConnectFailed(ILogger logger, string endPoint, TransportError failure);
 }

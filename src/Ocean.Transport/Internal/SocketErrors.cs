@@ -46,13 +46,13 @@ internal static class SocketErrors
         SocketError.ProtocolNotSupported;      // EPROTONOSUPPORT
 
     /// <summary>Maps a connect-time error to the reason reported in <see cref="ConnectException"/>.</summary>
-    public static ConnectFailure ClassifyConnect(SocketError error) => error switch
+    public static TransportError ClassifyConnect(SocketError error) => error switch
     {
-        SocketError.ConnectionRefused => ConnectFailure.Refused,
-        SocketError.AddressNotAvailable => ConnectFailure.Refused,
-        SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.NetworkDown or SocketError.HostDown => ConnectFailure.Unreachable,
-        SocketError.TimedOut => ConnectFailure.TimedOut,
-        SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => ConnectFailure.HostNotFound,
-        _ => ConnectFailure.Other,
+        SocketError.ConnectionRefused => TransportError.ConnectionRefused,
+        SocketError.AddressNotAvailable => TransportError.ConnectionRefused,
+        SocketError.NetworkUnreachable or SocketError.HostUnreachable or SocketError.NetworkDown or SocketError.HostDown => TransportError.HostUnreachable,
+        SocketError.TimedOut => TransportError.ConnectTimedOut,
+        SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => TransportError.HostNotFound,
+        _ => TransportError.Other,
     };
 }

@@ -132,7 +132,7 @@ internal static class UdpEchoScenario
                     return;
                 }
 
-                await server.SendToAsync(buffer.AsMemory(0, result.Length), (IPEndPoint)result.RemoteEndPoint, _stopping.Token);
+                await server.SendAsync(buffer.AsMemory(0, result.Length), (IPEndPoint)result.RemoteEndPoint, _stopping.Token);
             }
         }
 

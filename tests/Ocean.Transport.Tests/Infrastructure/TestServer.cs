@@ -19,7 +19,7 @@ public static class TestServer
 
     public static int Port(this SocketServer server) => ((IPEndPoint)server.EndPoint).Port;
 
-    public static ValueTask<Connection> ConnectAsync(this SocketServer server, ConnectOptions? options = null) =>
+    public static ValueTask<Connection> ConnectAsync(this SocketServer server, SocketConnectorOptions? options = null) =>
         SocketConnector.ConnectAsync(server.EndPoint, options);
 
     /// <summary>Server options, with the shared test certificate when <paramref name="tls"/>.</summary>
@@ -29,7 +29,7 @@ public static class TestServer
     };
 
     /// <summary>Client options that trust the shared test certificate's root.</summary>
-    public static ConnectOptions TlsClientOptions() => new()
+    public static SocketConnectorOptions TlsClientOptions() => new()
     {
         Tls = new SslClientAuthenticationOptions { TargetHost = "localhost", CertificateChainPolicy = TestCertificates.Shared.TrustThisRoot() },
     };

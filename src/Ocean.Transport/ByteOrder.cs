@@ -1,6 +1,6 @@
-namespace Ocean.Framing;
+namespace Ocean;
 
-/// <summary>The byte order of a fixed-size length field.</summary>
+/// <summary>The byte order of a multi-byte value on the wire: a length prefix, a CDR stream.</summary>
 public enum ByteOrder
 {
     /// <summary>Most significant byte first (network byte order; Java's <c>DataOutputStream</c>).</summary>

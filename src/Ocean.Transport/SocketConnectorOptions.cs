@@ -3,7 +3,7 @@ using System.Net.Security;
 namespace Ocean.Transport;
 
 /// <summary>Settings for <see cref="SocketConnector"/>.</summary>
-public sealed class ConnectOptions : ConnectionOptions
+public sealed class SocketConnectorOptions : ConnectionOptions
 {
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(10);
 
@@ -17,7 +17,7 @@ public sealed class ConnectOptions : ConnectionOptions
 
     /// <summary>
     /// How long a connect may take, name resolution and the TLS handshake included, before it fails with
-    /// <see cref="ConnectException"/> (<see cref="ConnectFailure.TimedOut"/>). Default 10 seconds;
+    /// <see cref="ConnectException"/> (<see cref="TransportError.ConnectTimedOut"/>). Default 10 seconds;
     /// <see cref="Timeout.InfiniteTimeSpan"/> for none.
     /// </summary>
     public TimeSpan ConnectTimeout
