@@ -23,7 +23,7 @@ try
             {
                 while (true)
                 {
-                    var result = await connection.ReadAsync(stopping);
+                    var result = await connection.ReceiveAsync(stopping);
                     if (result.IsCompleted)
                     {
                         break;

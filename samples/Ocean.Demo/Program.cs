@@ -170,7 +170,7 @@ static async Task FramingAsync()
     {
         while (true)
         {
-            var result = await connection.ReadAsync(stopping);
+            var result = await connection.ReceiveAsync(stopping);
             if (result.IsCompleted)
             {
                 return;
@@ -187,7 +187,7 @@ static async Task FramingAsync()
             var encoded = new ArrayBufferWriter<byte>();
             JavaUtfCodec.WriteString(text, encoded);
             await client.SendAsync(encoded.WrittenMemory[2..]);
-            var reply = await client.ReadAsync();
+            var reply = await client.ReceiveAsync();
             Console.WriteLine($"writeUTF: sent {Convert.ToHexString(encoded.WrittenSpan)}, echoed \"{JavaUtfCodec.ReadString(reply.Message).Replace("\0", "\\0", StringComparison.Ordinal)}\"");
         }
     }
@@ -196,7 +196,7 @@ static async Task FramingAsync()
     await using var lineServer = MessageServer.ForStream(new IPEndPoint(IPAddress.Loopback, 0), lines, async (connection, stopping) =>
     {
         var count = 0;
-        while (!(await connection.ReadAsync(stopping)).IsCompleted)
+        while (!(await connection.ReceiveAsync(stopping)).IsCompleted)
         {
             count++;
             await connection.SendAsync(System.Text.Encoding.UTF8.GetBytes($"line {count} received"), stopping);
@@ -207,7 +207,7 @@ static async Task FramingAsync()
     foreach (var line in new[] { "GET /ocean", "QUIT" })
     {
         await lineClient.SendAsync(System.Text.Encoding.UTF8.GetBytes(line));
-        Console.WriteLine($"line: sent \"{line}\\r\\n\", got \"{lines.GetString((await lineClient.ReadAsync()).Message)}\"");
+        Console.WriteLine($"line: sent \"{line}\\r\\n\", got \"{lines.GetString((await lineClient.ReceiveAsync()).Message)}\"");
     }
 }
 

@@ -26,7 +26,7 @@ try
     await messages.SendAsync(encoded.WrittenMemory[2..], timeout.Token);
     Console.WriteLine($"sent: {message}");
 
-    var reply = await messages.ReadAsync(timeout.Token);
+    var reply = await messages.ReceiveAsync(timeout.Token);
     if (reply.IsCompleted)
     {
         Console.Error.WriteLine("error: the server closed the connection without replying");

@@ -50,7 +50,7 @@ static async ValueTask ServeAsync(MessageConnection connection, CancellationToke
     {
         while (true)
         {
-            var result = await connection.ReadAsync(stopping);
+            var result = await connection.ReceiveAsync(stopping);
             if (result.IsCompleted)
             {
                 break;

@@ -12,9 +12,9 @@ namespace Ocean.Framing;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Reading</b>: one reader at a time. <see cref="ReadAsync"/> returns the message as a
+/// <b>Reading</b>: one reader at a time. <see cref="ReceiveAsync"/> returns the message as a
 /// <see cref="ReadOnlySequence{T}"/> over the connection's own buffers, with no copy; it stays valid until the
-/// next <see cref="ReadAsync"/> or dispose. Copy what must outlive that.
+/// next <see cref="ReceiveAsync"/> or dispose. Copy what must outlive that.
 /// </para>
 /// <para>
 /// <b>Sending</b> is safe for concurrent callers: frames never interleave, and frames written while a flush is
@@ -81,14 +81,14 @@ public abstract class MessageConnection : IAsyncDisposable
     /// <summary>Reads the next message.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>
-    /// The message (valid until the next read), or <see cref="MessageReadResult.IsCompleted"/> when the peer closed
+    /// The message (valid until the next read), or <see cref="MessageReceiveResult.IsCompleted"/> when the peer closed
     /// cleanly, or once this connection has been disposed (a reader still running after its server's handler
     /// returned ends cleanly).
     /// </returns>
     /// <exception cref="FramingException">The peer sent bytes that are not valid frames, or a frame missed its deadline; the connection is closed.</exception>
     /// <exception cref="TimeoutException">No message arrived within the idle timeout; the connection is closed.</exception>
     /// <exception cref="InvalidOperationException">Another read is in progress.</exception>
-    public abstract ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default);
+    public abstract ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Sends one message.</summary>
     /// <param name="message">The message's bytes (copied before this returns).</param>

@@ -87,7 +87,7 @@ public sealed class MessageServer : IAsyncDisposable
     /// <summary>Binds and starts serving.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>A task that completes once the server accepts traffic.</returns>
-    public ValueTask StartAsync(CancellationToken cancellationToken = default) =>
+    public Task StartAsync(CancellationToken cancellationToken = default) =>
         _streamServer?.StartAsync(cancellationToken) ?? _datagramListener!.StartAsync(cancellationToken);
 
     /// <summary>Stops serving: no new connections, handlers told to stop, then aborted after the shutdown deadline.</summary>

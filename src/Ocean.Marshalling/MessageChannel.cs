@@ -53,7 +53,7 @@ public sealed class MessageChannel<T> : IAsyncDisposable
     /// <exception cref="MarshallingException">The message does not hold a valid <typeparamref name="T"/>.</exception>
     public async ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        var result = await _connection.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var result = await _connection.ReceiveAsync(cancellationToken).ConfigureAwait(false);
         if (result.IsCompleted)
         {
             throw new EndOfStreamException("The peer closed the channel.");
@@ -69,7 +69,7 @@ public sealed class MessageChannel<T> : IAsyncDisposable
     {
         while (true)
         {
-            var result = await _connection.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await _connection.ReceiveAsync(cancellationToken).ConfigureAwait(false);
             if (result.IsCompleted)
             {
                 yield break;

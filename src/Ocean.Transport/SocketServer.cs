@@ -99,7 +99,7 @@ public sealed class SocketServer : IAsyncDisposable
     /// <returns>A task that completes once the server is listening.</returns>
     /// <exception cref="SocketException">The endpoint could not be bound (in use, not permitted).</exception>
     /// <exception cref="InvalidOperationException">The server was already started.</exception>
-    public ValueTask StartAsync(CancellationToken cancellationToken = default)
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -126,7 +126,7 @@ public sealed class SocketServer : IAsyncDisposable
             _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         }
 
-        return ValueTask.CompletedTask;
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public sealed class DatagramMessageTests
             peersSeen.Add(connection.RemoteEndPoint);
             while (true)
             {
-                var result = await connection.ReadAsync(stopping);
+                var result = await connection.ReceiveAsync(stopping);
                 if (result.IsCompleted)
                 {
                     return;
@@ -43,7 +43,7 @@ public sealed class DatagramMessageTests
             {
                 var payload = new[] { (byte)c, (byte)i };
                 await client.SendAsync(payload);
-                (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal(payload);
+                (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal(payload);
             }
         }
 
@@ -69,7 +69,7 @@ public sealed class DatagramMessageTests
                 Interlocked.Increment(ref started);
                 while (true)
                 {
-                    var result = await connection.ReadAsync(stopping);
+                    var result = await connection.ReceiveAsync(stopping);
                     if (result.IsCompleted)
                     {
                         ended.TrySetResult();
@@ -84,12 +84,12 @@ public sealed class DatagramMessageTests
         await using var client = await ClientAsync(server);
 
         await client.SendAsync("first"u8.ToArray());
-        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("first"u8.ToArray());
+        (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("first"u8.ToArray());
         clock.Advance(TimeSpan.FromSeconds(31));
 
         await ended.Task.WithTimeout();
         await client.SendAsync("again"u8.ToArray());
-        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("again"u8.ToArray());
+        (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("again"u8.ToArray());
         Volatile.Read(ref started).Should().Be(2, "the expired peer's next datagram opened a new connection");
     }
 
@@ -103,7 +103,7 @@ public sealed class DatagramMessageTests
             new IPEndPoint(IPAddress.Loopback, 0),
             async (connection, stopping) =>
             {
-                var first = await connection.ReadAsync(stopping);
+                var first = await connection.ReceiveAsync(stopping);
                 connections.Enqueue((connection, first.Message.ToArray()));
                 await hold.Task.WaitAsync(stopping); // keeps its place in the peer table, reading nothing more
             },
@@ -135,7 +135,7 @@ public sealed class DatagramMessageTests
             async (connection, stopping) =>
             {
                 Interlocked.Increment(ref handlerRuns);
-                while (!(await connection.ReadAsync(stopping)).IsCompleted)
+                while (!(await connection.ReceiveAsync(stopping)).IsCompleted)
                 {
                     await connection.SendAsync("ok"u8.ToArray(), stopping);
                 }
@@ -146,15 +146,15 @@ public sealed class DatagramMessageTests
         await using var second = await ClientAsync(server);
 
         await first.SendAsync("a"u8.ToArray());
-        (await first.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
+        (await first.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
         await second.SendAsync("b"u8.ToArray());
 
         // The second peer's datagram is dropped: prove it by the first peer still being served afterwards
         // and only one handler having run.
         await first.SendAsync("c"u8.ToArray());
-        (await first.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
+        (await first.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
         using var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        await FluentActions.Awaiting(() => second.ReadAsync(quiet.Token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => second.ReceiveAsync(quiet.Token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
         Volatile.Read(ref handlerRuns).Should().Be(1);
     }
 
@@ -167,7 +167,7 @@ public sealed class DatagramMessageTests
             await DatagramSocket.ConnectAsync(peer.LocalEndPoint),
             new MessageConnectionOptions { IdleTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock });
 
-        var read = client.ReadAsync().AsTask();
+        var read = client.ReceiveAsync().AsTask();
         await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0);
         clock.Advance(TimeSpan.FromSeconds(10));
 
@@ -242,7 +242,7 @@ public sealed class DatagramMessageTests
 
         foreach (var member in new[] { alice, bob })
         {
-            (await member.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("from alice"u8.ToArray());
+            (await member.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("from alice"u8.ToArray());
         }
 
         alice.RemoteEndPoint.Should().Be(destination);
@@ -257,7 +257,7 @@ public sealed class DatagramMessageTests
         options.Datagram.TimeProvider = clock;
         await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
         {
-            while (!(await connection.ReadAsync(stopping)).IsCompleted)
+            while (!(await connection.ReceiveAsync(stopping)).IsCompleted)
             {
                 await connection.SendAsync("ok"u8.ToArray(), stopping);
             }
@@ -269,7 +269,7 @@ public sealed class DatagramMessageTests
         await using var client = await ClientAsync(server);
         await client.SendAsync("hello"u8.ToArray());
 
-        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
+        (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
     }
 
     private static QueuedDatagram Queued(byte value) => new([value], 1);

@@ -11,15 +11,15 @@ public sealed class DatagramServerLifecycleTests
 {
     private static readonly MessageConnectionHandler s_drain = async (connection, stopping) =>
     {
-        while (!(await connection.ReadAsync(stopping)).IsCompleted)
+        while (!(await connection.ReceiveAsync(stopping)).IsCompleted)
         {
         }
     };
 
     private static readonly MessageConnectionHandler s_echo = async (connection, stopping) =>
     {
-        MessageReadResult read;
-        while (!(read = await connection.ReadAsync(stopping)).IsCompleted)
+        MessageReceiveResult read;
+        while (!(read = await connection.ReceiveAsync(stopping)).IsCompleted)
         {
             await connection.SendAsync(read.Message, stopping);
         }
@@ -32,7 +32,7 @@ public sealed class DatagramServerLifecycleTests
         await server.StopAsync().WithTimeout();
 
         // Before, this bound a socket that no later StopAsync or DisposeAsync would ever close.
-        await FluentActions.Awaiting(() => server.StartAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
+        await FluentActions.Awaiting(() => server.StartAsync()).Should().ThrowAsync<InvalidOperationException>();
         await server.DisposeAsync();
     }
 
@@ -94,7 +94,7 @@ public sealed class DatagramServerLifecycleTests
             clock.Advance(DatagramMessageListener.MaxReceiveBackoff);
             await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
             await client.SendAsync(new byte[] { 4, 2 });
-            (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal(4, 2);
+            (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal(4, 2);
         }
         finally
         {
@@ -118,7 +118,7 @@ public sealed class DatagramServerLifecycleTests
             // The clock never moves: the datagram is served only if that error caused no pause.
             await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
             await client.SendAsync(new byte[] { 9 });
-            (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal(9);
+            (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal(9);
         }
         finally
         {

@@ -20,7 +20,7 @@ public sealed class LargeFrameTests
         {
             while (true)
             {
-                var result = await connection.ReadAsync(stopping);
+                var result = await connection.ReceiveAsync(stopping);
                 if (result.IsCompleted)
                 {
                     return;
@@ -39,7 +39,7 @@ public sealed class LargeFrameTests
         for (var round = 0; round < 2; round++)
         {
             var sending = client.SendAsync(payload).AsTask();
-            var echoed = await client.ReadAsync().WithTimeout(TestTimeouts.Load);
+            var echoed = await client.ReceiveAsync().WithTimeout(TestTimeouts.Load);
             await sending.WithTimeout();
 
             echoed.Message.Length.Should().Be(size);

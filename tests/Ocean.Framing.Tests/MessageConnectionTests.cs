@@ -39,12 +39,12 @@ public sealed class MessageConnectionTests
 
         foreach (var message in expected)
         {
-            var result = await reader.ReadAsync().WithTimeout();
+            var result = await reader.ReceiveAsync().WithTimeout();
             result.IsCompleted.Should().BeFalse();
             result.Message.ToArray().Should().Equal(message);
         }
 
-        (await reader.ReadAsync().WithTimeout()).IsCompleted.Should().BeTrue();
+        (await reader.ReceiveAsync().WithTimeout()).IsCompleted.Should().BeTrue();
         await writer.WithTimeout();
     }
 
@@ -58,15 +58,15 @@ public sealed class MessageConnectionTests
         s_lengthPrefixed.WriteFrame(new byte[] { 2 }, stream);
         await left.Transport.Output.WriteAsync(stream.WrittenMemory);
 
-        var first = await reader.ReadAsync().WithTimeout();
+        var first = await reader.ReceiveAsync().WithTimeout();
         first.Message.ToArray().Should().Equal(1);
         await reader.DisposeAsync();
 
         // The second frame sat in the buffer of the last pipe read; after dispose it must not be handed out.
-        var late = await reader.ReadAsync().AsTask().WithTimeout();
+        var late = await reader.ReceiveAsync().AsTask().WithTimeout();
         late.IsCompleted.Should().BeTrue();
         late.Message.IsEmpty.Should().BeTrue();
-        (await reader.ReadAsync().AsTask().WithTimeout()).IsCompleted.Should().BeTrue();
+        (await reader.ReceiveAsync().AsTask().WithTimeout()).IsCompleted.Should().BeTrue();
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class MessageConnectionTests
         await left.Transport.Output.WriteAsync(new byte[] { 0, 0, 0, 10, 1, 2, 3 });
         await left.Transport.Output.CompleteAsync();
 
-        var thrown = await FluentActions.Awaiting(() => reader.ReadAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
+        var thrown = await FluentActions.Awaiting(() => reader.ReceiveAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
         thrown.Which.Error.Should().Be(FramingError.TruncatedFrame);
         await TestTimeouts.UntilAsync(() => right.ConnectionClosed.IsCancellationRequested, because: "the connection should be closed");
         right.IsAborted.Should().BeFalse("the peer has finished sending: what was already sent to it still goes out");
@@ -93,15 +93,15 @@ public sealed class MessageConnectionTests
         s_lengthPrefixed.WriteFrame("two"u8, batch);
         await left.Transport.Output.WriteAsync(batch.WrittenMemory);
 
-        var read = server.ReadAsync().AsTask();
+        var read = server.ReceiveAsync().AsTask();
         read.IsCompleted.Should().BeTrue("the batch is buffered");
         (await read).Message.ToArray().Should().Equal("one"u8.ToArray());
         await server.SendAsync("reply"u8.ToArray()).AsTask().WithTimeout(); // held: "two" is buffered behind it
         await server.CloseAsync().AsTask().WithTimeout();
 
         await using var client = MessageConnection.Create(left, s_lengthPrefixed);
-        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("reply"u8.ToArray());
-        (await client.ReadAsync().WithTimeout()).IsCompleted.Should().BeTrue();
+        (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("reply"u8.ToArray());
+        (await client.ReceiveAsync().WithTimeout()).IsCompleted.Should().BeTrue();
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class MessageConnectionTests
             while (true)
             {
                 // All buffered already: each read completes at once, on this thread, as a handler's would.
-                var read = server.ReadAsync().AsTask();
+                var read = server.ReceiveAsync().AsTask();
                 read.IsCompleted.Should().BeTrue();
                 var result = await read;
                 if (result.IsCompleted)
@@ -161,9 +161,9 @@ public sealed class MessageConnectionTests
         await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
         await left.Transport.Output.WriteAsync(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF });
 
-        var first = await FluentActions.Awaiting(() => reader.ReadAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
+        var first = await FluentActions.Awaiting(() => reader.ReceiveAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
         first.Which.Error.Should().Be(FramingError.FrameTooLarge);
-        var second = await FluentActions.Awaiting(() => reader.ReadAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
+        var second = await FluentActions.Awaiting(() => reader.ReceiveAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>();
         second.Which.Should().BeSameAs(first.Which);
         right.IsAborted.Should().BeTrue();
         right.AbortReason.Should().BeSameAs(first.Which);
@@ -177,7 +177,7 @@ public sealed class MessageConnectionTests
         await using var reader = MessageConnection.Create(right, s_lengthPrefixed, new MessageConnectionOptions { FrameTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock });
         await left.Transport.Output.WriteAsync(new byte[] { 0, 0, 0, 100, 1 });
 
-        var read = reader.ReadAsync().AsTask();
+        var read = reader.ReceiveAsync().AsTask();
         await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0);
         clock.Advance(TimeSpan.FromSeconds(4));
         read.IsCompleted.Should().BeFalse("4 s into a 5 s deadline");
@@ -194,7 +194,7 @@ public sealed class MessageConnectionTests
         var clock = new ManualTimeProvider();
         var (left, right) = PipeConnection.CreatePair();
         await using var reader = MessageConnection.Create(right, new LineCodec(), new MessageConnectionOptions { FrameTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock });
-        var read = reader.ReadAsync().AsTask();
+        var read = reader.ReceiveAsync().AsTask();
 
         Exception? failure = null;
         for (var i = 0; i < 30 && failure is null; i++)
@@ -224,9 +224,9 @@ public sealed class MessageConnectionTests
         await using var reader = MessageConnection.Create(right, s_lengthPrefixed, new MessageConnectionOptions { IdleTimeout = TimeSpan.FromSeconds(60), TimeProvider = clock });
         var sender = MessageConnection.Create(left, s_lengthPrefixed);
         await sender.SendAsync("one"u8.ToArray());
-        (await reader.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("one"u8.ToArray());
+        (await reader.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("one"u8.ToArray());
 
-        var read = reader.ReadAsync().AsTask();
+        var read = reader.ReceiveAsync().AsTask();
         await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0);
         clock.Advance(TimeSpan.FromSeconds(61));
 
@@ -265,7 +265,7 @@ public sealed class MessageConnectionTests
         var next = new int[senders];
         for (var n = 0; n < senders * perSender; n++)
         {
-            var message = (await reader.ReadAsync().WithTimeout()).Message.ToArray();
+            var message = (await reader.ReceiveAsync().WithTimeout()).Message.ToArray();
             var s = BinaryPrimitives.ReadInt32BigEndian(message);
             var i = BinaryPrimitives.ReadInt32BigEndian(message.AsSpan(4));
             i.Should().Be(next[s]++, "each sender's messages arrive whole and in its order");
@@ -290,7 +290,7 @@ public sealed class MessageConnectionTests
         }).AsTask()).Should().ThrowAsync<InvalidOperationException>();
         await sender.SendAsync("after"u8.ToArray());
 
-        (await reader.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("after"u8.ToArray());
+        (await reader.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("after"u8.ToArray());
     }
 
     [Fact]
@@ -308,9 +308,9 @@ public sealed class MessageConnectionTests
     {
         var (_, right) = PipeConnection.CreatePair();
         await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
-        var first = reader.ReadAsync().AsTask();
+        var first = reader.ReceiveAsync().AsTask();
 
-        await FluentActions.Awaiting(() => reader.ReadAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
+        await FluentActions.Awaiting(() => reader.ReceiveAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
         first.IsCompleted.Should().BeFalse();
     }
 
@@ -335,7 +335,7 @@ public sealed class MessageConnectionTests
 
         foreach (var text in texts)
         {
-            JavaUtfCodec.ReadString((await reader.ReadAsync().WithTimeout()).Message).Should().Be(text);
+            JavaUtfCodec.ReadString((await reader.ReceiveAsync().WithTimeout()).Message).Should().Be(text);
         }
     }
 
@@ -358,7 +358,7 @@ public sealed class MessageConnectionTests
         {
             for (var i = 0; i < 10; i++)
             {
-                var request = await server.ReadAsync();
+                var request = await server.ReceiveAsync();
                 await server.SendAsync(new[] { (byte)(request.Message.FirstSpan[0] + 100) });
             }
 
@@ -367,7 +367,7 @@ public sealed class MessageConnectionTests
 
         for (var i = 0; i < 10; i++)
         {
-            (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal((byte)(i + 100));
+            (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal((byte)(i + 100));
         }
 
         await serving.WithTimeout();
@@ -384,12 +384,12 @@ public sealed class MessageConnectionTests
         s_lengthPrefixed.WriteFrame("b"u8, batch);
         await left.Transport.Output.WriteAsync(batch.WrittenMemory);
 
-        (await server.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("a"u8.ToArray());
+        (await server.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("a"u8.ToArray());
         await server.SendAsync("reply-a"u8.ToArray()); // held back: "b" is buffered behind "a"
-        (await server.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("b"u8.ToArray());
-        var third = server.ReadAsync().AsTask(); // must wait for more input, so it flushes "reply-a" first
+        (await server.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("b"u8.ToArray());
+        var third = server.ReceiveAsync().AsTask(); // must wait for more input, so it flushes "reply-a" first
 
-        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("reply-a"u8.ToArray());
+        (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("reply-a"u8.ToArray());
         third.IsCompleted.Should().BeFalse();
     }
 
@@ -420,10 +420,10 @@ public sealed class MessageConnectionTests
         // the next read, so the last batch is handed back to the pipe by the read that then waits.)
         for (var i = 0; i <= sent; i++)
         {
-            (await reader.ReadAsync().WithTimeout()).Message.Length.Should().Be(payload.Length);
+            (await reader.ReceiveAsync().WithTimeout()).Message.Length.Should().Be(payload.Length);
         }
 
-        var waiting = reader.ReadAsync().AsTask();
+        var waiting = reader.ReceiveAsync().AsTask();
         await pending.AsTask().WithTimeout();
         waiting.IsCompleted.Should().BeFalse("nothing more was sent");
     }

@@ -13,7 +13,7 @@ public sealed class MessageServerTests
     {
         while (true)
         {
-            var result = await connection.ReadAsync(stopping);
+            var result = await connection.ReceiveAsync(stopping);
             if (result.IsCompleted)
             {
                 return;
@@ -43,7 +43,7 @@ public sealed class MessageServerTests
             {
                 var line = $"client {c} line {i} — ünïcödé";
                 await client.SendAsync(Encoding.UTF8.GetBytes(line));
-                codec.GetString((await client.ReadAsync().WithTimeout()).Message).Should().Be(line);
+                codec.GetString((await client.ReceiveAsync().WithTimeout()).Message).Should().Be(line);
             }
         }))).WithTimeout(TestTimeouts.Load);
     }
@@ -85,7 +85,7 @@ public sealed class MessageServerTests
                 var payload = new byte[random.Next(0, 20_000)];
                 random.NextBytes(payload);
                 await client.SendAsync(payload);
-                (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal(payload);
+                (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal(payload);
             }
         }))).WithTimeout(TestTimeouts.Load);
     }
@@ -113,7 +113,7 @@ public sealed class MessageServerTests
         var next = new int[senders];
         for (var n = 0; n < senders * perSender; n++)
         {
-            var message = (await client.ReadAsync().WithTimeout()).Message.ToArray();
+            var message = (await client.ReceiveAsync().WithTimeout()).Message.ToArray();
             var s = BitConverter.ToInt32(message);
             var i = BitConverter.ToInt32(message, 4);
             i.Should().Be(next[s]++);
@@ -131,10 +131,10 @@ public sealed class MessageServerTests
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await StartAsync(codec, async (connection, stopping) =>
         {
-            var first = await connection.ReadAsync(stopping);
+            var first = await connection.ReceiveAsync(stopping);
             await connection.SendAsync(first.Message.ToArray(), stopping); // held: the second frame is buffered behind it
             await release.Task.WaitAsync(stopping);                         // ...and the handler does not read again yet
-            await connection.ReadAsync(stopping);
+            await connection.ReceiveAsync(stopping);
         });
         var connection = await SocketConnector.ConnectAsync(server.EndPoint);
         await using var client = MessageConnection.Create(connection, codec);
@@ -145,7 +145,7 @@ public sealed class MessageServerTests
         // Both frames in one write, so the server reads them as one batch and holds its reply to the first.
         await connection.Transport.Output.WriteAsync(batch.WrittenMemory);
 
-        (await client.ReadAsync().WithTimeout()).Message.ToArray().Should().Equal("one"u8.ToArray());
+        (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("one"u8.ToArray());
         release.SetResult();
     }
 
@@ -175,7 +175,7 @@ public sealed class MessageServerTests
             {
                 var payload = BitConverter.GetBytes(i);
                 await good.SendAsync(payload);
-                BitConverter.ToInt32((await good.ReadAsync().WithTimeout()).Message.ToArray()).Should().Be(i);
+                BitConverter.ToInt32((await good.ReceiveAsync().WithTimeout()).Message.ToArray()).Should().Be(i);
             }
         });
 
@@ -210,7 +210,7 @@ public sealed class MessageServerTests
             {
                 try
                 {
-                    await connection.ReadAsync(stopping);
+                    await connection.ReceiveAsync(stopping);
                 }
                 catch (Exception ex)
                 {
@@ -252,7 +252,7 @@ public sealed class MessageServerTests
         var corrupted = 0;
         await using var server = await StartAsync(codec, async (connection, stopping) =>
         {
-            var hello = await connection.ReadAsync(stopping);
+            var hello = await connection.ReceiveAsync(stopping);
             var fill = hello.Message.FirstSpan[0];
             for (var s = 0; s < SendersPerClient; s++)
             {
@@ -291,7 +291,7 @@ public sealed class MessageServerTests
             await client.SendAsync(new[] { fill });
             while (true)
             {
-                var result = await client.ReadAsync().WithTimeout();
+                var result = await client.ReceiveAsync().WithTimeout();
                 if (result.IsCompleted)
                 {
                     return;
@@ -320,7 +320,7 @@ public sealed class MessageServerTests
         var codec = new LineCodec(new LineCodecOptions { MaxLineLength = 16 });
         await using var server = await StartAsync(codec, async (connection, stopping) =>
         {
-            var line = await connection.ReadAsync(stopping);
+            var line = await connection.ReceiveAsync(stopping);
             await connection.SendAsync(Encoding.ASCII.GetBytes("echo: " + codec.GetString(line.Message)), stopping);
         }, new MessageServerOptions { LoggerFactory = logs });
         using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -364,7 +364,7 @@ public sealed class MessageServerTests
             await start.Task.WaitAsync(stopping); // a handler that starts late finds everything already buffered
             while (true)
             {
-                var result = await connection.ReadAsync(stopping);
+                var result = await connection.ReceiveAsync(stopping);
                 if (result.IsCompleted)
                 {
                     return;
@@ -403,7 +403,7 @@ public sealed class MessageServerTests
         {
             await using var client = MessageConnection.Create(await SocketConnector.ConnectAsync(new UnixDomainSocketEndPoint(path)), codec);
             await client.SendAsync("over a unix socket"u8.ToArray());
-            codec.GetString((await client.ReadAsync().WithTimeout()).Message).Should().Be("over a unix socket");
+            codec.GetString((await client.ReceiveAsync().WithTimeout()).Message).Should().Be("over a unix socket");
         }
         finally
         {

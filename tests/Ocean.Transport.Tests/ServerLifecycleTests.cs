@@ -179,7 +179,7 @@ public sealed class ServerLifecycleTests
         await using var first = await TestServer.StartAsync(TestServer.Echo);
         var second = new SocketServer(first.EndPoint, TestServer.Echo);
 
-        await FluentActions.Awaiting(() => second.StartAsync().AsTask()).Should().ThrowAsync<System.Net.Sockets.SocketException>();
+        await FluentActions.Awaiting(() => second.StartAsync()).Should().ThrowAsync<System.Net.Sockets.SocketException>();
         await second.DisposeAsync();
     }
 
@@ -267,6 +267,6 @@ public sealed class ServerLifecycleTests
         await racingStop!.WithTimeout();
 
         clock.ArmedTimers.Should().Be(0, "the stop, however it interleaved with the start, disposed the heartbeat timer");
-        await FluentActions.Awaiting(() => server.StartAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
+        await FluentActions.Awaiting(() => server.StartAsync()).Should().ThrowAsync<InvalidOperationException>();
     }
 }

@@ -19,11 +19,11 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
     public override EndPoint? RemoteEndPoint => destination ?? socket.RemoteEndPoint;
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override async ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _closed) != 0)
         {
-            return new MessageReadResult(default, isCompleted: true);
+            return new MessageReceiveResult(default, isCompleted: true);
         }
 
         DatagramReceiveResult result;
@@ -50,11 +50,11 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
         }
         catch (Exception ex) when (ex is ObjectDisposedException or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.OperationAborted } && Volatile.Read(ref _closed) != 0)
         {
-            return new MessageReadResult(default, isCompleted: true);
+            return new MessageReceiveResult(default, isCompleted: true);
         }
 
         FramingMetrics.FramesReceived.Add(1);
-        return new MessageReadResult(new ReadOnlySequence<byte>(_buffer, 0, result.Length), isCompleted: false);
+        return new MessageReceiveResult(new ReadOnlySequence<byte>(_buffer, 0, result.Length), isCompleted: false);
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]

@@ -63,7 +63,7 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
     /// <summary>The live connection of a peer (for tests).</summary>
     internal PeerMessageConnection? FindPeer(IPEndPoint peer) => _peers.TryGetValue(peer, out var connection) ? connection : null;
 
-    public ValueTask StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -86,7 +86,7 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
             _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
         }
 
-        return ValueTask.CompletedTask;
+        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

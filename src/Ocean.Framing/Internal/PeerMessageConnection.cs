@@ -80,7 +80,7 @@ internal sealed class PeerMessageConnection : MessageConnection
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override async ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         ReleaseCurrent();
         while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -93,11 +93,11 @@ internal sealed class PeerMessageConnection : MessageConnection
                 }
 
                 FramingMetrics.FramesReceived.Add(1);
-                return new MessageReadResult(new ReadOnlySequence<byte>(datagram.Buffer, 0, datagram.Length), isCompleted: false);
+                return new MessageReceiveResult(new ReadOnlySequence<byte>(datagram.Buffer, 0, datagram.Length), isCompleted: false);
             }
         }
 
-        return new MessageReadResult(default, isCompleted: true);
+        return new MessageReceiveResult(default, isCompleted: true);
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]

@@ -33,7 +33,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private bool _holding;
     private ReadOnlySequence<byte> _buffer;
     private bool _completed;
-    private MessageReadResult? _completedAfterRelease;
+    private MessageReceiveResult? _completedAfterRelease;
     private long _frameStart;
     private long _lastFrameEnd;
     private int _reading;
@@ -70,13 +70,13 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     /// <summary>The input error this connection failed with, if any (the server tells it from handler failures).</summary>
     internal Exception? Failure => _failure?.SourceException;
 
-    public override ValueTask<MessageReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         _failure?.Throw();
         if (_disposed)
         {
             // The pipe and its buffers are gone: a late reader (say, a task a server's handler left behind) ends cleanly.
-            return new ValueTask<MessageReadResult>(new MessageReadResult(default, isCompleted: true));
+            return new ValueTask<MessageReceiveResult>(new MessageReceiveResult(default, isCompleted: true));
         }
 
         if (Interlocked.Exchange(ref _reading, 1) != 0)
@@ -92,13 +92,13 @@ internal sealed partial class StreamMessageConnection : MessageConnection
             {
                 if (TryTakeFrame(out var message))
                 {
-                    return new ValueTask<MessageReadResult>(message);
+                    return new ValueTask<MessageReceiveResult>(message);
                 }
 
                 if (_completedAfterRelease is { } end)
                 {
                     _completedAfterRelease = null;
-                    return new ValueTask<MessageReadResult>(end);
+                    return new ValueTask<MessageReceiveResult>(end);
                 }
             }
 
@@ -116,7 +116,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
 
     // Pooled builder: a read that waits reuses its state machine box, so steady state allocates nothing.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<MessageReadResult> ReadSlowAsync(CancellationToken cancellationToken)
+    private async ValueTask<MessageReceiveResult> ReadSlowAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -170,7 +170,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     /// Decodes the next frame from the held buffer. When there is none, hands the buffer back to the pipe
     /// (consumed and examined as the decoder says) and notes whether the stream ended.
     /// </summary>
-    private bool TryTakeFrame(out MessageReadResult message)
+    private bool TryTakeFrame(out MessageReceiveResult message)
     {
         message = default;
         var input = _buffer;
@@ -200,7 +200,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 }
 
                 FramingMetrics.FramesReceived.Add(1);
-                message = new MessageReadResult(frame, isCompleted: false);
+                message = new MessageReceiveResult(frame, isCompleted: false);
                 return true;
             }
 
@@ -238,7 +238,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 throw Fail(new FramingException(FramingError.TruncatedFrame, $"The peer closed the connection in the middle of a frame ({remaining.Length} bytes of it had arrived)."), nameof(FramingError.TruncatedFrame));
             }
 
-            _completedAfterRelease = new MessageReadResult(default, isCompleted: true);
+            _completedAfterRelease = new MessageReceiveResult(default, isCompleted: true);
         }
 
         return false;

@@ -60,7 +60,7 @@ internal static class CodecScenario
 
                 for (var i = 0; i < Batch; i++)
                 {
-                    var result = await receiver.ReadAsync(cancellationToken);
+                    var result = await receiver.ReceiveAsync(cancellationToken);
                     if (result.Message.Length != s_payload.Length)
                     {
                         throw new InvalidOperationException("Wrong message length.");

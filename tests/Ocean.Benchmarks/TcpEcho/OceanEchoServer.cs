@@ -15,7 +15,7 @@ internal sealed class OceanEchoServer(SocketServerOptions options) : IEchoServer
 
     public EndPoint EndPoint => _server.EndPoint;
 
-    public Task StartAsync(CancellationToken cancellationToken) => _server.StartAsync(cancellationToken).AsTask();
+    public Task StartAsync(CancellationToken cancellationToken) => _server.StartAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 

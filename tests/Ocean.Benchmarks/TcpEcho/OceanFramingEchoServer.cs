@@ -13,7 +13,7 @@ internal sealed class OceanFramingEchoServer : IEchoServer
 
     public EndPoint EndPoint => _server.EndPoint;
 
-    public Task StartAsync(CancellationToken cancellationToken) => _server.StartAsync(cancellationToken).AsTask();
+    public Task StartAsync(CancellationToken cancellationToken) => _server.StartAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
@@ -21,7 +21,7 @@ internal sealed class OceanFramingEchoServer : IEchoServer
     {
         while (true)
         {
-            var result = await connection.ReadAsync(stopping);
+            var result = await connection.ReceiveAsync(stopping);
             if (result.IsCompleted)
             {
                 return;

@@ -33,7 +33,7 @@ public sealed class BufferAmplificationTests
             {
                 while (true)
                 {
-                    var result = await connection.ReadAsync(stopping);
+                    var result = await connection.ReceiveAsync(stopping);
                     if (result.IsCompleted)
                     {
                         return;
@@ -127,7 +127,7 @@ public sealed class BufferAmplificationTests
         for (var i = 0; i < Requests && waitedAt < 0; i++)
         {
             // Everything is buffered already, so reads complete at once, on this thread, as a handler's would.
-            var read = connection.ReadAsync().AsTask();
+            var read = connection.ReceiveAsync().AsTask();
             read.IsCompletedSuccessfully.Should().BeTrue();
             if (!connection.SendAsync(reply).AsTask().IsCompleted)
             {

@@ -12,7 +12,7 @@ internal static class FirstReadServer
         {
             try
             {
-                await connection.ReadAsync(stopping);
+                await connection.ReceiveAsync(stopping);
             }
             catch (Exception ex)
             {

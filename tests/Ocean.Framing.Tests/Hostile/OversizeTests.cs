@@ -37,7 +37,7 @@ public sealed class OversizeTests
         var seen = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
         {
-            await connection.ReadAsync(stopping);
+            await connection.ReceiveAsync(stopping);
             try
             {
                 await connection.SendAsync(new byte[TooLargeForUdp], stopping);

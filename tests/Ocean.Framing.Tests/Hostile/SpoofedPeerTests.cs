@@ -22,7 +22,7 @@ public sealed class SpoofedPeerTests
             new IPEndPoint(IPAddress.Loopback, 0),
             async (connection, stopping) =>
             {
-                await connection.ReadAsync(stopping); // a slow handler: reads one, then nothing until released
+                await connection.ReceiveAsync(stopping); // a slow handler: reads one, then nothing until released
                 await release.Task.WaitAsync(stopping);
             },
             options);
@@ -85,7 +85,7 @@ public sealed class SpoofedPeerTests
                 while (true)
                 {
                     await gate.WaitAsync(stopping);
-                    var result = await connection.ReadAsync(stopping);
+                    var result = await connection.ReceiveAsync(stopping);
                     if (result.IsCompleted)
                     {
                         return;
