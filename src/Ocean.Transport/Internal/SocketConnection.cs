@@ -106,9 +106,6 @@ internal sealed partial class SocketConnection : Connection
     /// <summary>Whether a close should wait for the peer's FIN (see <see cref="SkipLingerForIdlePeer"/>).</summary>
     internal bool ShouldLinger() => !_skipIdleLinger || HasUnreadSocketInput();
 
-    /// <summary>Completes once both loops have ended and the socket is released.</summary>
-    public Task Lifetime => _lifetimeTask;
-
     /// <summary>Applies socket options common to client and server sockets.</summary>
     public static void Configure(Socket socket, ConnectionOptions options)
     {
