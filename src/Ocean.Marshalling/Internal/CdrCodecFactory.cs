@@ -34,7 +34,7 @@ internal static class CdrCodecFactory
 
             if (Explain(type) is { } reason)
             {
-                throw new MarshallingException($"{type} cannot be marshalled as CDR: {reason}");
+                throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled as CDR: {reason}");
             }
 
             s_buildDepth++;
@@ -202,7 +202,7 @@ internal static class CdrCodecFactory
         else
         {
             // Structs and unions: registered before their members are built, so recursive types resolve.
-            var layout = StructLayout.TryCreate(type, out var problem) ?? throw new MarshallingException($"{type} cannot be marshalled as CDR: {problem}");
+            var layout = StructLayout.TryCreate(type, out var problem) ?? throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled as CDR: {problem}");
             var codecType = layout.IsUnion ? typeof(UnionCodec<>) : typeof(StructCodec<>);
             codec = Activator.CreateInstance(codecType.MakeGenericType(type), BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, null, [layout], null)!;
             s_building[(type, options)] = codec;

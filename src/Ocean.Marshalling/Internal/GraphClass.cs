@@ -146,7 +146,7 @@ internal sealed class GraphClass<T> : GraphClass
             }
         }
 
-        var setter = _setters[member.Index] ?? throw new MarshallingException($"Member {member.WireName} of {StableName} cannot be set after construction.");
+        var setter = _setters[member.Index] ?? throw new MarshallingException(MarshallingError.Malformed, $"Member {member.WireName} of {StableName} cannot be set after construction.");
         setter(target, value);
     }
 }

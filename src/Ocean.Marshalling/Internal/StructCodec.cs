@@ -42,7 +42,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     {
         if (value is null)
         {
-            throw new MarshallingException($"CDR has no null {typeof(T).Name}.");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, $"CDR has no null {typeof(T).Name}.");
         }
 
         writer.EnterNested();
@@ -250,7 +250,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     {
         if (value is null)
         {
-            throw new MarshallingException("CDR has no null string; mark the member [CdrNullAsEmpty] to send null as an empty string.");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, "CDR has no null string; mark the member [CdrNullAsEmpty] to send null as an empty string.");
         }
 
         writer.WriteString(value);

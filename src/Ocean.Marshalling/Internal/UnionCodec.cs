@@ -47,7 +47,7 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
     {
         if (value is null)
         {
-            throw new MarshallingException($"CDR has no null {typeof(T).Name}.");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, $"CDR has no null {typeof(T).Name}.");
         }
 
         writer.EnterNested();
@@ -85,7 +85,7 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
             }
         }
 
-        return _default ?? throw new MarshallingException($"Discriminator {label} selects no branch of union {typeof(T).Name}.");
+        return _default ?? throw new MarshallingException(MarshallingError.Malformed, $"Discriminator {label} selects no branch of union {typeof(T).Name}.");
     }
 
     private static long Label(object? discriminator) => discriminator switch
