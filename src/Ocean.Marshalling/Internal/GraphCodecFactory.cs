@@ -54,7 +54,7 @@ internal sealed partial class GraphCodecFactory
 
             if (Explain(type) is { } reason)
             {
-                throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled by the graph marshaller: {reason}");
+                throw new MarshallingException(reason.Contains("not registered", StringComparison.Ordinal) ? MarshallingError.UnregisteredType : MarshallingError.UnsupportedType, $"{type} cannot be marshalled by the graph marshaller: {reason}");
             }
 
             codec = Build(type);

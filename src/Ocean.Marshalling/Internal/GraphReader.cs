@@ -73,7 +73,7 @@ internal sealed class GraphReader
     {
         if (Remaining < 3 || _buffer[_position] != GraphWire.Magic0 || _buffer[_position + 1] != GraphWire.Magic1)
         {
-            throw new MarshallingException(MarshallingError.Malformed, "The bytes are not an object-graph stream (no 'OG' magic).");
+            throw new MarshallingException(Remaining < 3 ? MarshallingError.Truncated : MarshallingError.Malformed, "The bytes are not an object-graph stream (no 'OG' magic).");
         }
 
         if (_buffer[_position + 2] != GraphWire.Version)
