@@ -14,6 +14,8 @@ namespace Ocean.Marshalling;
 /// <see cref="MarshallingException"/> for any malformed input, never another exception, never allocates
 /// what a length merely claims, and creates at most <see cref="CdrMarshallerOptions.MaxObjects"/> objects.
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Internal.DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Internal.DynamicCodeMessages.CdrUnreferencedCode)]
 public sealed class CdrMarshaller : IMarshaller
 {
     private readonly CdrMarshallerOptions _options;

@@ -23,6 +23,8 @@ namespace Ocean.Marshalling;
 /// comparisons per stream. Per-type readers and writers are compiled once and shared; the marshaller is
 /// thread-safe.</para>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Internal.DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Internal.DynamicCodeMessages.GraphUnreferencedCode)]
 public sealed class GraphMarshaller : IMarshaller
 {
     private readonly GraphCodecFactory _factory;

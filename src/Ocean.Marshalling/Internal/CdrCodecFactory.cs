@@ -4,6 +4,8 @@ using System.Reflection;
 namespace Ocean.Marshalling.Internal;
 
 /// <summary>Finds or builds the codec for a type with member options; each is built once and cached.</summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.CdrUnreferencedCode)]
 internal static class CdrCodecFactory
 {
     private static readonly ConcurrentDictionary<(Type, MemberOptions), object> s_codecs = new();

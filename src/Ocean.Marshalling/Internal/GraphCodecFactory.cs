@@ -8,6 +8,8 @@ namespace Ocean.Marshalling.Internal;
 /// One marshaller's codecs, registered classes and descriptor cache. Each codec and class is built once (under a
 /// lock, so recursive types resolve) and then shared by every thread.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal sealed partial class GraphCodecFactory
 {
     private readonly GraphTypeRegistry _registry;

@@ -9,6 +9,8 @@ namespace Ocean.Marshalling.Internal;
 /// differs is converted when that is lossless to check (integers and floats, range-checked) or refused up front.
 /// Built once per distinct descriptor (cached by the factory), then run with boxed values.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal sealed class GraphSkewPlan
 {
     private static readonly ConcurrentDictionary<(byte Code, Type Target), Func<object, object>?> s_converters = new();

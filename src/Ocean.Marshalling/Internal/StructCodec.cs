@@ -8,6 +8,8 @@ namespace Ocean.Marshalling.Internal;
 /// A class, struct or record as a CDR struct: members in order. The reader and writer are compiled to IL once
 /// per type (primitives call <see cref="CdrWriter"/> and <see cref="CdrReader"/> directly), never reflection per value.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.CdrUnreferencedCode)]
 internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
 {
     private readonly StructLayout _layout;

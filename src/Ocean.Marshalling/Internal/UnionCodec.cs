@@ -8,6 +8,8 @@ namespace Ocean.Marshalling.Internal;
 /// A <see cref="CdrUnionAttribute"/> class as a CDR union: the discriminator, then the branch its value
 /// selects. A discriminator that selects no branch (and no default) is refused both ways.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.CdrUnreferencedCode)]
 internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
 {
     private readonly StructLayout _layout;
