@@ -14,6 +14,8 @@ namespace Ocean.Marshalling;
 /// <see cref="MarshallingException"/> for any malformed input, never another exception, never allocates
 /// what a length merely claims, and creates at most <see cref="CdrMarshallerOptions.MaxObjects"/> objects.
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Internal.DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Internal.DynamicCodeMessages.CdrUnreferencedCode)]
 public sealed class CdrMarshaller : IMarshaller
 {
     private readonly CdrMarshallerOptions _options;
@@ -59,7 +61,7 @@ public sealed class CdrMarshaller : IMarshaller
         // A message split across buffer segments is read from one pooled contiguous copy.
         if (input.Length > Array.MaxLength)
         {
-            throw new MarshallingException("The input is too large.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, "The input is too large.");
         }
 
         var length = (int)input.Length;
@@ -86,7 +88,7 @@ public sealed class CdrMarshaller : IMarshaller
         var value = Read<T>(ref reader);
         if (reader.Remaining != 0)
         {
-            throw new MarshallingException($"{reader.Remaining} bytes are left over after the {typeof(T).Name}.");
+            throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes are left over after the {typeof(T).Name}.");
         }
 
         return value;
@@ -113,7 +115,7 @@ public sealed class CdrMarshaller : IMarshaller
         catch (Exception ex) when (ex is not MarshallingException)
         {
             // Whatever the bytes, the caller sees one exception type.
-            throw new MarshallingException($"Malformed CDR for {typeof(T).Name}: {ex.Message}", ex);
+            throw new MarshallingException(MarshallingError.Malformed, $"Malformed CDR for {typeof(T).Name}: {ex.Message}", ex);
         }
     }
 }

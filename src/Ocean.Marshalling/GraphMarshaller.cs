@@ -23,6 +23,8 @@ namespace Ocean.Marshalling;
 /// comparisons per stream. Per-type readers and writers are compiled once and shared; the marshaller is
 /// thread-safe.</para>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Internal.DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Internal.DynamicCodeMessages.GraphUnreferencedCode)]
 public sealed class GraphMarshaller : IMarshaller
 {
     private readonly GraphCodecFactory _factory;
@@ -85,7 +87,7 @@ public sealed class GraphMarshaller : IMarshaller
         var codec = _factory.Get<T>();
         if (input.Length > _factory.Limits.MaxBytes)
         {
-            throw new MarshallingException($"The stream takes {input.Length} bytes; the limit is {_factory.Limits.MaxBytes}.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream takes {input.Length} bytes; the limit is {_factory.Limits.MaxBytes}.");
         }
 
         if (input.IsSingleSegment && MemoryMarshal.TryGetArray(input.First, out var segment))
@@ -116,7 +118,7 @@ public sealed class GraphMarshaller : IMarshaller
             var value = codec.Read(reader);
             if (reader.Remaining != 0)
             {
-                throw new MarshallingException($"{reader.Remaining} bytes are left over after the {typeof(T).Name}.");
+                throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes are left over after the {typeof(T).Name}.");
             }
 
             return value;
@@ -124,7 +126,7 @@ public sealed class GraphMarshaller : IMarshaller
         catch (Exception ex) when (ex is not MarshallingException)
         {
             // Whatever the bytes (and whatever a constructor they reach throws), the caller sees one exception type.
-            throw new MarshallingException($"Malformed object-graph stream for {typeof(T).Name}: {ex.Message}", ex);
+            throw new MarshallingException(MarshallingError.Malformed, $"Malformed object-graph stream for {typeof(T).Name}: {ex.Message}", ex);
         }
         finally
         {

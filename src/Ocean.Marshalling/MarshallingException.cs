@@ -4,7 +4,7 @@ namespace Ocean.Marshalling;
 /// A value could not be marshalled or unmarshalled: the type is not supported, a value has no
 /// representation (such as null in CDR), or the bytes are malformed (truncated, a length beyond the
 /// remaining bytes, an enum ordinal out of range, a bad union discriminator). Unmarshalling raises this and
-/// nothing else, whatever the bytes.
+/// nothing else, whatever the bytes. <see cref="Error"/> says which kind of failure it is.
 /// </summary>
 public sealed class MarshallingException : OceanException
 {
@@ -28,4 +28,17 @@ public sealed class MarshallingException : OceanException
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates an exception of a given kind.</summary>
+    /// <param name="error">What went wrong.</param>
+    /// <param name="message">The details.</param>
+    /// <param name="innerException">The exception that caused this one, if any.</param>
+    public MarshallingException(MarshallingError error, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Error = error;
+    }
+
+    /// <summary>What went wrong; <see cref="MarshallingError.Unspecified"/> only when created without a kind.</summary>
+    public MarshallingError Error { get; }
 }

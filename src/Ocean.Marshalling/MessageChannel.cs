@@ -28,7 +28,7 @@ public sealed class MessageChannel<T> : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(marshaller);
         if (!marshaller.CanMarshal(typeof(T), out var reason))
         {
-            throw new MarshallingException($"The {marshaller.Name} marshaller cannot carry {typeof(T)}: {reason}");
+            throw new MarshallingException(MarshallingError.UnsupportedType, $"The {marshaller.Name} marshaller cannot carry {typeof(T)}: {reason}");
         }
 
         _connection = connection;

@@ -54,7 +54,8 @@ public sealed class CdrMalformedInputTests
         for (var length = 0; length < bytes.Length; length++)
         {
             var act = () => unmarshal(bytes[..length]);
-            act.Should().Throw<MarshallingException>("{0} of {1} bytes are a truncated {2}", length, bytes.Length, sample);
+            act.Should().Throw<MarshallingException>("{0} of {1} bytes are a truncated {2}", length, bytes.Length, sample)
+                .Which.Error.Should().Be(MarshallingError.Truncated, "{0} of {1} bytes are a truncated {2}", length, bytes.Length, sample);
         }
     }
 
@@ -102,7 +103,7 @@ public sealed class CdrMalformedInputTests
 
         var act = () => unmarshal([.. bytes, 0]);
 
-        act.Should().Throw<MarshallingException>();
+        act.Should().Throw<MarshallingException>().Which.Error.Should().Be(MarshallingError.TrailingBytes);
     }
 
     [Theory]
@@ -117,7 +118,8 @@ public sealed class CdrMalformedInputTests
         {
             var input = CdrTest.OneBytePerSegment(bytes[..length]);
             var act = () => s_samples[sample].Unmarshal(marshaller, input);
-            act.Should().Throw<MarshallingException>("{0} of {1} bytes in segments are a truncated {2}", length, bytes.Length, sample);
+            act.Should().Throw<MarshallingException>("{0} of {1} bytes in segments are a truncated {2}", length, bytes.Length, sample)
+                .Which.Error.Should().Be(MarshallingError.Truncated);
         }
     }
 
@@ -171,13 +173,13 @@ public sealed class CdrMalformedInputTests
     [Theory]
     [InlineData("00000000")]
     [InlineData("00000000 00")]
-    public void Unmarshal_ZeroStringLength_ThrowsMarshallingException(string hex) => AssertRefused<string>(hex);
+    public void Unmarshal_ZeroStringLength_ThrowsMarshallingException(string hex) => AssertRefused<string>(hex, MarshallingError.Malformed);
 
     [Theory]
     [InlineData("00000002 4142")]
     [InlineData("00000001 41")]
     [InlineData("00000003 414243")]
-    public void Unmarshal_StringWithoutNul_ThrowsMarshallingException(string hex) => AssertRefused<string>(hex);
+    public void Unmarshal_StringWithoutNul_ThrowsMarshallingException(string hex) => AssertRefused<string>(hex, MarshallingError.Malformed, MarshallingError.Truncated);
 
     [Theory]
     [InlineData("00000003 4100")]
@@ -186,8 +188,8 @@ public sealed class CdrMalformedInputTests
     [InlineData("00000002")]
     public void Unmarshal_StringLengthBeyondTheInput_ThrowsMarshallingException(string hex)
     {
-        AssertRefused<string>(hex);
-        AssertRefused<string[]>($"00000001 {hex}");
+        AssertRefused<string>(hex, MarshallingError.Truncated);
+        AssertRefused<string[]>($"00000001 {hex}", MarshallingError.Truncated);
     }
 
     [Theory]
@@ -196,8 +198,8 @@ public sealed class CdrMalformedInputTests
     [InlineData("00000006 feff0041")]
     public void Unmarshal_WStringLengthBeyondTheInput_ThrowsMarshallingException(string hex)
     {
-        AssertRefused<WideText>(hex);
-        AssertRefused<WideText[]>($"00000001 {hex}");
+        AssertRefused<WideText>(hex, MarshallingError.Truncated);
+        AssertRefused<WideText[]>($"00000001 {hex}", MarshallingError.Truncated);
     }
 
     [Theory]
@@ -216,9 +218,9 @@ public sealed class CdrMalformedInputTests
     [InlineData("00000003 00000001 00000002")]
     public void Unmarshal_SequenceCountBeyondTheElements_ThrowsMarshallingException(string hex)
     {
-        AssertRefused<int[]>(hex);
-        AssertRefused<List<int>>(hex);
-        AssertRefused<Color[]>(hex);
+        AssertRefused<int[]>(hex, MarshallingError.Truncated);
+        AssertRefused<List<int>>(hex, MarshallingError.Truncated);
+        AssertRefused<Color[]>(hex, MarshallingError.Truncated);
     }
 
     [Theory]
@@ -226,39 +228,41 @@ public sealed class CdrMalformedInputTests
     [InlineData("00000001 0102")]
     public void Unmarshal_OctetSequenceCountWrong_ThrowsMarshallingException(string hex)
     {
-        // one byte short, one byte over
-        AssertRefused<byte[]>(hex);
-        AssertRefused<List<byte>>(hex);
+        // one byte short (the sequence is truncated), one byte over (a byte left after it)
+        var error = hex.Length > 11 ? MarshallingError.TrailingBytes : MarshallingError.Truncated;
+        AssertRefused<byte[]>(hex, error, MarshallingError.Truncated);
+        AssertRefused<List<byte>>(hex, error, MarshallingError.Truncated);
     }
 
     [Theory]
     [InlineData("00000001 01 41")]
     [InlineData("00000002 02 0041 03")]
-    public void Unmarshal_WCharSequenceWithWrongLength_ThrowsMarshallingException(string hex) => AssertRefused<char[]>(hex);
+    public void Unmarshal_WCharSequenceWithWrongLength_ThrowsMarshallingException(string hex) => AssertRefused<char[]>(hex, MarshallingError.Truncated);
 
     [Theory]
     [InlineData("02 00000000 00000000")]
     [InlineData("ff 00000000 00000000")]
-    public void Unmarshal_UnionBooleanDiscriminatorOtherThanZeroOrOne_ThrowsMarshallingException(string hex) => AssertRefused<BoolUnion>(hex);
+    public void Unmarshal_UnionBooleanDiscriminatorOtherThanZeroOrOne_ThrowsMarshallingException(string hex) => AssertRefused<BoolUnion>(hex, MarshallingError.Malformed);
 
     [Theory]
     [InlineData("00000003 00000000")]
     [InlineData("ffffffff 00000000")]
-    public void Unmarshal_UnionEnumDiscriminatorOutOfRange_ThrowsMarshallingException(string hex) => AssertRefused<ColorUnion>(hex);
+    public void Unmarshal_UnionEnumDiscriminatorOutOfRange_ThrowsMarshallingException(string hex) => AssertRefused<ColorUnion>(hex, MarshallingError.Malformed);
 
     [Fact]
     public void Unmarshal_UnionBranchTruncated_ThrowsMarshallingException()
     {
-        AssertRefused<Shape>("00000001 0000");
-        AssertRefused<Shape>("00000002 00000005 4142");
-        AssertRefused<Shape>("00000009 00000000 3ff000");
-        AssertRefused<BoolUnion>("01 000000 00000000");
+        AssertRefused<Shape>("00000001 0000", MarshallingError.Truncated);
+        AssertRefused<Shape>("00000002 00000005 4142", MarshallingError.Truncated);
+        AssertRefused<Shape>("00000009 00000000 3ff000", MarshallingError.Truncated);
+        AssertRefused<BoolUnion>("01 000000 00000000", MarshallingError.Truncated);
     }
 
     [Fact]
     public void Unmarshal_NestedUnionsBeyondMaxDepth_ThrowsMarshallingException()
     {
-        FluentActions.Invoking(() => CdrTest.Unmarshal<CdrNestedUnion>(NestedUnions(65), ByteOrder.BigEndian)).Should().Throw<MarshallingException>().WithMessage("*64*");
+        FluentActions.Invoking(() => CdrTest.Unmarshal<CdrNestedUnion>(NestedUnions(65), ByteOrder.BigEndian)).Should().Throw<MarshallingException>().WithMessage("*64*")
+            .Which.Error.Should().Be(MarshallingError.LimitExceeded);
         CdrTest.Unmarshal<CdrNestedUnion>(NestedUnions(64), ByteOrder.BigEndian).Kind.Should().Be(1);
     }
 
@@ -281,7 +285,8 @@ public sealed class CdrMalformedInputTests
             return reader.ReadEncapsulation(static (ref CdrReader inner) => inner.ReadLong());
         };
 
-        act.Should().Throw<MarshallingException>().WithMessage($"*{reason}*");
+        act.Should().Throw<MarshallingException>().WithMessage($"*{reason}*")
+            .Which.Error.Should().Be(reason == "truncated" ? MarshallingError.Truncated : MarshallingError.Malformed);
     }
 
     [Theory]
@@ -297,7 +302,7 @@ public sealed class CdrMalformedInputTests
             return reader.ReadOctetSequence();
         };
 
-        act.Should().Throw<MarshallingException>();
+        act.Should().Throw<MarshallingException>().Which.Error.Should().Be(MarshallingError.Truncated);
     }
 
     [Fact]
@@ -312,7 +317,8 @@ public sealed class CdrMalformedInputTests
         }
 
         Read(4).Should().Be(2);
-        FluentActions.Invoking(() => Read(5)).Should().Throw<MarshallingException>().WithMessage("*claims 2 elements*");
+        FluentActions.Invoking(() => Read(5)).Should().Throw<MarshallingException>().WithMessage("*claims 2 elements*")
+            .Which.Error.Should().Be(MarshallingError.Truncated);
         Read(0).Should().Be(2, "a size below 1 counts as 1");
     }
 
@@ -321,9 +327,9 @@ public sealed class CdrMalformedInputTests
     [InlineData("ff")]
     public void Unmarshal_BooleanOtherThanZeroOrOne_ThrowsMarshallingException(string hex)
     {
-        AssertRefused<bool>(hex);
-        AssertRefused<Aligned>($"11 00000000000000 3ff0000000000000 fffe 000000000000 0102030405060708 {hex} 000000 c0200000");
-        AssertRefused<bool[]>($"00000001 {hex}");
+        AssertRefused<bool>(hex, MarshallingError.Malformed);
+        AssertRefused<Aligned>($"11 00000000000000 3ff0000000000000 fffe 000000000000 0102030405060708 {hex} 000000 c0200000", MarshallingError.Malformed);
+        AssertRefused<bool[]>($"00000001 {hex}", MarshallingError.Malformed, MarshallingError.Truncated);
     }
 
     [Theory]
@@ -332,26 +338,26 @@ public sealed class CdrMalformedInputTests
     [InlineData("ffffffff")]
     public void Unmarshal_EnumOrdinalOutOfRange_ThrowsMarshallingException(string hex)
     {
-        AssertRefused<Color>(hex);
-        AssertRefused<Color[]>($"00000001 {hex}");
+        AssertRefused<Color>(hex, MarshallingError.Malformed);
+        AssertRefused<Color[]>($"00000001 {hex}", MarshallingError.Malformed, MarshallingError.Truncated);
     }
 
     [Theory]
     [InlineData("00000000 00000000")]
     [InlineData("00000005 00000000")]
     [InlineData("ffffffff 00000000")]
-    public void Unmarshal_UnionDiscriminatorSelectingNoBranch_ThrowsMarshallingException(string hex) => AssertRefused<StrictUnion>(hex);
+    public void Unmarshal_UnionDiscriminatorSelectingNoBranch_ThrowsMarshallingException(string hex) => AssertRefused<StrictUnion>(hex, MarshallingError.Malformed);
 
     [Theory]
     [InlineData("01 41")]
     [InlineData("00")]
     [InlineData("04 00410042")]
-    public void Unmarshal_WCharWithWrongLength_ThrowsMarshallingException(string hex) => AssertRefused<char>(hex);
+    public void Unmarshal_WCharWithWrongLength_ThrowsMarshallingException(string hex) => AssertRefused<char>(hex, MarshallingError.Malformed);
 
     [Theory]
     [InlineData("00000003 004100")]
     [InlineData("00000001 00")]
-    public void Unmarshal_WStringWithOddByteCount_ThrowsMarshallingException(string hex) => AssertRefused<WideText>(hex);
+    public void Unmarshal_WStringWithOddByteCount_ThrowsMarshallingException(string hex) => AssertRefused<WideText>(hex, MarshallingError.Malformed, MarshallingError.Truncated);
 
     [Theory]
     [InlineData(1_000)]
@@ -363,8 +369,8 @@ public sealed class CdrMalformedInputTests
         var act = () => CdrTest.Unmarshal<Node>(bytes, ByteOrder.BigEndian);
         var actRecord = () => CdrTest.Unmarshal<Tree>(bytes, ByteOrder.BigEndian);
 
-        act.Should().Throw<MarshallingException>().WithMessage("*64*");
-        actRecord.Should().Throw<MarshallingException>().WithMessage("*64*");
+        act.Should().Throw<MarshallingException>().WithMessage("*64*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
+        actRecord.Should().Throw<MarshallingException>().WithMessage("*64*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
@@ -388,7 +394,8 @@ public sealed class CdrMalformedInputTests
         var marshaller = new CdrMarshaller(new CdrMarshallerOptions { MaxDepth = 10 });
 
         marshaller.Unmarshal<Node>(new ReadOnlySequence<byte>(NestedNodes(10))).Should().NotBeNull();
-        FluentActions.Invoking(() => marshaller.Unmarshal<Node>(new ReadOnlySequence<byte>(NestedNodes(11)))).Should().Throw<MarshallingException>();
+        FluentActions.Invoking(() => marshaller.Unmarshal<Node>(new ReadOnlySequence<byte>(NestedNodes(11)))).Should().Throw<MarshallingException>()
+            .Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
@@ -404,18 +411,18 @@ public sealed class CdrMalformedInputTests
     [Fact]
     public void Unmarshal_EmptyInput_ThrowsMarshallingException()
     {
-        AssertRefused<Person>(string.Empty);
-        AssertRefused<int>(string.Empty);
-        AssertRefused<byte>(string.Empty);
-        AssertRefused<int[]>(string.Empty);
-        AssertRefused<Shape>(string.Empty);
+        AssertRefused<Person>(string.Empty, MarshallingError.Truncated);
+        AssertRefused<int>(string.Empty, MarshallingError.Truncated);
+        AssertRefused<byte>(string.Empty, MarshallingError.Truncated);
+        AssertRefused<int[]>(string.Empty, MarshallingError.Truncated);
+        AssertRefused<Shape>(string.Empty, MarshallingError.Truncated);
     }
 
     [Fact]
     public void Unmarshal_PaddingMissingAtTheEnd_ThrowsMarshallingException()
     {
         // Aligned cut in the padding before f
-        AssertRefused<Aligned>("11 00000000000000 3ff0000000000000 fffe 000000000000 0102030405060708 01 0000");
+        AssertRefused<Aligned>("11 00000000000000 3ff0000000000000 fffe 000000000000 0102030405060708 01 0000", MarshallingError.Truncated);
     }
 
     /// <summary>Bytes of a chain of <paramref name="depth"/> unions: discriminator 1 and a count of 1, the last discriminator 0 and a leaf.</summary>
@@ -443,13 +450,18 @@ public sealed class CdrMalformedInputTests
         return bytes;
     }
 
-    private static void AssertRefused<T>(string hex)
+    /// <param name="hex">The input.</param>
+    /// <param name="error">The kind expected when the input is read big-endian.</param>
+    /// <param name="littleEndian">The kind expected little-endian, where it differs (a count of 1 reads as 2^24).</param>
+    private static void AssertRefused<T>(string hex, MarshallingError error, MarshallingError? littleEndian = null)
     {
         var bytes = CdrTest.Bytes(hex);
         foreach (var order in new[] { ByteOrder.BigEndian, ByteOrder.LittleEndian })
         {
+            var expected = order == ByteOrder.LittleEndian ? littleEndian ?? error : error;
             var act = () => CdrTest.Unmarshal<T>(bytes, order);
-            act.Should().Throw<MarshallingException>("{0} is not a valid {1}", hex, typeof(T).Name);
+            act.Should().Throw<MarshallingException>("{0} is not a valid {1}", hex, typeof(T).Name)
+                .Which.Error.Should().Be(expected, "{0} is not a valid {1} ({2})", hex, typeof(T).Name, order);
         }
     }
 
@@ -481,7 +493,8 @@ public sealed class CdrMalformedInputTests
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        thrown.Should().BeOfType<MarshallingException>("{0} claims more than the input holds", typeof(T).Name);
+        thrown.Should().BeOfType<MarshallingException>("{0} claims more than the input holds", typeof(T).Name)
+            .Which.Error.Should().Be(MarshallingError.Truncated, "{0} claims more than the input holds", typeof(T).Name);
         allocated.Should().BeLessThan(AllocationBudget, "a claimed length must not be allocated ({0})", typeof(T).Name);
     }
 

@@ -38,7 +38,8 @@ public sealed class GraphHostileInputTests
     {
         var bytes = DeepNodes(100_000);
 
-        FluentActions.Invoking(() => s_marshaller.Read<GraphNode>(bytes)).Should().Throw<MarshallingException>().WithMessage("*deeper than the limit of 64*");
+        FluentActions.Invoking(() => s_marshaller.Read<GraphNode>(bytes)).Should().Throw<MarshallingException>().WithMessage("*deeper than the limit of 64*")
+            .Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class GraphHostileInputTests
         thread.Start();
         thread.Join();
 
-        caught.Should().BeOfType<MarshallingException>();
+        caught.Should().BeOfType<MarshallingException>().Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
@@ -62,7 +63,8 @@ public sealed class GraphHostileInputTests
         // OG 1, then list<list<...<int32>>> 100 deep.
         byte[] bytes = [0x4F, 0x47, 0x01, .. Enumerable.Repeat((byte)0x12, 100), 0x06, 0x00];
 
-        FluentActions.Invoking(() => s_marshaller.Read<List<int>>(bytes)).Should().Throw<MarshallingException>();
+        FluentActions.Invoking(() => s_marshaller.Read<List<int>>(bytes)).Should().Throw<MarshallingException>()
+            .Which.Error.Should().Be(MarshallingError.Malformed);
     }
 
     [Fact]
@@ -76,7 +78,8 @@ public sealed class GraphHostileInputTests
             node = node.Next;
         }
 
-        FluentActions.Invoking(() => s_marshaller.Bytes(head)).Should().Throw<MarshallingException>().WithMessage("*deeper*");
+        FluentActions.Invoking(() => s_marshaller.Bytes(head)).Should().Throw<MarshallingException>().WithMessage("*deeper*")
+            .Which.Error.Should().Be(MarshallingError.LimitExceeded);
         var unlimited = GraphRegistries.Marshaller(new GraphMarshallerOptions { MaxDepth = int.MaxValue });
         Exception? caught = null;
         var thread = new Thread(() => caught = Record.Exception(() => unlimited.Bytes(head)), 256 * 1024);
@@ -118,7 +121,8 @@ public sealed class GraphHostileInputTests
             }
 
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            caught.Should().BeOfType<MarshallingException>(name);
+            caught.Should().BeOfType<MarshallingException>(name).Which.Error.Should().BeOneOf(
+                [MarshallingError.LimitExceeded, MarshallingError.Truncated], "{0} is beyond a limit or beyond the remaining bytes", name);
             allocated.Should().BeLessThan(64 * 1024, name);
         }
     }
@@ -139,7 +143,8 @@ public sealed class GraphHostileInputTests
         bytes[^1].Should().Be(0);
         byte[] hostile = [.. bytes[..^1], 0x01, 0x00];
 
-        FluentActions.Invoking(() => s_marshaller.Read<GraphOwner>(hostile)).Should().Throw<MarshallingException>().WithMessage("*still being constructed*");
+        FluentActions.Invoking(() => s_marshaller.Read<GraphOwner>(hostile)).Should().Throw<MarshallingException>().WithMessage("*still being constructed*")
+            .Which.Error.Should().Be(MarshallingError.Malformed);
     }
 
     [Fact]
@@ -147,7 +152,8 @@ public sealed class GraphHostileInputTests
     {
         byte[] bytes = [0x4F, 0x47, 0x01, 0x12, 0x06, 0x01, 0x05];
 
-        FluentActions.Invoking(() => s_marshaller.Read<List<int>>(bytes)).Should().Throw<MarshallingException>().WithMessage("*not been read*");
+        FluentActions.Invoking(() => s_marshaller.Read<List<int>>(bytes)).Should().Throw<MarshallingException>().WithMessage("*not been read*")
+            .Which.Error.Should().Be(MarshallingError.Malformed);
     }
 
     [Fact]
@@ -155,9 +161,9 @@ public sealed class GraphHostileInputTests
     {
         var bytes = s_marshaller.Bytes(7);
 
-        FluentActions.Invoking(() => s_marshaller.Read<int>([0x4F, 0x48, .. bytes[2..]])).Should().Throw<MarshallingException>().WithMessage("*magic*");
-        FluentActions.Invoking(() => s_marshaller.Read<int>([0x4F, 0x47, 0x02, .. bytes[3..]])).Should().Throw<MarshallingException>().WithMessage("*version 2*");
-        FluentActions.Invoking(() => s_marshaller.Read<long>(bytes)).Should().Throw<MarshallingException>().WithMessage("*int32*int64*");
+        FluentActions.Invoking(() => s_marshaller.Read<int>([0x4F, 0x48, .. bytes[2..]])).Should().Throw<MarshallingException>().WithMessage("*magic*").Which.Error.Should().Be(MarshallingError.Malformed);
+        FluentActions.Invoking(() => s_marshaller.Read<int>([0x4F, 0x47, 0x02, .. bytes[3..]])).Should().Throw<MarshallingException>().WithMessage("*version 2*").Which.Error.Should().Be(MarshallingError.Incompatible);
+        FluentActions.Invoking(() => s_marshaller.Read<long>(bytes)).Should().Throw<MarshallingException>().WithMessage("*int32*int64*").Which.Error.Should().Be(MarshallingError.Incompatible);
     }
 
     [Fact]
@@ -166,12 +172,12 @@ public sealed class GraphHostileInputTests
         var tight = GraphRegistries.Marshaller(new GraphMarshallerOptions { MaxObjects = 10, MaxBytes = 1000, MaxStringLength = 5, MaxCollectionLength = 3 });
         var people = Enumerable.Range(0, 20).Select(i => new Person("p", "q", i)).ToList();
 
-        FluentActions.Invoking(() => tight.Bytes(people)).Should().Throw<MarshallingException>().WithMessage("*limit*");
-        FluentActions.Invoking(() => tight.Read<List<Person>>(s_marshaller.Bytes(people))).Should().Throw<MarshallingException>().WithMessage("*limit*");
-        FluentActions.Invoking(() => tight.Bytes("123456")).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => tight.Read<string>(s_marshaller.Bytes("123456"))).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => tight.Read<byte[]>(s_marshaller.Bytes(new byte[2000]))).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => tight.Bytes(new byte[2000])).Should().Throw<MarshallingException>();
+        FluentActions.Invoking(() => tight.Bytes(people)).Should().Throw<MarshallingException>().WithMessage("*limit*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
+        FluentActions.Invoking(() => tight.Read<List<Person>>(s_marshaller.Bytes(people))).Should().Throw<MarshallingException>().WithMessage("*limit*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
+        FluentActions.Invoking(() => tight.Bytes("123456")).Should().Throw<MarshallingException>().Which.Error.Should().Be(MarshallingError.LimitExceeded);
+        FluentActions.Invoking(() => tight.Read<string>(s_marshaller.Bytes("123456"))).Should().Throw<MarshallingException>().Which.Error.Should().Be(MarshallingError.LimitExceeded);
+        FluentActions.Invoking(() => tight.Read<byte[]>(s_marshaller.Bytes(new byte[2000]))).Should().Throw<MarshallingException>().Which.Error.Should().Be(MarshallingError.LimitExceeded);
+        FluentActions.Invoking(() => tight.Bytes(new byte[2000])).Should().Throw<MarshallingException>().Which.Error.Should().Be(MarshallingError.LimitExceeded);
         tight.RoundTrip(new List<int> { 1, 2, 3 }).Should().Equal(1, 2, 3);
     }
 
@@ -183,6 +189,7 @@ public sealed class GraphHostileInputTests
         var at = bytes.Length - 2 - 16; // Amount is the first member: 16 bytes, then "X" (2 bytes)
         bytes[at + 15] = 0x7F;
 
-        FluentActions.Invoking(() => s_marshaller.Read<GraphMoney>(bytes)).Should().Throw<MarshallingException>();
+        FluentActions.Invoking(() => s_marshaller.Read<GraphMoney>(bytes)).Should().Throw<MarshallingException>()
+            .Which.Error.Should().Be(MarshallingError.Malformed);
     }
 }

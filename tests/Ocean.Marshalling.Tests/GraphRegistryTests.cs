@@ -73,7 +73,7 @@ public sealed class GraphRegistryTests
     [Fact]
     public void Marshal_UnregisteredType_ThrowsMarshallingException()
     {
-        FluentActions.Invoking(() => s_marshaller.Bytes(new GraphStranger())).Should().Throw<MarshallingException>().WithMessage("*not registered*");
+        FluentActions.Invoking(() => s_marshaller.Bytes(new GraphStranger())).Should().Throw<MarshallingException>().WithMessage("*not registered*").Which.Error.Should().Be(MarshallingError.UnregisteredType);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class GraphRegistryTests
     {
         var marshaller = new GraphMarshaller(new GraphTypeRegistry().Register<GraphShape>("s.Shape").Register<GraphCircle>("s.Circle"));
 
-        FluentActions.Invoking(() => marshaller.Bytes<GraphShape>(new GraphSquare())).Should().Throw<MarshallingException>().WithMessage("*GraphSquare*not registered*");
+        FluentActions.Invoking(() => marshaller.Bytes<GraphShape>(new GraphSquare())).Should().Throw<MarshallingException>().WithMessage("*GraphSquare*not registered*").Which.Error.Should().Be(MarshallingError.UnregisteredType);
         marshaller.RoundTrip<GraphShape>(new GraphCircle { Radius = 1 }).Should().BeOfType<GraphCircle>();
     }
 
@@ -93,7 +93,7 @@ public sealed class GraphRegistryTests
         var reader = new GraphMarshaller(new GraphTypeRegistry().Register<GraphShape>("s.Shape"));
         var bytes = writer.Bytes<GraphShape>(new GraphCircle { Radius = 1 });
 
-        FluentActions.Invoking(() => reader.Read<GraphShape>(bytes)).Should().Throw<MarshallingException>().WithMessage("*System.Diagnostics.Process, System*not registered*");
+        FluentActions.Invoking(() => reader.Read<GraphShape>(bytes)).Should().Throw<MarshallingException>().WithMessage("*System.Diagnostics.Process, System*not registered*").Which.Error.Should().Be(MarshallingError.UnregisteredType);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class GraphRegistryTests
         var reader = new GraphMarshaller(new GraphTypeRegistry().Register<GraphShape>("s.Shape").Register<GraphLeaf>("s.Thing"));
         var bytes = writer.Bytes<GraphShape>(new GraphCircle { Name = "c" });
 
-        FluentActions.Invoking(() => reader.Read<GraphShape>(bytes)).Should().Throw<MarshallingException>().WithMessage("*s.Thing*GraphShape*");
+        FluentActions.Invoking(() => reader.Read<GraphShape>(bytes)).Should().Throw<MarshallingException>().WithMessage("*s.Thing*GraphShape*").Which.Error.Should().Be(MarshallingError.Incompatible);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class GraphWriterLimitTests
         exact.Read<List<string?>>(bytes).Should().Equal(value);
 
         var tight = new GraphMarshaller(new GraphTypeRegistry(), new GraphMarshallerOptions { MaxBytes = length - 1 });
-        FluentActions.Invoking(() => tight.Bytes(value)).Should().Throw<MarshallingException>().WithMessage("*limit of*bytes*");
+        FluentActions.Invoking(() => tight.Bytes(value)).Should().Throw<MarshallingException>().WithMessage("*limit of*bytes*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
         FluentActions.Invoking(() => tight.Read<List<string?>>(bytes)).Should().Throw<MarshallingException>();
     }
 

@@ -112,14 +112,14 @@ public ref struct CdrReader
     }
 
     [DoesNotReturn]
-    private static void ThrowTooDeep(int maxDepth) => throw new MarshallingException($"Structs nest deeper than the limit of {maxDepth}.");
+    private static void ThrowTooDeep(int maxDepth) => throw new MarshallingException(MarshallingError.LimitExceeded, $"Structs nest deeper than the limit of {maxDepth}.");
 
     [DoesNotReturn]
-    private static void ThrowStackExhausted() => throw new MarshallingException("Structs nest too deeply for the stack.");
+    private static void ThrowStackExhausted() => throw new MarshallingException(MarshallingError.LimitExceeded, "Structs nest too deeply for the stack.");
 
     [DoesNotReturn]
     private static void ThrowTooManyObjects(int maxObjects) =>
-        throw new MarshallingException($"The input would create more than the limit of {maxObjects} objects.");
+        throw new MarshallingException(MarshallingError.LimitExceeded, $"The input would create more than the limit of {maxObjects} objects.");
 
     /// <summary>The byte order read.</summary>
     public readonly ByteOrder ByteOrder => _littleEndian ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
@@ -161,7 +161,7 @@ public ref struct CdrReader
     {
         0 => false,
         1 => true,
-        var other => throw new MarshallingException($"A CDR boolean is 0 or 1, not {other}."),
+        var other => throw new MarshallingException(MarshallingError.Malformed, $"A CDR boolean is 0 or 1, not {other}."),
     };
 
     /// <summary>Reads a <c>char</c> (ISO-8859-1).</summary>
@@ -175,7 +175,7 @@ public ref struct CdrReader
         var length = ReadOctet();
         if (length != 2)
         {
-            throw new MarshallingException($"A GIOP 1.2 wchar carries 2 octets of UTF-16 here, not {length}.");
+            throw new MarshallingException(MarshallingError.Malformed, $"A GIOP 1.2 wchar carries 2 octets of UTF-16 here, not {length}.");
         }
 
         Span<byte> unit = stackalloc byte[2];
@@ -235,13 +235,13 @@ public ref struct CdrReader
         var length = ReadULong();
         if (length == 0)
         {
-            throw new MarshallingException("A CDR string's length counts its NUL, so it is at least 1.");
+            throw new MarshallingException(MarshallingError.Malformed, "A CDR string's length counts its NUL, so it is at least 1.");
         }
 
         var bytes = Take((int)Math.Min(length, int.MaxValue), 1, length);
         if (bytes[^1] != 0)
         {
-            throw new MarshallingException("A CDR string must end with NUL.");
+            throw new MarshallingException(MarshallingError.Malformed, "A CDR string must end with NUL.");
         }
 
         return System.Text.Encoding.Latin1.GetString(bytes[..^1]);
@@ -257,7 +257,7 @@ public ref struct CdrReader
         var length = ReadULong();
         if ((length & 1) != 0)
         {
-            throw new MarshallingException($"A GIOP 1.2 wstring holds whole UTF-16 units; {length} bytes is odd.");
+            throw new MarshallingException(MarshallingError.Malformed, $"A GIOP 1.2 wstring holds whole UTF-16 units; {length} bytes is odd.");
         }
 
         var bytes = Take((int)Math.Min(length, int.MaxValue), 1, length);
@@ -308,7 +308,7 @@ public ref struct CdrReader
         var count = ReadULong();
         if ((long)count * Math.Max(1, minimumElementSize) > Remaining)
         {
-            throw new MarshallingException($"A sequence claims {count} elements, more than the {Remaining} remaining bytes can hold.");
+            throw new MarshallingException(MarshallingError.Truncated, $"A sequence claims {count} elements, more than the {Remaining} remaining bytes can hold.");
         }
 
         return (int)count;
@@ -346,14 +346,14 @@ public ref struct CdrReader
         var length = ReadULong();
         if (length == 0)
         {
-            throw new MarshallingException("An encapsulation holds at least its byte-order octet.");
+            throw new MarshallingException(MarshallingError.Malformed, "An encapsulation holds at least its byte-order octet.");
         }
 
         var content = Take((int)Math.Min(length, int.MaxValue), 1, length);
         var flag = content[0];
         if (flag > 1)
         {
-            throw new MarshallingException($"An encapsulation's byte-order octet is 0 or 1, not {flag}.");
+            throw new MarshallingException(MarshallingError.Malformed, $"An encapsulation's byte-order octet is 0 or 1, not {flag}.");
         }
 
         // The inner reader carries on this reader's depth and object count, so limits span the encapsulation.
@@ -396,5 +396,5 @@ public ref struct CdrReader
 
     [DoesNotReturn]
     private readonly void ThrowTruncated(long needed) =>
-        throw new MarshallingException($"The CDR input is truncated: {needed} bytes needed at position {Position}, {Remaining} remain.");
+        throw new MarshallingException(MarshallingError.Truncated, $"The CDR input is truncated: {needed} bytes needed at position {Position}, {Remaining} remain.");
 }

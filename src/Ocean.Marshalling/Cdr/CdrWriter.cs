@@ -100,14 +100,14 @@ public ref struct CdrWriter
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowTooDeep(int maxDepth) =>
-        throw new MarshallingException($"Structs nest deeper than the limit of {maxDepth}; a cyclic object graph has no CDR form.");
+        throw new MarshallingException(MarshallingError.LimitExceeded, $"Structs nest deeper than the limit of {maxDepth}; a cyclic object graph has no CDR form.");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowStackExhausted() => throw new MarshallingException("Structs nest too deeply for the stack.");
+    private static void ThrowStackExhausted() => throw new MarshallingException(MarshallingError.LimitExceeded, "Structs nest too deeply for the stack.");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowTooManyObjects(int maxObjects) =>
-        throw new MarshallingException($"The value holds more than the limit of {maxObjects} objects.");
+        throw new MarshallingException(MarshallingError.LimitExceeded, $"The value holds more than the limit of {maxObjects} objects.");
 
     /// <summary>The byte order written.</summary>
     public readonly ByteOrder ByteOrder => _littleEndian ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
@@ -158,7 +158,7 @@ public ref struct CdrWriter
     {
         if (value > '\u00FF')
         {
-            throw new MarshallingException($"CDR char is ISO-8859-1; U+{(int)value:X4} is not in it (use wchar).");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, $"CDR char is ISO-8859-1; U+{(int)value:X4} is not in it (use wchar).");
         }
 
         WriteOctet((byte)value);
@@ -300,7 +300,7 @@ public ref struct CdrWriter
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowNotLatin1(char c) =>
-        throw new MarshallingException(c == '\0'
+        throw new MarshallingException(MarshallingError.UnrepresentableValue, c == '\0'
             ? "A CDR string cannot contain NUL (it is the terminator)."
             : $"CDR string is ISO-8859-1; U+{(int)c:X4} is not in it (use a wide string).");
 

@@ -4,6 +4,8 @@ using System.Reflection;
 namespace Ocean.Marshalling.Internal;
 
 /// <summary>Finds or builds the codec for a type with member options; each is built once and cached.</summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.CdrUnreferencedCode)]
 internal static class CdrCodecFactory
 {
     private static readonly ConcurrentDictionary<(Type, MemberOptions), object> s_codecs = new();
@@ -34,7 +36,7 @@ internal static class CdrCodecFactory
 
             if (Explain(type) is { } reason)
             {
-                throw new MarshallingException($"{type} cannot be marshalled as CDR: {reason}");
+                throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled as CDR: {reason}");
             }
 
             s_buildDepth++;
@@ -202,7 +204,7 @@ internal static class CdrCodecFactory
         else
         {
             // Structs and unions: registered before their members are built, so recursive types resolve.
-            var layout = StructLayout.TryCreate(type, out var problem) ?? throw new MarshallingException($"{type} cannot be marshalled as CDR: {problem}");
+            var layout = StructLayout.TryCreate(type, out var problem) ?? throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled as CDR: {problem}");
             var codecType = layout.IsUnion ? typeof(UnionCodec<>) : typeof(StructCodec<>);
             codec = Activator.CreateInstance(codecType.MakeGenericType(type), BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, null, [layout], null)!;
             s_building[(type, options)] = codec;

@@ -16,7 +16,7 @@ internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixed
         {
             if (!nullAsEmpty || fixedLength > 0)
             {
-                throw new MarshallingException("CDR has no null sequence; mark the member [CdrNullAsEmpty] to send null as empty.");
+                throw new MarshallingException(MarshallingError.UnrepresentableValue, "CDR has no null sequence; mark the member [CdrNullAsEmpty] to send null as empty.");
             }
 
             value = [];
@@ -26,7 +26,7 @@ internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixed
         {
             if (value.Length != fixedLength)
             {
-                throw new MarshallingException($"A fixed-length CDR array holds exactly {fixedLength} elements, not {value.Length}.");
+                throw new MarshallingException(MarshallingError.UnrepresentableValue, $"A fixed-length CDR array holds exactly {fixedLength} elements, not {value.Length}.");
             }
         }
         else
@@ -54,7 +54,7 @@ internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixed
             // The type declares the length, but the input must still be able to hold it before it is allocated.
             if ((long)fixedLength * element.MinimumSize > reader.Remaining)
             {
-                throw new MarshallingException($"A fixed-length array of {fixedLength} elements needs more than the {reader.Remaining} remaining bytes.");
+                throw new MarshallingException(MarshallingError.Truncated, $"A fixed-length array of {fixedLength} elements needs more than the {reader.Remaining} remaining bytes.");
             }
 
             reader.CheckObjectClaim(fixedLength, element.MinimumObjects);
@@ -101,7 +101,7 @@ internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullA
         {
             if (!nullAsEmpty)
             {
-                throw new MarshallingException("CDR has no null sequence; mark the member [CdrNullAsEmpty] to send null as empty.");
+                throw new MarshallingException(MarshallingError.UnrepresentableValue, "CDR has no null sequence; mark the member [CdrNullAsEmpty] to send null as empty.");
             }
 
             writer.WriteULong(0);

@@ -26,6 +26,8 @@ internal sealed class GraphMember(string wireName, Type type, MemberInfo member,
 /// A registered class, struct or record: its members, its descriptor bytes (written the first time it appears in
 /// a stream) and its compiled reader and writer. Built once per marshaller.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal abstract class GraphClass
 {
     /// <summary>Marks a member the stream did not carry, so the type's own default stays.</summary>
@@ -81,6 +83,8 @@ internal abstract class GraphClass
 }
 
 /// <summary>A registered type with its compiled, typed reader and writer.</summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal sealed class GraphClass<T> : GraphClass
 {
     private readonly ConstructorInfo? _constructor;
@@ -146,7 +150,7 @@ internal sealed class GraphClass<T> : GraphClass
             }
         }
 
-        var setter = _setters[member.Index] ?? throw new MarshallingException($"Member {member.WireName} of {StableName} cannot be set after construction.");
+        var setter = _setters[member.Index] ?? throw new MarshallingException(MarshallingError.Malformed, $"Member {member.WireName} of {StableName} cannot be set after construction.");
         setter(target, value);
     }
 }

@@ -8,6 +8,8 @@ namespace Ocean.Marshalling.Internal;
 /// <see cref="GraphWriter"/>/<see cref="GraphReader"/> methods directly, other members their typed codec. No
 /// reflection and no boxing per value.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal static class GraphClassCompiler
 {
     private static readonly MethodInfo s_endPending = typeof(GraphWriter).GetMethod(nameof(GraphWriter.EndPending))!;

@@ -88,7 +88,7 @@ internal sealed class GraphPrimitiveCodec<T>(byte[] signature) : GraphCodec<T>(s
         }
         else
         {
-            throw new MarshallingException($"{typeof(T)} is not a primitive.");
+            throw new MarshallingException(MarshallingError.UnsupportedType, $"{typeof(T)} is not a primitive.");
         }
     }
 
@@ -173,7 +173,7 @@ internal sealed class GraphPrimitiveCodec<T>(byte[] signature) : GraphCodec<T>(s
             return Unsafe.As<char, T>(ref value);
         }
 
-        throw new MarshallingException($"{typeof(T)} is not a primitive.");
+        throw new MarshallingException(MarshallingError.UnsupportedType, $"{typeof(T)} is not a primitive.");
     }
 }
 
@@ -220,6 +220,6 @@ internal sealed class GraphNullableCodec<T>(byte[] signature, GraphCodec<T> inne
     {
         0 => null,
         1 => inner.Read(reader),
-        var b => throw new MarshallingException($"A nullable's presence byte is {b}; only 0 and 1 are allowed."),
+        var b => throw new MarshallingException(MarshallingError.Malformed, $"A nullable's presence byte is {b}; only 0 and 1 are allowed."),
     };
 }

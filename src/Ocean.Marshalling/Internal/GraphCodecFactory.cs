@@ -8,6 +8,8 @@ namespace Ocean.Marshalling.Internal;
 /// One marshaller's codecs, registered classes and descriptor cache. Each codec and class is built once (under a
 /// lock, so recursive types resolve) and then shared by every thread.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal sealed partial class GraphCodecFactory
 {
     private readonly GraphTypeRegistry _registry;
@@ -54,7 +56,7 @@ internal sealed partial class GraphCodecFactory
 
             if (Explain(type) is { } reason)
             {
-                throw new MarshallingException($"{type} cannot be marshalled by the graph marshaller: {reason}");
+                throw new MarshallingException(reason.Contains("not registered", StringComparison.Ordinal) ? MarshallingError.UnregisteredType : MarshallingError.UnsupportedType, $"{type} cannot be marshalled by the graph marshaller: {reason}");
             }
 
             codec = Build(type);
@@ -73,7 +75,7 @@ internal sealed partial class GraphCodecFactory
 
         if (!_registry.IsRegistered(type))
         {
-            throw new MarshallingException($"{type} is not registered in the GraphTypeRegistry, so it cannot be written.");
+            throw new MarshallingException(MarshallingError.UnregisteredType, $"{type} is not registered in the GraphTypeRegistry, so it cannot be written.");
         }
 
         return GetClass(type);
@@ -96,20 +98,20 @@ internal sealed partial class GraphCodecFactory
 
             if (!_registry.TryGetName(type, out var name))
             {
-                throw new MarshallingException($"{type} is not registered in the GraphTypeRegistry.");
+                throw new MarshallingException(MarshallingError.UnregisteredType, $"{type} is not registered in the GraphTypeRegistry.");
             }
 
             if (type.IsInterface || type.IsAbstract)
             {
-                throw new MarshallingException($"{name} ({type.Name}) is abstract; only concrete registered types are written and created.");
+                throw new MarshallingException(MarshallingError.UnsupportedType, $"{name} ({type.Name}) is abstract; only concrete registered types are written and created.");
             }
 
             if (ExplainRegistered(type, [], 0) is { } reason)
             {
-                throw new MarshallingException($"{type} cannot be marshalled by the graph marshaller: {reason}");
+                throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled by the graph marshaller: {reason}");
             }
 
-            var layout = GraphLayout.TryCreate(type, out var problem) ?? throw new MarshallingException($"{type} cannot be marshalled: {problem}");
+            var layout = GraphLayout.TryCreate(type, out var problem) ?? throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled: {problem}");
             var members = layout.Members.Select((m, i) => new GraphMember(m.WireName, m.Type, m.Member, m.ConstructorIndex, i, Get(m.Type))).ToArray();
             graphClass = (GraphClass)Activator.CreateInstance(
                 typeof(GraphClass<>).MakeGenericType(type), [name, members, layout.ConstructorCount, layout.Constructor, Descriptor(name, members)])!;
@@ -138,7 +140,7 @@ internal sealed partial class GraphCodecFactory
         var actual = GraphWire.Fnv1a(GraphWire.Fnv1a(GraphWire.FnvOffset, descriptor[..fingerprintAt]), descriptor[(fingerprintAt + 8)..]);
         if (fingerprint != actual)
         {
-            throw new MarshallingException($"The descriptor of '{name}' does not match its fingerprint.");
+            throw new MarshallingException(MarshallingError.Malformed, $"The descriptor of '{name}' does not match its fingerprint.");
         }
 
         var count = ReadVarint(descriptor, ref offset);
@@ -150,7 +152,7 @@ internal sealed partial class GraphCodecFactory
             var length = GraphWire.Measure(descriptor[offset..]);
             if (!names.Add(memberName))
             {
-                throw new MarshallingException($"The descriptor of '{name}' lists member '{memberName}' twice.");
+                throw new MarshallingException(MarshallingError.Malformed, $"The descriptor of '{name}' lists member '{memberName}' twice.");
             }
 
             wireMembers.Add((memberName, descriptor.Slice(offset, length).ToArray()));
@@ -159,7 +161,7 @@ internal sealed partial class GraphCodecFactory
 
         if (!_registry.TryGetType(name, out var type))
         {
-            throw new MarshallingException($"The stream names type '{name}', which is not registered.");
+            throw new MarshallingException(MarshallingError.UnregisteredType, $"The stream names type '{name}', which is not registered.");
         }
 
         var graphClass = GetClass(type);
@@ -235,7 +237,7 @@ internal sealed partial class GraphCodecFactory
             }
         }
 
-        throw new MarshallingException("A varint is longer than 32 bits.");
+        throw new MarshallingException(MarshallingError.Malformed, "A varint is longer than 32 bits.");
     }
 
     private static byte[] Descriptor(string name, GraphMember[] members)
@@ -263,7 +265,7 @@ internal sealed partial class GraphCodecFactory
         var utf8 = Encoding.UTF8.GetBytes(name);
         if (utf8.Length is 0 or > GraphWire.MaxNameLength)
         {
-            throw new MarshallingException($"The name '{name}' must take 1 to {GraphWire.MaxNameLength} UTF-8 bytes.");
+            throw new MarshallingException(MarshallingError.UnsupportedType, $"The name '{name}' must take 1 to {GraphWire.MaxNameLength} UTF-8 bytes.");
         }
 
         AppendVarint(bytes, (uint)utf8.Length);

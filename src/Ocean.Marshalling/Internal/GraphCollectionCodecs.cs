@@ -43,7 +43,7 @@ internal sealed class GraphArrayCodec<T>(byte[] signature, GraphCodec<T> element
             case GraphWire.Null:
                 return null;
             case GraphWire.Ref:
-                return reader.GetReference() as T[] ?? throw new MarshallingException($"A reference where {typeof(T).Name}[] is declared names another type.");
+                return reader.GetReference() as T[] ?? throw new MarshallingException(MarshallingError.Incompatible, $"A reference where {typeof(T).Name}[] is declared names another type.");
             case GraphWire.New:
                 var count = reader.ReadCount(element.MinimumSize);
                 reader.Charge(GraphMemory.Array(count, Unsafe.SizeOf<T>()));
@@ -65,7 +65,7 @@ internal sealed class GraphArrayCodec<T>(byte[] signature, GraphCodec<T> element
                 reader.Exit();
                 return array;
             case var tag:
-                throw new MarshallingException($"Tag {tag} is not null, reference or new.");
+                throw new MarshallingException(MarshallingError.Malformed, $"Tag {tag} is not null, reference or new.");
         }
     }
 }
@@ -83,7 +83,7 @@ internal sealed class GraphListCodec<T>(byte[] signature, GraphCodec<T> element)
 
         if (value.GetType() != typeof(List<T>))
         {
-            throw new MarshallingException($"{value.GetType()} derives from List<{typeof(T).Name}>; only the list itself can be carried.");
+            throw new MarshallingException(MarshallingError.UnsupportedType, $"{value.GetType()} derives from List<{typeof(T).Name}>; only the list itself can be carried.");
         }
 
         if (writer.TryWriteReference(value, out _))
@@ -109,7 +109,7 @@ internal sealed class GraphListCodec<T>(byte[] signature, GraphCodec<T> element)
             case GraphWire.Null:
                 return null;
             case GraphWire.Ref:
-                return reader.GetReference() as List<T> ?? throw new MarshallingException($"A reference where List<{typeof(T).Name}> is declared names another type.");
+                return reader.GetReference() as List<T> ?? throw new MarshallingException(MarshallingError.Incompatible, $"A reference where List<{typeof(T).Name}> is declared names another type.");
             case GraphWire.New:
                 var count = reader.ReadCount(element.MinimumSize);
                 reader.Charge(GraphMemory.List(count, Unsafe.SizeOf<T>()));
@@ -124,7 +124,7 @@ internal sealed class GraphListCodec<T>(byte[] signature, GraphCodec<T> element)
                 reader.Exit();
                 return list;
             case var tag:
-                throw new MarshallingException($"Tag {tag} is not null, reference or new.");
+                throw new MarshallingException(MarshallingError.Malformed, $"Tag {tag} is not null, reference or new.");
         }
     }
 }
@@ -147,7 +147,7 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
 
         if (dictionary.GetType() != typeof(Dictionary<TKey, TValue>))
         {
-            throw new MarshallingException($"{dictionary.GetType()} derives from Dictionary<,>; only the dictionary itself can be carried.");
+            throw new MarshallingException(MarshallingError.UnsupportedType, $"{dictionary.GetType()} derives from Dictionary<,>; only the dictionary itself can be carried.");
         }
 
         if (writer.TryWriteReference(dictionary, out _))
@@ -174,7 +174,7 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
             case GraphWire.Null:
                 return null;
             case GraphWire.Ref:
-                return reader.GetReference() as Dictionary<TKey, TValue> ?? throw new MarshallingException("A reference where a dictionary is declared names another type.");
+                return reader.GetReference() as Dictionary<TKey, TValue> ?? throw new MarshallingException(MarshallingError.Incompatible, "A reference where a dictionary is declared names another type.");
             case GraphWire.New:
                 var count = reader.ReadCount(key.MinimumSize + value.MinimumSize);
                 reader.Charge(GraphMemory.Dictionary(count, Unsafe.SizeOf<KeyValuePair<TKey, TValue>>()));
@@ -184,10 +184,10 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
                 reader.Enter();
                 for (var i = 0; i < count; i++)
                 {
-                    var k = key.Read(reader) ?? throw new MarshallingException("A dictionary key is null.");
+                    var k = key.Read(reader) ?? throw new MarshallingException(MarshallingError.Malformed, "A dictionary key is null.");
                     if (!dictionary.TryAdd(k, value.Read(reader)))
                     {
-                        throw new MarshallingException("A dictionary holds the same key twice.");
+                        throw new MarshallingException(MarshallingError.Malformed, "A dictionary holds the same key twice.");
                     }
                 }
 
@@ -195,7 +195,7 @@ internal sealed class GraphDictionaryCodec<TKey, TValue>(byte[] signature, Graph
                 reader.Exit();
                 return dictionary;
             case var tag:
-                throw new MarshallingException($"Tag {tag} is not null, reference or new.");
+                throw new MarshallingException(MarshallingError.Malformed, $"Tag {tag} is not null, reference or new.");
         }
     }
 }

@@ -53,7 +53,7 @@ internal sealed class GraphKeyComparer<T> : IEqualityComparer<T>
         if (_reader is { } reader && !reader.TrySpendKeyComparison())
         {
             _reader = null;
-            throw new MarshallingException(
+            throw new MarshallingException(MarshallingError.LimitExceeded,
                 $"The keys of a Dictionary<{typeof(T).Name}, ...> have equal hash codes far more often than chance allows: reading them would take more than the limit of {reader.Factory.Limits.MaxKeyComparisons} key comparisons (GraphMarshallerOptions.MaxKeyComparisons).");
         }
 

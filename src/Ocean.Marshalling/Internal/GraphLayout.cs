@@ -14,6 +14,8 @@ internal sealed record GraphLayoutMember(string WireName, Type Type, MemberInfo 
 /// How a registered class, struct or record is written and built: its members in wire order (constructor
 /// parameters first, in parameter order, then the settable members in declaration order) and the constructor.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal sealed class GraphLayout
 {
     private GraphLayout(IReadOnlyList<GraphLayoutMember> members, ConstructorInfo? constructor, int constructorCount)

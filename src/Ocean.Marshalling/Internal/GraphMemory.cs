@@ -30,6 +30,7 @@ internal static class GraphMemory
     public static long Dictionary(int count, int pairSize) => DictionaryObject + (count == 0 ? 0 : (2 * ArrayOverhead) + ((long)count * (pairSize + 8 + 4)));
 
     /// <summary>What an instance of <paramref name="type"/> takes on the heap: its header and every instance field, base types' too.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
     public static int InstanceSize(Type type)
     {
         if (type.IsValueType)

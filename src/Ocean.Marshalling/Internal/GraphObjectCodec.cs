@@ -29,18 +29,18 @@ internal sealed class GraphObjectCodec<T>(byte[] signature, GraphCodecFactory fa
             case GraphWire.Null:
                 return default!;
             case GraphWire.Ref:
-                return reader.GetReference() is T existing ? existing : throw new MarshallingException($"A reference where {typeof(T).Name} is declared names another type.");
+                return reader.GetReference() is T existing ? existing : throw new MarshallingException(MarshallingError.Incompatible, $"A reference where {typeof(T).Name} is declared names another type.");
             case GraphWire.New:
                 var entry = reader.ReadClassRef();
                 var type = entry.Class.Type;
                 if (type != typeof(T) && (entry.Class.IsStruct || !typeof(T).IsAssignableFrom(type)))
                 {
-                    throw new MarshallingException($"The stream sends {entry.Class.StableName} ({type.Name}) where {typeof(T).Name} is declared.");
+                    throw new MarshallingException(MarshallingError.Incompatible, $"The stream sends {entry.Class.StableName} ({type.Name}) where {typeof(T).Name} is declared.");
                 }
 
                 return (T)entry.ReadObject(reader);
             case var tag:
-                throw new MarshallingException($"Tag {tag} is not null, reference or new.");
+                throw new MarshallingException(MarshallingError.Malformed, $"Tag {tag} is not null, reference or new.");
         }
     }
 }
@@ -65,7 +65,7 @@ internal sealed class GraphStructCodec<T>(byte[] signature, GraphCodecFactory fa
         var entry = reader.ReadClassRef();
         if (entry.Class.Type != typeof(T))
         {
-            throw new MarshallingException($"The stream sends {entry.Class.StableName} ({entry.Class.Type.Name}) where the struct {typeof(T).Name} is declared.");
+            throw new MarshallingException(MarshallingError.Incompatible, $"The stream sends {entry.Class.StableName} ({entry.Class.Type.Name}) where the struct {typeof(T).Name} is declared.");
         }
 
         reader.Enter();

@@ -73,19 +73,19 @@ internal sealed class GraphReader
     {
         if (Remaining < 3 || _buffer[_position] != GraphWire.Magic0 || _buffer[_position + 1] != GraphWire.Magic1)
         {
-            throw new MarshallingException("The bytes are not an object-graph stream (no 'OG' magic).");
+            throw new MarshallingException(Remaining < 3 ? MarshallingError.Truncated : MarshallingError.Malformed, "The bytes are not an object-graph stream (no 'OG' magic).");
         }
 
         if (_buffer[_position + 2] != GraphWire.Version)
         {
-            throw new MarshallingException($"The object-graph stream has format version {_buffer[_position + 2]}; this reader knows version {GraphWire.Version}.");
+            throw new MarshallingException(MarshallingError.Incompatible, $"The object-graph stream has format version {_buffer[_position + 2]}; this reader knows version {GraphWire.Version}.");
         }
 
         _position += 3;
         var signature = ReadSignature();
         if (!GraphWire.Equivalent(signature, expected))
         {
-            throw new MarshallingException($"The stream holds {GraphWire.Describe(signature)}, not {GraphWire.Describe(expected)}.");
+            throw new MarshallingException(MarshallingError.Incompatible, $"The stream holds {GraphWire.Describe(signature)}, not {GraphWire.Describe(expected)}.");
         }
     }
 
@@ -96,7 +96,7 @@ internal sealed class GraphReader
         var length = GraphWire.Measure(rest);
         if (length < 0)
         {
-            throw new MarshallingException(rest.IsEmpty ? "The stream is truncated." : "The stream has a malformed type signature.");
+            throw new MarshallingException(rest.IsEmpty ? MarshallingError.Truncated : MarshallingError.Malformed, rest.IsEmpty ? "The stream is truncated." : "The stream has a malformed type signature.");
         }
 
         _position += length;
@@ -110,7 +110,7 @@ internal sealed class GraphReader
         {
             if (reference > (uint)_classes.Count)
             {
-                throw new MarshallingException($"Class reference {reference} comes before its descriptor.");
+                throw new MarshallingException(MarshallingError.Malformed, $"Class reference {reference} comes before its descriptor.");
             }
 
             return _classes[(int)reference - 1];
@@ -153,18 +153,18 @@ internal sealed class GraphReader
         var handle = ReadVarint();
         if (handle >= (uint)_handles.Count)
         {
-            throw new MarshallingException($"Reference to handle {handle}, which has not been read.");
+            throw new MarshallingException(MarshallingError.Malformed, $"Reference to handle {handle}, which has not been read.");
         }
 
         var value = _handles[(int)handle]!;
         if (ReferenceEquals(value, s_pending))
         {
-            throw new MarshallingException($"Reference to handle {handle}, whose object is still being constructed: a cycle through a constructor parameter cannot be rebuilt.");
+            throw new MarshallingException(MarshallingError.Malformed, $"Reference to handle {handle}, whose object is still being constructed: a cycle through a constructor parameter cannot be rebuilt.");
         }
 
         if (ReferenceEquals(value, s_skipped))
         {
-            throw new MarshallingException($"Reference to handle {handle}, a collection in a member this reader does not know.");
+            throw new MarshallingException(MarshallingError.Incompatible, $"Reference to handle {handle}, a collection in a member this reader does not know.");
         }
 
         return value;
@@ -175,7 +175,7 @@ internal sealed class GraphReader
     {
         if (ReadVarint() >= (uint)_handles.Count)
         {
-            throw new MarshallingException("Reference to a handle that has not been read.");
+            throw new MarshallingException(MarshallingError.Malformed, "Reference to a handle that has not been read.");
         }
     }
 
@@ -183,12 +183,12 @@ internal sealed class GraphReader
     {
         if (++_depth > _limits.MaxDepth)
         {
-            throw new MarshallingException($"The stream nests deeper than the limit of {_limits.MaxDepth}.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream nests deeper than the limit of {_limits.MaxDepth}.");
         }
 
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            throw new MarshallingException("The stream nests too deeply for the stack.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, "The stream nests too deeply for the stack.");
         }
     }
 
@@ -203,12 +203,12 @@ internal sealed class GraphReader
         var count = ReadVarint();
         if (count > (uint)_limits.MaxCollectionLength)
         {
-            throw new MarshallingException($"A collection claims {count} elements; the limit is {_limits.MaxCollectionLength}.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"A collection claims {count} elements; the limit is {_limits.MaxCollectionLength}.");
         }
 
         if ((long)count * minimumElementSize > Remaining)
         {
-            throw new MarshallingException($"A collection claims {count} elements, more than the {Remaining} remaining bytes can hold.");
+            throw new MarshallingException(MarshallingError.Truncated, $"A collection claims {count} elements, more than the {Remaining} remaining bytes can hold.");
         }
 
         return (int)count;
@@ -247,7 +247,7 @@ internal sealed class GraphReader
             var b = ReadByte();
             if (shift == 28 && b > 0x0F)
             {
-                throw new MarshallingException("A varint is longer than 32 bits.");
+                throw new MarshallingException(MarshallingError.Malformed, "A varint is longer than 32 bits.");
             }
 
             value |= (uint)(b & 0x7F) << shift;
@@ -257,7 +257,7 @@ internal sealed class GraphReader
             }
         }
 
-        throw new MarshallingException("A varint is longer than 32 bits.");
+        throw new MarshallingException(MarshallingError.Malformed, "A varint is longer than 32 bits.");
     }
 
     public void Skip(int count)
@@ -286,7 +286,7 @@ internal sealed class GraphReader
     {
         0 => false,
         1 => true,
-        var b => throw new MarshallingException($"A bool is {b}; only 0 and 1 are allowed."),
+        var b => throw new MarshallingException(MarshallingError.Malformed, $"A bool is {b}; only 0 and 1 are allowed."),
     };
 
     public byte ReadUInt8() => ReadByte();
@@ -321,7 +321,7 @@ internal sealed class GraphReader
         var scale = (flags >> 16) & 0xFF;
         if ((flags & 0x7F00FFFF) != 0 || scale > 28)
         {
-            throw new MarshallingException("A decimal has invalid flags.");
+            throw new MarshallingException(MarshallingError.Malformed, "A decimal has invalid flags.");
         }
 
         return new decimal(lo, mid, hi, flags < 0, (byte)scale);
@@ -338,7 +338,7 @@ internal sealed class GraphReader
         var length = prefix - 1;
         if (length > (uint)_limits.MaxStringLength)
         {
-            throw new MarshallingException($"A string claims {length} bytes; the limit is {_limits.MaxStringLength}.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"A string claims {length} bytes; the limit is {_limits.MaxStringLength}.");
         }
 
         if (length != 0)
@@ -358,7 +358,7 @@ internal sealed class GraphReader
             var length = prefix - 1;
             if (length > (uint)_limits.MaxStringLength)
             {
-                throw new MarshallingException($"A string claims {length} bytes; the limit is {_limits.MaxStringLength}.");
+                throw new MarshallingException(MarshallingError.LimitExceeded, $"A string claims {length} bytes; the limit is {_limits.MaxStringLength}.");
             }
 
             Skip((int)length);
@@ -381,7 +381,7 @@ internal sealed class GraphReader
         {
             if (offset >= bytes.Length || shift > 14)
             {
-                throw new MarshallingException("A name is truncated or too long.");
+                throw new MarshallingException(MarshallingError.Malformed, "A name is truncated or too long.");
             }
 
             var b = bytes[offset++];
@@ -394,7 +394,7 @@ internal sealed class GraphReader
 
         if (length == 0 || length > GraphWire.MaxNameLength || length > (uint)(bytes.Length - offset))
         {
-            throw new MarshallingException($"A name claims {length} bytes; names take 1 to {GraphWire.MaxNameLength} bytes and must fit the stream.");
+            throw new MarshallingException(MarshallingError.Malformed, $"A name claims {length} bytes; names take 1 to {GraphWire.MaxNameLength} bytes and must fit the stream.");
         }
 
         return (int)length;
@@ -404,7 +404,7 @@ internal sealed class GraphReader
     {
         if (!Utf8.IsValid(bytes))
         {
-            throw new MarshallingException("A string is not valid UTF-8.");
+            throw new MarshallingException(MarshallingError.Malformed, "A string is not valid UTF-8.");
         }
 
         return Encoding.UTF8.GetString(bytes);
@@ -427,7 +427,7 @@ internal sealed class GraphReader
         var members = ReadVarint();
         if ((long)members * 2 > Remaining)
         {
-            throw new MarshallingException($"A class descriptor claims {members} members, more than the remaining bytes can hold.");
+            throw new MarshallingException(MarshallingError.Truncated, $"A class descriptor claims {members} members, more than the remaining bytes can hold.");
         }
 
         for (var i = 0; i < members; i++)
@@ -450,12 +450,12 @@ internal sealed class GraphReader
     {
         if (++_objects > _limits.MaxObjects)
         {
-            throw new MarshallingException($"The stream holds more than the limit of {_limits.MaxObjects} objects.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream holds more than the limit of {_limits.MaxObjects} objects.");
         }
     }
 
-    private static void ThrowTruncated() => throw new MarshallingException("The stream is truncated.");
+    private static void ThrowTruncated() => throw new MarshallingException(MarshallingError.Truncated, "The stream is truncated.");
 
-    private void ThrowMemorySpent() => throw new MarshallingException(
+    private void ThrowMemorySpent() => throw new MarshallingException(MarshallingError.LimitExceeded,
         $"The stream would make the reader create more than {_limits.MaxMemoryMultiple} times its length in memory (plus {MemoryAllowance} bytes), the limit (GraphMarshallerOptions.MaxMemoryMultiple).");
 }

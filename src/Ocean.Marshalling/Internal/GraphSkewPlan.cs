@@ -9,6 +9,8 @@ namespace Ocean.Marshalling.Internal;
 /// differs is converted when that is lossless to check (integers and floats, range-checked) or refused up front.
 /// Built once per distinct descriptor (cached by the factory), then run with boxed values.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal sealed class GraphSkewPlan
 {
     private static readonly ConcurrentDictionary<(byte Code, Type Target), Func<object, object>?> s_converters = new();
@@ -53,7 +55,7 @@ internal sealed class GraphSkewPlan
             Func<object, object>? converter = null;
             if (!GraphWire.Equivalent(signature, local.Signature) && (converter = Converter(signature, local.Type)) is null)
             {
-                throw new MarshallingException(
+                throw new MarshallingException(MarshallingError.Incompatible,
                     $"Member '{name}' of {graphClass.StableName} ({graphClass.Type.Name}) cannot be reconciled with this version: the stream sends {GraphWire.Describe(signature)}, the local member is {local.Type.Name} ({GraphWire.Describe(local.Signature)}).");
             }
 
@@ -139,7 +141,7 @@ internal sealed class GraphSkewPlan
         GraphWire.Int64 => reader.ReadInt64(),
         GraphWire.UInt64 => reader.ReadUInt64(),
         GraphWire.Float32 => reader.ReadSingle(),
-        _ => throw new MarshallingException($"No conversion from type code 0x{code:X2}."),
+        _ => throw new MarshallingException(MarshallingError.Incompatible, $"No conversion from type code 0x{code:X2}."),
     };
 
     /// <summary>A compiled, range-checked conversion from a wire integer or float32 to a local numeric, enum or nullable member; null when none.</summary>

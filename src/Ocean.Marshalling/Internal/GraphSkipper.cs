@@ -39,14 +39,14 @@ internal static class GraphSkipper
                         Skip(reader, signature[1..]);
                         break;
                     default:
-                        throw new MarshallingException("A nullable's presence byte is neither 0 nor 1.");
+                        throw new MarshallingException(MarshallingError.Malformed, "A nullable's presence byte is neither 0 nor 1.");
                 }
 
                 return 2;
             case GraphWire.Array or GraphWire.List or GraphWire.Dictionary:
                 return SkipCollection(reader, signature);
             default:
-                throw new MarshallingException($"Type code 0x{code:X2} is not known.");
+                throw new MarshallingException(MarshallingError.Malformed, $"Type code 0x{code:X2} is not known.");
         }
     }
 
@@ -63,13 +63,13 @@ internal static class GraphSkipper
                 var entry = reader.ReadClassRef();
                 if (entry.Class.IsStruct)
                 {
-                    throw new MarshallingException($"The stream sends the struct {entry.Class.StableName} as an object.");
+                    throw new MarshallingException(MarshallingError.Incompatible, $"The stream sends the struct {entry.Class.StableName} as an object.");
                 }
 
                 entry.ReadObject(reader);
                 return;
             case var tag:
-                throw new MarshallingException($"Tag {tag} is not null, reference or new.");
+                throw new MarshallingException(MarshallingError.Malformed, $"Tag {tag} is not null, reference or new.");
         }
     }
 
@@ -78,7 +78,7 @@ internal static class GraphSkipper
         var entry = reader.ReadClassRef();
         if (!entry.Class.IsStruct)
         {
-            throw new MarshallingException($"The stream sends the class {entry.Class.StableName} as a struct.");
+            throw new MarshallingException(MarshallingError.Incompatible, $"The stream sends the class {entry.Class.StableName} as a struct.");
         }
 
         reader.Enter();
@@ -106,7 +106,7 @@ internal static class GraphSkipper
             case GraphWire.New:
                 break;
             case var tag:
-                throw new MarshallingException($"Tag {tag} is not null, reference or new.");
+                throw new MarshallingException(MarshallingError.Malformed, $"Tag {tag} is not null, reference or new.");
         }
 
         var minimum = GraphWire.MinimumSize(element[0]) + (second.IsEmpty ? 0 : GraphWire.MinimumSize(second[0]));

@@ -139,12 +139,12 @@ internal sealed class GraphWriter
     {
         if (++_depth > _limits.MaxDepth)
         {
-            throw new MarshallingException($"The graph nests deeper than the limit of {_limits.MaxDepth}.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"The graph nests deeper than the limit of {_limits.MaxDepth}.");
         }
 
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            throw new MarshallingException("The graph nests too deeply for the stack.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, "The graph nests too deeply for the stack.");
         }
     }
 
@@ -154,7 +154,7 @@ internal sealed class GraphWriter
     {
         if (count > _limits.MaxCollectionLength)
         {
-            throw new MarshallingException($"A collection holds {count} elements; the limit is {_limits.MaxCollectionLength}.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"A collection holds {count} elements; the limit is {_limits.MaxCollectionLength}.");
         }
 
         WriteVarint((uint)count);
@@ -240,14 +240,14 @@ internal sealed class GraphWriter
         var byteCount = Encoding.UTF8.GetByteCount(value);
         if (byteCount > _limits.MaxStringLength)
         {
-            throw new MarshallingException($"A string takes {byteCount} UTF-8 bytes; the limit is {_limits.MaxStringLength}.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"A string takes {byteCount} UTF-8 bytes; the limit is {_limits.MaxStringLength}.");
         }
 
         WriteVarint((uint)byteCount + 1);
         Ensure(byteCount);
         if (Utf8.FromUtf16(value, _buffer.AsSpan(_position, byteCount), out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
         {
-            throw new MarshallingException("A string holds an unpaired surrogate, which UTF-8 cannot carry.");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, "A string holds an unpaired surrogate, which UTF-8 cannot carry.");
         }
 
         _position += written;
@@ -271,7 +271,7 @@ internal sealed class GraphWriter
         {
             if (pending == handle)
             {
-                throw new MarshallingException(
+                throw new MarshallingException(MarshallingError.UnrepresentableValue,
                     $"A reference cycle runs through a constructor parameter of {graphClass.StableName} ({graphClass.Type.Name}); a reader could not rebuild it. Make the member on the cycle settable instead.");
             }
         }
@@ -281,7 +281,7 @@ internal sealed class GraphWriter
     {
         if (++_objects > _limits.MaxObjects)
         {
-            throw new MarshallingException($"The graph holds more than the limit of {_limits.MaxObjects} objects.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"The graph holds more than the limit of {_limits.MaxObjects} objects.");
         }
     }
 
@@ -316,7 +316,7 @@ internal sealed class GraphWriter
         var needed = (long)_position + count;
         if (needed > _limits.MaxBytes)
         {
-            throw new MarshallingException($"The stream would take more than the limit of {_limits.MaxBytes} bytes.");
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream would take more than the limit of {_limits.MaxBytes} bytes.");
         }
 
         if (needed > _buffer.Length)

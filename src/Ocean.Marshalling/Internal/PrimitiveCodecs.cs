@@ -117,7 +117,7 @@ internal sealed class StringCodec(bool wide, bool nullAsEmpty) : CdrCodec<string
         {
             if (!nullAsEmpty)
             {
-                throw new MarshallingException("CDR has no null string; mark the member [CdrNullAsEmpty] to send null as an empty string.");
+                throw new MarshallingException(MarshallingError.UnrepresentableValue, "CDR has no null string; mark the member [CdrNullAsEmpty] to send null as an empty string.");
             }
 
             value = string.Empty;
@@ -158,7 +158,7 @@ internal sealed class EnumCodec<TEnum> : CdrCodec<TEnum>
     {
         if (!_ordinals.TryGetValue(value, out var ordinal))
         {
-            throw new MarshallingException($"{value} is not a declared value of {typeof(TEnum).Name}; a CDR enum carries only those.");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, $"{value} is not a declared value of {typeof(TEnum).Name}; a CDR enum carries only those.");
         }
 
         writer.WriteULong(ordinal);
@@ -169,7 +169,7 @@ internal sealed class EnumCodec<TEnum> : CdrCodec<TEnum>
         var ordinal = reader.ReadULong();
         if (ordinal >= (uint)_values.Length)
         {
-            throw new MarshallingException($"Enum ordinal {ordinal} is out of range for {typeof(TEnum).Name} ({_values.Length} values).");
+            throw new MarshallingException(MarshallingError.Malformed, $"Enum ordinal {ordinal} is out of range for {typeof(TEnum).Name} ({_values.Length} values).");
         }
 
         return _values[ordinal];

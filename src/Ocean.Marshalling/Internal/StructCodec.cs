@@ -8,6 +8,8 @@ namespace Ocean.Marshalling.Internal;
 /// A class, struct or record as a CDR struct: members in order. The reader and writer are compiled to IL once
 /// per type (primitives call <see cref="CdrWriter"/> and <see cref="CdrReader"/> directly), never reflection per value.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.CdrUnreferencedCode)]
 internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
 {
     private readonly StructLayout _layout;
@@ -42,7 +44,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     {
         if (value is null)
         {
-            throw new MarshallingException($"CDR has no null {typeof(T).Name}.");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, $"CDR has no null {typeof(T).Name}.");
         }
 
         writer.EnterNested();
@@ -250,7 +252,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     {
         if (value is null)
         {
-            throw new MarshallingException("CDR has no null string; mark the member [CdrNullAsEmpty] to send null as an empty string.");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, "CDR has no null string; mark the member [CdrNullAsEmpty] to send null as an empty string.");
         }
 
         writer.WriteString(value);

@@ -11,6 +11,8 @@ internal sealed record LayoutMember(string Name, Type Type, MemberInfo Member, M
 /// instance is built when reading. Member order is declaration order (from metadata, not reflection's
 /// enumeration order) unless every member carries <see cref="CdrOrderAttribute"/>.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.CdrUnreferencedCode)]
 internal sealed class StructLayout
 {
     private StructLayout(Type type, IReadOnlyList<LayoutMember> members, ConstructorInfo? constructor, IReadOnlyList<LayoutMember> constructorArguments, LayoutMember? discriminator)

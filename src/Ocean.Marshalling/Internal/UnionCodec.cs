@@ -8,6 +8,8 @@ namespace Ocean.Marshalling.Internal;
 /// A <see cref="CdrUnionAttribute"/> class as a CDR union: the discriminator, then the branch its value
 /// selects. A discriminator that selects no branch (and no default) is refused both ways.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.CdrDynamicCode)]
+[System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.CdrUnreferencedCode)]
 internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
 {
     private readonly StructLayout _layout;
@@ -47,7 +49,7 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
     {
         if (value is null)
         {
-            throw new MarshallingException($"CDR has no null {typeof(T).Name}.");
+            throw new MarshallingException(MarshallingError.UnrepresentableValue, $"CDR has no null {typeof(T).Name}.");
         }
 
         writer.EnterNested();
@@ -85,7 +87,7 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
             }
         }
 
-        return _default ?? throw new MarshallingException($"Discriminator {label} selects no branch of union {typeof(T).Name}.");
+        return _default ?? throw new MarshallingException(MarshallingError.Malformed, $"Discriminator {label} selects no branch of union {typeof(T).Name}.");
     }
 
     private static long Label(object? discriminator) => discriminator switch

@@ -49,8 +49,9 @@ public sealed class CdrAllocationAmplificationTests
         var (thrown, allocated) = UnmarshalMeasured<List<CdrFlag>>(CdrMarshaller.Default, bytes);
 
         thrown.Should().BeOfType<MarshallingException>().Which.Message.Should().Contain("limit of 100000 objects");
+        ((MarshallingException)thrown!).Error.Should().Be(MarshallingError.LimitExceeded);
         allocated.Should().BeLessThan(AllocationBudget);
-        FluentActions.Invoking(() => CdrTest.Unmarshal<CdrFlag[]>(bytes, ByteOrder.BigEndian)).Should().Throw<MarshallingException>().WithMessage("*100000 objects*");
+        FluentActions.Invoking(() => CdrTest.Unmarshal<CdrFlag[]>(bytes, ByteOrder.BigEndian)).Should().Throw<MarshallingException>().WithMessage("*100000 objects*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
@@ -59,7 +60,7 @@ public sealed class CdrAllocationAmplificationTests
         // The list is one object, each flag another.
         CdrTest.Unmarshal<List<CdrFlag>>(Sequence(99_999, "01"), ByteOrder.BigEndian).Should().HaveCount(99_999);
         FluentActions.Invoking(() => CdrTest.Unmarshal<List<CdrFlag>>(Sequence(100_000, "01"), ByteOrder.BigEndian))
-            .Should().Throw<MarshallingException>().WithMessage("*100000 objects*");
+            .Should().Throw<MarshallingException>().WithMessage("*100000 objects*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public sealed class CdrAllocationAmplificationTests
         var groups = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 400).Select(i => new CdrFlag { Value = i % 2 == 0 }).ToList()).ToArray();
         var bytes = CdrTest.Marshal(new CdrMarshaller(new CdrMarshallerOptions { MaxObjects = 10_000 }), groups);
 
-        FluentActions.Invoking(() => CdrTest.Unmarshal<List<CdrFlag>[]>(marshaller, bytes)).Should().Throw<MarshallingException>().WithMessage("*1000 objects*");
+        FluentActions.Invoking(() => CdrTest.Unmarshal<List<CdrFlag>[]>(marshaller, bytes)).Should().Throw<MarshallingException>().WithMessage("*1000 objects*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
 
         // 1 array + 3 lists + 1,200 flags = 1,204 objects.
         var exact = new CdrMarshaller(new CdrMarshallerOptions { MaxObjects = 1_204 });
@@ -165,7 +166,7 @@ public sealed class CdrAllocationAmplificationTests
     {
         var flags = Enumerable.Range(0, 150_000).Select(i => new CdrFlag { Value = i % 3 == 0 }).ToList();
 
-        FluentActions.Invoking(() => CdrMarshaller.Default.Marshal(flags, new ArrayBufferWriter<byte>())).Should().Throw<MarshallingException>().WithMessage("*100000 objects*");
+        FluentActions.Invoking(() => CdrMarshaller.Default.Marshal(flags, new ArrayBufferWriter<byte>())).Should().Throw<MarshallingException>().WithMessage("*100000 objects*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
         FluentActions.Invoking(() => CdrMarshaller.Default.Marshal(flags.Take(99_999).ToList(), new ArrayBufferWriter<byte>())).Should().NotThrow();
 
         var raised = new CdrMarshaller(new CdrMarshallerOptions { MaxObjects = 150_001 });
@@ -192,7 +193,7 @@ public sealed class CdrAllocationAmplificationTests
         CdrTest.Hex(output.WrittenSpan).Should().Be("0100" + "0000" + "00000003" + "010101");
 
         ReadFlags(output.WrittenSpan, maxObjects: 4).Should().Be(4);
-        FluentActions.Invoking(() => ReadFlags(output.WrittenSpan.ToArray(), maxObjects: 3)).Should().Throw<MarshallingException>().WithMessage("*limit of 3 objects*");
+        FluentActions.Invoking(() => ReadFlags(output.WrittenSpan.ToArray(), maxObjects: 3)).Should().Throw<MarshallingException>().WithMessage("*limit of 3 objects*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
@@ -206,7 +207,7 @@ public sealed class CdrAllocationAmplificationTests
             CdrMarshaller.Write(ref writer, new CdrFlag());
         };
 
-        act.Should().Throw<MarshallingException>().WithMessage("*limit of 2 objects*");
+        act.Should().Throw<MarshallingException>().WithMessage("*limit of 2 objects*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Theory]

@@ -82,6 +82,7 @@ public sealed class GraphAllocationAmplificationTests
 
         AllocationOf(() => s_marshaller.Read<GraphWideStruct[][]>(bytes), out var failure).Should().BeLessThan(Bound(bytes.Length), "262 MB would be held without a budget");
         failure.Should().BeOfType<MarshallingException>().Which.Message.Should().Contain("MaxMemoryMultiple");
+        ((MarshallingException)failure!).Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
@@ -111,7 +112,7 @@ public sealed class GraphAllocationAmplificationTests
         s_marshaller.Read<List<GraphMarker>>(bytes).Should().HaveCount(300_000);
 
         var strict = new GraphMarshaller(new GraphTypeRegistry().Register<GraphMarker>("test.Marker"), new GraphMarshallerOptions { MaxObjects = 1_000_000, MaxMemoryMultiple = 8 });
-        FluentActions.Invoking(() => strict.Read<List<GraphMarker>>(bytes)).Should().Throw<MarshallingException>().WithMessage("*MaxMemoryMultiple*");
+        FluentActions.Invoking(() => strict.Read<List<GraphMarker>>(bytes)).Should().Throw<MarshallingException>().WithMessage("*MaxMemoryMultiple*").Which.Error.Should().Be(MarshallingError.LimitExceeded);
     }
 
     [Fact]
