@@ -39,6 +39,11 @@ internal sealed partial class GraphCodecFactory
                 : null;
         }
 
+        if (SurrogateOf(type) is { } surrogate)
+        {
+            return ExplainCore(surrogate, visiting, depth) is { } reason ? $"its surrogate {surrogate.Name}: {reason}" : null;
+        }
+
         if (type == typeof(object))
         {
             return "object has no wire type; declare a registered class or interface instead.";
@@ -146,6 +151,11 @@ internal sealed partial class GraphCodecFactory
     private GraphCodec Build(Type type)
     {
         var signature = Signature(type);
+        if (SurrogateOf(type) is { } surrogate)
+        {
+            return Create(typeof(GraphSurrogateCodec<,>), [type, surrogate], signature, Get(surrogate), _provider!);
+        }
+
         if (type.IsEnum)
         {
             return Create(typeof(GraphEnumCodec<,>), [type, Enum.GetUnderlyingType(type)], signature);
