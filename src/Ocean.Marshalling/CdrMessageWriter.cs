@@ -49,8 +49,9 @@ public sealed class CdrMessageWriter : MarshallingWriter
     /// <inheritdoc/>
     public override void Write<T>(T value)
     {
+        var codec = _factory.Get<T>(); // an unsupported type is refused before anything is written
         var writer = Begin();
-        _factory.Get<T>().Write(ref writer, value);
+        codec.Write(ref writer, value);
         End(ref writer);
     }
 
