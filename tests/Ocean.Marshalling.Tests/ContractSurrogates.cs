@@ -65,7 +65,6 @@ public sealed class ContractSurrogates : IMarshallingSurrogateProvider
             return replacement;
         }
 
-        var reference = (ContractReference)surrogate!;
-        return new ContractProxy(reference.Id, context);
+        return surrogate is ContractReference reference ? new ContractProxy(reference.Id, context) : null;
     }
 }
