@@ -177,6 +177,16 @@ public sealed class GraphMessageTests
         Convert.ToHexString(bytes).Should().Contain(Convert.ToHexString("contract.Reference"u8));
     }
 
+    [Fact]
+    public void Surrogate_ThatIsSubstitutedItself_IsRefused()
+    {
+        var marshaller = new GraphMarshaller(
+            new GraphTypeRegistry().Register<ContractReference>("contract.Reference").Register<Person>("contract.Person"),
+            new GraphMarshallerOptions { SurrogateProvider = new ChainedSurrogates() });
+
+        FluentActions.Invoking(() => marshaller.CanMarshal(typeof(IContractCallback), out _)).Should().Throw<MarshallingException>().WithMessage("*substituted itself*");
+    }
+
     private static byte[] Write(IMarshaller marshaller, Action<MarshallingWriter> write)
     {
         var output = new ArrayBufferWriter<byte>();
@@ -186,5 +196,15 @@ public sealed class GraphMessageTests
         }
 
         return output.WrittenSpan.ToArray();
+    }
+
+    private sealed class ChainedSurrogates : IMarshallingSurrogateProvider
+    {
+        public Type? GetSurrogateType(Type declaredType) =>
+            declaredType == typeof(IContractCallback) ? typeof(ContractReference) : declaredType == typeof(ContractReference) ? typeof(Person) : null;
+
+        public object? Replace(object? value, Type declaredType, MarshallingContext? context) => value;
+
+        public object? Resolve(object? surrogate, Type declaredType, MarshallingContext? context) => surrogate;
     }
 }

@@ -483,6 +483,71 @@ public abstract partial class MarshallerContractTests
     }
 
     [Fact]
+    public void Surrogates_ResolveThrowing_SurfacesAsMarshallingException()
+    {
+        var marshaller = CreateMarshaller(new ThrowingSurrogates(onReplace: false));
+        var bytes = Marshal(marshaller, (IContractCallback)new ContractCallback(8));
+
+        FluentActions.Invoking(() => marshaller.Unmarshal<IContractCallback>(new ReadOnlySequence<byte>(bytes)))
+            .Should().Throw<MarshallingException>().WithInnerException<InvalidOperationException>().WithMessage("no proxy");
+        FluentActions.Invoking(() =>
+        {
+            using var reader = marshaller.CreateReader(new ReadOnlySequence<byte>(bytes));
+            reader.Read(typeof(IContractCallback));
+        }).Should().Throw<MarshallingException>().WithInnerException<InvalidOperationException>();
+    }
+
+    [Fact]
+    public void Surrogates_ReplaceThrowing_PassesThrough()
+    {
+        var marshaller = CreateMarshaller(new ThrowingSurrogates(onReplace: true));
+        using var writer = marshaller.CreateWriter(new ArrayBufferWriter<byte>());
+
+        FluentActions.Invoking(() => writer.Write<IContractCallback>(new ContractCallback(1))).Should().Throw<InvalidOperationException>().WithMessage("not exported");
+    }
+
+    [Fact]
+    public void Message_PerValue_AllocatesNothing()
+    {
+        var marshaller = CreateMarshaller();
+        var output = new ArrayBufferWriter<byte>(64 * 1024);
+
+        long Allocated(int values)
+        {
+            output.ResetWrittenCount();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            using (var writer = marshaller.CreateWriter(output))
+            {
+                for (var i = 0; i < values; i++)
+                {
+                    writer.Write(i);
+                    writer.Write(2.5);
+                }
+            }
+
+            using (var reader = marshaller.CreateReader(new ReadOnlySequence<byte>(output.WrittenMemory)))
+            {
+                for (var i = 0; i < values; i++)
+                {
+                    reader.Read<int>();
+                    reader.Read<double>();
+                }
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Allocated(10);
+        var few = Allocated(10);
+        var many = Allocated(1_000);
+
+        // The writer and reader objects are per message; the values themselves allocate nothing (990 more pairs
+        // cost under a byte each, and the smallest allocation takes 24).
+        few.Should().BeLessThan(1024);
+        many.Should().BeLessThan(few + 990);
+    }
+
+    [Fact]
     public void Surrogates_WithoutAProvider_OtherTypesMarshalAsBefore()
     {
         var person = new Person("Smith", "London", 1934);
@@ -500,6 +565,16 @@ public abstract partial class MarshallerContractTests
         }
 
         return output.WrittenSpan.ToArray();
+    }
+
+    private sealed class ThrowingSurrogates(bool onReplace) : IMarshallingSurrogateProvider
+    {
+        public Type? GetSurrogateType(Type declaredType) => declaredType == typeof(IContractCallback) ? typeof(ContractReference) : null;
+
+        public object? Replace(object? value, Type declaredType, MarshallingContext? context) =>
+            onReplace ? throw new InvalidOperationException("not exported") : new ContractReference(1, "x");
+
+        public object? Resolve(object? surrogate, Type declaredType, MarshallingContext? context) => throw new InvalidOperationException("no proxy");
     }
 
     private sealed class WrongReplace : IMarshallingSurrogateProvider
