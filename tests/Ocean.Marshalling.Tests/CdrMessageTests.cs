@@ -196,7 +196,10 @@ public sealed class CdrMessageTests
     {
         var marshaller = new CdrMarshaller(new CdrMarshallerOptions { SurrogateProvider = new ChainedSurrogates() });
 
-        FluentActions.Invoking(() => marshaller.CanMarshal(typeof(IContractCallback), out _)).Should().Throw<MarshallingException>().WithMessage("*substituted itself*");
+        marshaller.CanMarshal(typeof(IContractCallback), out var reason).Should().BeFalse();
+        reason.Should().Contain("substituted itself");
+        FluentActions.Invoking(() => marshaller.Marshal<IContractCallback>(new ContractCallback(1), new ArrayBufferWriter<byte>()))
+            .Should().Throw<MarshallingException>().WithMessage("*substituted itself*");
     }
 
     private static byte[] WriteRequest(CdrMarshaller marshaller)

@@ -83,10 +83,10 @@ internal sealed class CdrCodecFactory
     /// <summary>Why a type is not supported, or null when it is; decided without building anything.</summary>
     public string? Explain(Type type) => _unsupported.GetOrAdd(type, t => ExplainCore(t, []));
 
-    /// <summary>The surrogate the provider names for a declared type that is not built in, or null.</summary>
+    /// <summary>The surrogate the provider names for a declared type that is not built in, or null (always null without a provider).</summary>
     private Type? SurrogateOf(Type type)
     {
-        if (_provider is null || IsPrimitive(type) || type == typeof(string) || type.IsEnum || type.IsArray || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>)))
+        if (_provider is null || IsBuiltIn(type))
         {
             return null;
         }
@@ -94,7 +94,7 @@ internal sealed class CdrCodecFactory
         return _surrogates.GetOrAdd(type, t =>
         {
             var surrogate = _provider.GetSurrogateType(t);
-            if (surrogate is not null && (surrogate == t || SurrogateOfUnchecked(surrogate) is not null))
+            if (surrogate is not null && (surrogate == t || (!IsBuiltIn(surrogate) && _provider.GetSurrogateType(surrogate) is not null)))
             {
                 throw new MarshallingException($"The surrogate of {t.Name} is {surrogate.Name}, which is substituted itself.");
             }
@@ -103,8 +103,8 @@ internal sealed class CdrCodecFactory
         });
     }
 
-    private Type? SurrogateOfUnchecked(Type type) =>
-        IsPrimitive(type) || type == typeof(string) || type.IsEnum || type.IsArray ? null : _provider!.GetSurrogateType(type);
+    private static bool IsBuiltIn(Type type) =>
+        IsPrimitive(type) || type == typeof(string) || type.IsEnum || type.IsArray || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>));
 
     private string? ExplainCore(Type type, HashSet<Type> visiting)
     {
@@ -113,7 +113,17 @@ internal sealed class CdrCodecFactory
             return null;
         }
 
-        if (SurrogateOf(type) is { } surrogate)
+        Type? surrogate;
+        try
+        {
+            surrogate = SurrogateOf(type);
+        }
+        catch (MarshallingException ex)
+        {
+            return ex.Message;
+        }
+
+        if (surrogate is not null)
         {
             return ExplainCore(surrogate, visiting) is { } reason ? $"its surrogate {surrogate.Name}: {reason}" : null;
         }

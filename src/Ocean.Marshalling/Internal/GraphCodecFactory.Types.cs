@@ -39,7 +39,17 @@ internal sealed partial class GraphCodecFactory
                 : null;
         }
 
-        if (SurrogateOf(type) is { } surrogate)
+        Type? surrogate;
+        try
+        {
+            surrogate = SurrogateOf(type);
+        }
+        catch (MarshallingException ex)
+        {
+            return ex.Message;
+        }
+
+        if (surrogate is not null)
         {
             return ExplainCore(surrogate, visiting, depth) is { } reason ? $"its surrogate {surrogate.Name}: {reason}" : null;
         }
