@@ -19,12 +19,17 @@ namespace Ocean.Marshalling;
 public sealed class CdrMarshaller : IMarshaller
 {
     private readonly CdrMarshallerOptions _options;
+    private readonly CdrCodecFactory _factory;
 
     /// <summary>Creates a marshaller.</summary>
-    /// <param name="options">Byte order and limits; <see langword="null"/> for big-endian with the default limits.</param>
+    /// <param name="options">
+    /// Byte order, limits and surrogate provider; <see langword="null"/> for big-endian with the default limits. The
+    /// <see cref="CdrMarshallerOptions.SurrogateProvider"/> is taken now.
+    /// </param>
     public CdrMarshaller(CdrMarshallerOptions? options = null)
     {
         _options = options ?? new CdrMarshallerOptions();
+        _factory = _options.SurrogateProvider is { } provider ? new CdrCodecFactory(provider) : CdrCodecFactory.Default;
     }
 
     /// <summary>A big-endian marshaller with the default limits.</summary>
@@ -37,7 +42,7 @@ public sealed class CdrMarshaller : IMarshaller
     public bool CanMarshal(Type type, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(type);
-        reason = CdrCodecFactory.Explain(type);
+        reason = _factory.Explain(type);
         return reason is null;
     }
 
@@ -46,7 +51,18 @@ public sealed class CdrMarshaller : IMarshaller
     {
         ArgumentNullException.ThrowIfNull(output);
         var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
-        Write(ref writer, value);
+        _factory.Get<T>().Write(ref writer, value);
+        writer.Flush();
+    }
+
+    /// <inheritdoc/>
+    public void Marshal(Type type, object? value, IBufferWriter<byte> output)
+    {
+        BoxedValue.Check(type, value);
+        ArgumentNullException.ThrowIfNull(output);
+        var codec = (CdrCodec)_factory.Get(type, default);
+        var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
+        codec.WriteBoxed(ref writer, value);
         writer.Flush();
     }
 
@@ -59,17 +75,31 @@ public sealed class CdrMarshaller : IMarshaller
         }
 
         // A message split across buffer segments is read from one pooled contiguous copy.
-        if (input.Length > Array.MaxLength)
-        {
-            throw new MarshallingException(MarshallingError.LimitExceeded, "The input is too large.");
-        }
-
-        var length = (int)input.Length;
-        var rented = ArrayPool<byte>.Shared.Rent(length);
+        var rented = RentCopy(input, out var length);
         try
         {
-            input.CopyTo(rented);
             return Unmarshal<T>(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <inheritdoc/>
+    public object? Unmarshal(Type type, in ReadOnlySequence<byte> input)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        var codec = (CdrCodec)_factory.Get(type, default);
+        if (input.IsSingleSegment)
+        {
+            return UnmarshalBoxed(codec, type, input.FirstSpan);
+        }
+
+        var rented = RentCopy(input, out var length);
+        try
+        {
+            return UnmarshalBoxed(codec, type, rented.AsSpan(0, length));
         }
         finally
         {
@@ -85,7 +115,7 @@ public sealed class CdrMarshaller : IMarshaller
     public T Unmarshal<T>(ReadOnlySpan<byte> input)
     {
         var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
-        var value = Read<T>(ref reader);
+        var value = ReadValue(_factory.Get<T>(), ref reader);
         if (reader.Remaining != 0)
         {
             throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes are left over after the {typeof(T).Name}.");
@@ -94,28 +124,120 @@ public sealed class CdrMarshaller : IMarshaller
         return value;
     }
 
+    /// <summary>
+    /// Starts a message of several values written as one CDR stream whose alignment origin is the message's first
+    /// byte, as in a GIOP 1.2 body; <see cref="CdrMessageWriter.WriteCdr{TState}"/> writes a header by hand.
+    /// </summary>
+    /// <param name="output">Where the bytes go.</param>
+    /// <param name="context">Per-message state for the surrogate provider, if any.</param>
+    /// <returns>A writer; dispose it when the message is written.</returns>
+    public CdrMessageWriter CreateWriter(IBufferWriter<byte> output, MarshallingContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return new CdrMessageWriter(_factory, _options, output, context);
+    }
+
+    /// <summary>Starts reading a message written by a <see cref="CdrMessageWriter"/> with the same byte order.</summary>
+    /// <param name="input">The message; must stay valid until the reader is disposed.</param>
+    /// <param name="context">Per-message state for the surrogate provider, if any.</param>
+    /// <returns>A reader; dispose it when done.</returns>
+    public CdrMessageReader CreateReader(in ReadOnlySequence<byte> input, MarshallingContext? context = null) => new(_factory, _options, input, context);
+
+    /// <inheritdoc/>
+    MarshallingWriter IMarshaller.CreateWriter(IBufferWriter<byte> output, MarshallingContext? context) => CreateWriter(output, context);
+
+    /// <inheritdoc/>
+    MarshallingReader IMarshaller.CreateReader(in ReadOnlySequence<byte> input, MarshallingContext? context) => CreateReader(input, context);
+
     /// <summary>Writes a value with an existing writer (inside a larger CDR stream, such as a GIOP message).</summary>
     /// <typeparam name="T">The declared type.</typeparam>
     /// <param name="writer">The writer.</param>
     /// <param name="value">The value.</param>
+    /// <remarks>Uses no surrogate provider; a <see cref="CdrMessageWriter"/> uses its marshaller's.</remarks>
     /// <exception cref="MarshallingException">The type is not supported or the value cannot be represented.</exception>
-    public static void Write<T>(ref CdrWriter writer, T value) => CdrCodecFactory.Get<T>().Write(ref writer, value);
+    public static void Write<T>(ref CdrWriter writer, T value) => CdrCodecFactory.Default.Get<T>().Write(ref writer, value);
+
+    /// <summary>Writes a value, its type given at run time, with an existing writer; value types are boxed.</summary>
+    /// <param name="writer">The writer.</param>
+    /// <param name="type">The declared type.</param>
+    /// <param name="value">The value: an instance of <paramref name="type"/>.</param>
+    /// <remarks>Uses no surrogate provider.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="type"/> is null, or <paramref name="value"/> is null and <paramref name="type"/> a value type.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is not an instance of <paramref name="type"/>.</exception>
+    /// <exception cref="MarshallingException">The type is not supported or the value cannot be represented.</exception>
+    public static void Write(ref CdrWriter writer, Type type, object? value)
+    {
+        BoxedValue.Check(type, value);
+        ((CdrCodec)CdrCodecFactory.Default.Get(type, default)).WriteBoxed(ref writer, value);
+    }
 
     /// <summary>Reads a value with an existing reader.</summary>
     /// <typeparam name="T">The declared type.</typeparam>
     /// <param name="reader">The reader.</param>
     /// <returns>The value.</returns>
+    /// <remarks>Uses no surrogate provider.</remarks>
     /// <exception cref="MarshallingException">The bytes are malformed or the type is not supported.</exception>
-    public static T Read<T>(ref CdrReader reader)
+    public static T Read<T>(ref CdrReader reader) => ReadValue(CdrCodecFactory.Default.Get<T>(), ref reader);
+
+    /// <summary>Reads a value, its type given at run time, with an existing reader.</summary>
+    /// <param name="reader">The reader.</param>
+    /// <param name="type">The declared type.</param>
+    /// <returns>The value, boxed.</returns>
+    /// <remarks>Uses no surrogate provider.</remarks>
+    /// <exception cref="MarshallingException">The bytes are malformed or the type is not supported.</exception>
+    public static object? Read(ref CdrReader reader, Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return ReadValue((CdrCodec)CdrCodecFactory.Default.Get(type, default), type, ref reader);
+    }
+
+    internal static T ReadValue<T>(CdrCodec<T> codec, ref CdrReader reader)
     {
         try
         {
-            return CdrCodecFactory.Get<T>().Read(ref reader);
+            return codec.Read(ref reader);
         }
         catch (Exception ex) when (ex is not MarshallingException)
         {
-            // Whatever the bytes, the caller sees one exception type.
+            // Whatever the bytes (and whatever a surrogate provider throws), the caller sees one exception type.
             throw new MarshallingException(MarshallingError.Malformed, $"Malformed CDR for {typeof(T).Name}: {ex.Message}", ex);
         }
+    }
+
+    internal static object? ReadValue(CdrCodec codec, Type type, ref CdrReader reader)
+    {
+        try
+        {
+            return codec.ReadBoxed(ref reader);
+        }
+        catch (Exception ex) when (ex is not MarshallingException)
+        {
+            throw new MarshallingException(MarshallingError.Malformed, $"Malformed CDR for {type.Name}: {ex.Message}", ex);
+        }
+    }
+
+    private static byte[] RentCopy(in ReadOnlySequence<byte> input, out int length)
+    {
+        if (input.Length > Array.MaxLength)
+        {
+            throw new MarshallingException(MarshallingError.LimitExceeded, "The input is too large.");
+        }
+
+        length = (int)input.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        input.CopyTo(rented);
+        return rented;
+    }
+
+    private object? UnmarshalBoxed(CdrCodec codec, Type type, ReadOnlySpan<byte> input)
+    {
+        var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
+        var value = ReadValue(codec, type, ref reader);
+        if (reader.Remaining != 0)
+        {
+            throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes are left over after the {type.Name}.");
+        }
+
+        return value;
     }
 }

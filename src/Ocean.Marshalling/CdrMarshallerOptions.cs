@@ -12,6 +12,13 @@ public sealed class CdrMarshallerOptions
     public ByteOrder ByteOrder { get; set; } = ByteOrder.BigEndian;
 
     /// <summary>
+    /// Substitutes values of chosen declared types (such as an interface passed by reference) by surrogates on the
+    /// way out and back (default none). Asked once per type, when its code is built; a marshaller with a provider
+    /// builds its own codecs. See <see cref="IMarshallingSurrogateProvider"/>.
+    /// </summary>
+    public IMarshallingSurrogateProvider? SurrogateProvider { get; set; }
+
+    /// <summary>
     /// How deeply nested structs may be written or read (default 64): deeper input, or a cyclic object graph, is
     /// refused. Raised far, a stack guard still stops nesting before the stack runs out.
     /// </summary>

@@ -31,7 +31,7 @@ public sealed class GraphMarshaller : IMarshaller
 
     /// <summary>Creates a marshaller.</summary>
     /// <param name="registry">The types it may write and create; frozen from now on.</param>
-    /// <param name="options">Limits; <see langword="null"/> for the defaults. Copied now.</param>
+    /// <param name="options">Limits and surrogate provider; <see langword="null"/> for the defaults. Copied now.</param>
     public GraphMarshaller(GraphTypeRegistry registry, GraphMarshallerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -46,7 +46,7 @@ public sealed class GraphMarshaller : IMarshaller
             options.MaxMemoryMultiple,
             options.MaxKeyComparisons,
             options.MaxCachedDescriptors,
-            options.MaxCachedDescriptorBytes));
+            options.MaxCachedDescriptorBytes), options.SurrogateProvider);
     }
 
     /// <inheritdoc/>
@@ -82,55 +82,152 @@ public sealed class GraphMarshaller : IMarshaller
     }
 
     /// <inheritdoc/>
+    public void Marshal(Type type, object? value, IBufferWriter<byte> output)
+    {
+        BoxedValue.Check(type, value);
+        ArgumentNullException.ThrowIfNull(output);
+        var codec = _factory.Get(type);
+        var writer = GraphWriter.Rent(_factory);
+        try
+        {
+            writer.WriteHeader(codec.Signature);
+            codec.WriteBoxed(writer, value);
+            writer.CopyTo(output);
+        }
+        finally
+        {
+            writer.Return();
+        }
+    }
+
+    /// <inheritdoc/>
     public T Unmarshal<T>(in ReadOnlySequence<byte> input)
     {
         var codec = _factory.Get<T>();
-        if (input.Length > _factory.Limits.MaxBytes)
+        var buffer = Borrow(input, out var offset, out var count, out var rented);
+        try
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream takes {input.Length} bytes; the limit is {_factory.Limits.MaxBytes}.");
+            var reader = GraphReader.Rent(_factory, buffer, offset, count);
+            try
+            {
+                reader.ReadHeader(codec.Signature);
+                var value = codec.Read(reader);
+                CheckAtEnd(reader, typeof(T));
+                return value;
+            }
+            catch (Exception ex) when (ex is not MarshallingException)
+            {
+                // Whatever the bytes (and whatever a constructor they reach throws), the caller sees one exception type.
+                throw Malformed(ex, typeof(T));
+            }
+            finally
+            {
+                reader.Return();
+            }
+        }
+        finally
+        {
+            Release(rented);
+        }
+    }
+
+    /// <inheritdoc/>
+    public object? Unmarshal(Type type, in ReadOnlySequence<byte> input)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        var codec = _factory.Get(type);
+        var buffer = Borrow(input, out var offset, out var count, out var rented);
+        try
+        {
+            var reader = GraphReader.Rent(_factory, buffer, offset, count);
+            try
+            {
+                reader.ReadHeader(codec.Signature);
+                var value = codec.ReadBoxed(reader);
+                CheckAtEnd(reader, type);
+                return value;
+            }
+            catch (Exception ex) when (ex is not MarshallingException)
+            {
+                throw Malformed(ex, type);
+            }
+            finally
+            {
+                reader.Return();
+            }
+        }
+        finally
+        {
+            Release(rented);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The message is one object-graph stream: the magic and version once, then for each value its type signature and
+    /// the value, all sharing one handle and class table (a message of one value has exactly the bytes of
+    /// <see cref="Marshal{T}"/>). A protocol header is written as values too (primitives or a registered struct).
+    /// Each value is built in a pooled per-thread buffer and handed to <paramref name="output"/> when its write
+    /// returns, so a value that is refused leaves none of its bytes in the output. <see cref="GraphMarshallerOptions.MaxBytes"/>
+    /// and <see cref="GraphMarshallerOptions.MaxObjects"/> count over the whole message.
+    /// </remarks>
+    public MarshallingWriter CreateWriter(IBufferWriter<byte> output, MarshallingContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return new GraphMessageWriter(_factory, output, context);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// An array-backed single-segment input is read in place; any other is copied once into a pooled buffer. Each
+    /// value's signature is checked against the type asked for. The limits count over the whole message.
+    /// </remarks>
+    public MarshallingReader CreateReader(in ReadOnlySequence<byte> input, MarshallingContext? context = null) =>
+        new GraphMessageReader(_factory, input, context);
+
+    internal static MarshallingException Malformed(Exception ex, Type type) =>
+        new(MarshallingError.Malformed, $"Malformed object-graph stream for {type.Name}: {ex.Message}", ex);
+
+    /// <summary>The input as one array: its own when it is one array-backed segment, else a pooled copy to release.</summary>
+    internal static byte[] Borrow(in ReadOnlySequence<byte> input, GraphLimits limits, out int offset, out int count, out byte[]? rented)
+    {
+        if (input.Length > limits.MaxBytes)
+        {
+            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream takes {input.Length} bytes; the limit is {limits.MaxBytes}.");
         }
 
         if (input.IsSingleSegment && MemoryMarshal.TryGetArray(input.First, out var segment))
         {
-            return Read(codec, segment.Array!, segment.Offset, segment.Count);
+            rented = null;
+            offset = segment.Offset;
+            count = segment.Count;
+            return segment.Array!;
         }
 
         // A message split across segments (or not backed by an array) is read from one pooled copy.
-        var length = (int)input.Length;
-        var rented = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            input.CopyTo(rented);
-            return Read(codec, rented, 0, length);
-        }
-        finally
+        count = (int)input.Length;
+        offset = 0;
+        rented = ArrayPool<byte>.Shared.Rent(count);
+        input.CopyTo(rented);
+        return rented;
+    }
+
+    internal static void Release(byte[]? rented)
+    {
+        if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
-    private T Read<T>(GraphCodec<T> codec, byte[] buffer, int offset, int count)
+    private static void CheckAtEnd(GraphReader reader, Type type)
     {
-        var reader = GraphReader.Rent(_factory, buffer, offset, count);
-        try
+        if (reader.Remaining != 0)
         {
-            reader.ReadHeader(codec.Signature);
-            var value = codec.Read(reader);
-            if (reader.Remaining != 0)
-            {
-                throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes are left over after the {typeof(T).Name}.");
-            }
-
-            return value;
-        }
-        catch (Exception ex) when (ex is not MarshallingException)
-        {
-            // Whatever the bytes (and whatever a constructor they reach throws), the caller sees one exception type.
-            throw new MarshallingException(MarshallingError.Malformed, $"Malformed object-graph stream for {typeof(T).Name}: {ex.Message}", ex);
-        }
-        finally
-        {
-            reader.Return();
+            throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes are left over after the {type.Name}.");
         }
     }
+
+    private byte[] Borrow(in ReadOnlySequence<byte> input, out int offset, out int count, out byte[]? rented) =>
+        Borrow(input, _factory.Limits, out offset, out count, out rented);
 }

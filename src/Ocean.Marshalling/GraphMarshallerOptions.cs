@@ -120,5 +120,13 @@ public sealed class GraphMarshallerOptions
         set => _maxCachedDescriptorBytes = Positive(value);
     }
 
+    /// <summary>
+    /// Substitutes values of chosen declared types (such as an interface passed by reference) by surrogates on the
+    /// way out and back (default none). Asked once per type, when its code is built. A surrogate that is a class or
+    /// struct must be registered in the <see cref="GraphTypeRegistry"/>; the substituted declared type need not be
+    /// (an interface declared as a member or argument is carried as its surrogate). See <see cref="IMarshallingSurrogateProvider"/>.
+    /// </summary>
+    public IMarshallingSurrogateProvider? SurrogateProvider { get; set; }
+
     private static int Positive(int value) => value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
 }

@@ -34,4 +34,33 @@ public interface IMarshaller
     /// <returns>The value.</returns>
     /// <exception cref="MarshallingException">The bytes are malformed, truncated, or have bytes left over; never another exception.</exception>
     T Unmarshal<T>(in ReadOnlySequence<byte> input);
+
+    /// <summary>Writes <paramref name="value"/>, its type given at run time; value types are boxed. The bytes are those of <see cref="Marshal{T}"/>.</summary>
+    /// <param name="type">The declared type.</param>
+    /// <param name="value">The value: an instance of <paramref name="type"/>, or <see langword="null"/> for a reference or nullable type.</param>
+    /// <param name="output">Where the bytes go.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="type"/> or <paramref name="output"/> is null, or <paramref name="value"/> is null and <paramref name="type"/> a non-nullable value type.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is not an instance of <paramref name="type"/>.</exception>
+    /// <exception cref="MarshallingException">The type is not supported or the value cannot be represented.</exception>
+    void Marshal(Type type, object? value, IBufferWriter<byte> output);
+
+    /// <summary>Reads one value of <paramref name="type"/>, boxed, as <see cref="Unmarshal{T}"/> does.</summary>
+    /// <param name="type">The declared type.</param>
+    /// <param name="input">The bytes; all of them must belong to the value.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="MarshallingException">The bytes are malformed, truncated, or have bytes left over; never another exception.</exception>
+    object? Unmarshal(Type type, in ReadOnlySequence<byte> input);
+
+    /// <summary>Starts a message of several values (a header, then arguments) written into <paramref name="output"/> as one stream.</summary>
+    /// <param name="output">Where the bytes go; each value reaches it when its <c>Write</c> returns.</param>
+    /// <param name="context">Per-message state for the <see cref="IMarshallingSurrogateProvider"/>, if any.</param>
+    /// <returns>A writer; dispose it when the message is written.</returns>
+    MarshallingWriter CreateWriter(IBufferWriter<byte> output, MarshallingContext? context = null);
+
+    /// <summary>Starts reading a message written by a <see cref="MarshallingWriter"/> of the same kind of marshaller.</summary>
+    /// <param name="input">The message; must stay valid until the reader is disposed.</param>
+    /// <param name="context">Per-message state for the <see cref="IMarshallingSurrogateProvider"/>, if any.</param>
+    /// <returns>A reader; dispose it when done.</returns>
+    /// <exception cref="MarshallingException">The message does not start as a stream of this marshaller does.</exception>
+    MarshallingReader CreateReader(in ReadOnlySequence<byte> input, MarshallingContext? context = null);
 }

@@ -16,7 +16,7 @@ public sealed record ContractUnsupported(int Id, Func<int> Callback);
 /// What every <see cref="IMarshaller"/> must do, whatever its wire format. Each marshaller gets a subclass that
 /// only says how to create it; the tests stay neutral about the bytes.
 /// </summary>
-public abstract class MarshallerContractTests
+public abstract partial class MarshallerContractTests
 {
     protected abstract IMarshaller CreateMarshaller();
 
@@ -244,10 +244,15 @@ public abstract class MarshallerContractTests
 public sealed class CdrMarshallerContractTests : MarshallerContractTests
 {
     protected override IMarshaller CreateMarshaller() => CdrMarshaller.Default;
+
+    protected override IMarshaller CreateMarshaller(IMarshallingSurrogateProvider surrogates) => new CdrMarshaller(new CdrMarshallerOptions { SurrogateProvider = surrogates });
 }
 
 /// <summary>The contract for the CDR marshaller, little-endian.</summary>
 public sealed class CdrLittleEndianMarshallerContractTests : MarshallerContractTests
 {
     protected override IMarshaller CreateMarshaller() => new CdrMarshaller(new CdrMarshallerOptions { ByteOrder = ByteOrder.LittleEndian });
+
+    protected override IMarshaller CreateMarshaller(IMarshallingSurrogateProvider surrogates) =>
+        new CdrMarshaller(new CdrMarshallerOptions { ByteOrder = ByteOrder.LittleEndian, SurrogateProvider = surrogates });
 }

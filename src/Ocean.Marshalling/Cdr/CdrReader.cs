@@ -101,6 +101,16 @@ public ref struct CdrReader
 
     internal void ExitNested() => _depth--;
 
+    /// <summary>The per-message state handed to a surrogate provider (set by a message reader; null otherwise).</summary>
+    internal MarshallingContext? Context { readonly get; set; }
+
+    /// <summary>The objects created so far, carried from one value of a message to the next.</summary>
+    internal int ObjectCount
+    {
+        readonly get => _objects;
+        set => _objects = value;
+    }
+
     /// <summary>Counts one object about to be created; refuses more than <see cref="MaxObjects"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void CountObject()
@@ -357,7 +367,7 @@ public ref struct CdrReader
         }
 
         // The inner reader carries on this reader's depth and object count, so limits span the encapsulation.
-        var inner = new CdrReader(content, flag == 1 ? ByteOrder.LittleEndian : ByteOrder.BigEndian) { MaxDepth = _maxDepth, MaxObjects = _maxObjects };
+        var inner = new CdrReader(content, flag == 1 ? ByteOrder.LittleEndian : ByteOrder.BigEndian) { MaxDepth = _maxDepth, MaxObjects = _maxObjects, Context = Context };
         inner._depth = _depth;
         inner._objects = _objects;
         inner._offset = 1;

@@ -88,6 +88,16 @@ public ref struct CdrWriter
 
     internal void ExitNested() => _depth--;
 
+    /// <summary>The per-message state handed to a surrogate provider (set by a message writer; null otherwise).</summary>
+    internal MarshallingContext? Context { readonly get; set; }
+
+    /// <summary>The objects counted so far, carried from one value of a message to the next.</summary>
+    internal int ObjectCount
+    {
+        readonly get => _objects;
+        set => _objects = value;
+    }
+
     /// <summary>Counts one object being written; refuses more than <see cref="MaxObjects"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void CountObject()
@@ -362,7 +372,7 @@ public ref struct CdrWriter
         var content = new ArrayBufferWriter<byte>();
 
         // The inner writer carries on this writer's depth and object count, so limits span the encapsulation.
-        var inner = new CdrWriter(content, byteOrder) { MaxDepth = _maxDepth, MaxObjects = _maxObjects };
+        var inner = new CdrWriter(content, byteOrder) { MaxDepth = _maxDepth, MaxObjects = _maxObjects, Context = Context };
         inner._depth = _depth;
         inner._objects = _objects;
         inner.WriteOctet(byteOrder == ByteOrder.LittleEndian ? (byte)1 : (byte)0);

@@ -3,33 +3,44 @@ using System.Reflection;
 
 namespace Ocean.Marshalling.Internal;
 
-/// <summary>Finds or builds the codec for a type with member options; each is built once and cached.</summary>
+/// <summary>
+/// Finds or builds the codec for a type with member options; each is built once and cached. Marshallers without a
+/// surrogate provider share <see cref="Default"/> (whose codecs also sit in a static slot per type); a marshaller
+/// with a provider has its own factory, since the provider decides which types are built as surrogates.
+/// </summary>
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.CdrDynamicCode)]
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.CdrUnreferencedCode)]
-internal static class CdrCodecFactory
+internal sealed class CdrCodecFactory
 {
-    private static readonly ConcurrentDictionary<(Type, MemberOptions), object> s_codecs = new();
-    private static readonly ConcurrentDictionary<Type, string?> s_unsupported = new();
-    private static readonly Lock s_buildLock = new();
+    private readonly ConcurrentDictionary<(Type, MemberOptions), object> _codecs = new();
+    private readonly ConcurrentDictionary<Type, string?> _unsupported = new();
+    private readonly ConcurrentDictionary<Type, Type?> _surrogates = new();
+    private readonly Lock _buildLock = new();
+    private readonly IMarshallingSurrogateProvider? _provider;
 
     // Codecs being built: visible only to the thread holding the build lock, published when the outermost build ends,
     // so no other thread ever sees a struct codec whose members are not compiled yet.
-    private static readonly Dictionary<(Type, MemberOptions), object> s_building = [];
-    private static int s_buildDepth;
+    private readonly Dictionary<(Type, MemberOptions), object> _building = [];
+    private int _buildDepth;
 
-    /// <summary>The codec for <typeparamref name="T"/> with no member options: after the first call a static field read.</summary>
-    public static CdrCodec<T> Get<T>() => Cache<T>.Codec ??= (CdrCodec<T>)Get(typeof(T), default);
+    public CdrCodecFactory(IMarshallingSurrogateProvider? provider) => _provider = provider;
 
-    public static object Get(Type type, MemberOptions options)
+    /// <summary>The factory of marshallers with no surrogate provider.</summary>
+    public static CdrCodecFactory Default { get; } = new(null);
+
+    /// <summary>The codec for <typeparamref name="T"/> with no member options: for <see cref="Default"/> after the first call a static field read.</summary>
+    public CdrCodec<T> Get<T>() => _provider is null ? Cache<T>.Codec ??= (CdrCodec<T>)Get(typeof(T), default) : (CdrCodec<T>)Get(typeof(T), default);
+
+    public object Get(Type type, MemberOptions options)
     {
-        if (s_codecs.TryGetValue((type, options), out var codec))
+        if (_codecs.TryGetValue((type, options), out var codec))
         {
             return codec;
         }
 
-        lock (s_buildLock)
+        lock (_buildLock)
         {
-            if (s_codecs.TryGetValue((type, options), out codec) || s_building.TryGetValue((type, options), out codec))
+            if (_codecs.TryGetValue((type, options), out codec) || _building.TryGetValue((type, options), out codec))
             {
                 return codec;
             }
@@ -39,46 +50,84 @@ internal static class CdrCodecFactory
                 throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled as CDR: {reason}");
             }
 
-            s_buildDepth++;
+            _buildDepth++;
             try
             {
                 codec = Build(type, options);
-                if (s_buildDepth == 1)
+                if (_buildDepth == 1)
                 {
-                    foreach (var (key, built) in s_building)
+                    foreach (var (key, built) in _building)
                     {
-                        s_codecs[key] = built;
+                        _codecs[key] = built;
                     }
 
-                    s_building.Clear();
+                    _building.Clear();
                 }
 
                 return codec;
             }
             catch
             {
-                if (s_buildDepth == 1)
+                if (_buildDepth == 1)
                 {
-                    s_building.Clear(); // a failed build publishes nothing
+                    _building.Clear(); // a failed build publishes nothing
                 }
 
                 throw;
             }
             finally
             {
-                s_buildDepth--;
+                _buildDepth--;
             }
         }
     }
 
     /// <summary>Why a type is not supported, or null when it is; decided without building anything.</summary>
-    public static string? Explain(Type type) => s_unsupported.GetOrAdd(type, static t => ExplainCore(t, []));
+    public string? Explain(Type type) => _unsupported.GetOrAdd(type, t => ExplainCore(t, []));
 
-    private static string? ExplainCore(Type type, HashSet<Type> visiting)
+    /// <summary>The surrogate the provider names for a declared type that is not built in, or null (always null without a provider).</summary>
+    private Type? SurrogateOf(Type type)
+    {
+        if (_provider is null || IsBuiltIn(type))
+        {
+            return null;
+        }
+
+        return _surrogates.GetOrAdd(type, t =>
+        {
+            var surrogate = _provider.GetSurrogateType(t);
+            if (surrogate is not null && (surrogate == t || (!IsBuiltIn(surrogate) && _provider.GetSurrogateType(surrogate) is not null)))
+            {
+                throw new MarshallingException(MarshallingError.UnsupportedType, $"The surrogate of {t.Name} is {surrogate.Name}, which is substituted itself.");
+            }
+
+            return surrogate;
+        });
+    }
+
+    private static bool IsBuiltIn(Type type) =>
+        IsPrimitive(type) || type == typeof(string) || type.IsEnum || type.IsArray || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>));
+
+    private string? ExplainCore(Type type, HashSet<Type> visiting)
     {
         if (IsPrimitive(type) || type == typeof(string) || type.IsEnum)
         {
             return null;
+        }
+
+        Type? surrogate;
+        try
+        {
+            surrogate = SurrogateOf(type);
+        }
+        catch (MarshallingException ex)
+        {
+            return ex.Message;
+        }
+
+        if (surrogate is not null)
+        {
+            return ExplainCore(surrogate, visiting) is { } reason ? $"its surrogate {surrogate.Name}: {reason}" : null;
         }
 
         if (Nullable.GetUnderlyingType(type) is not null)
@@ -134,10 +183,15 @@ internal static class CdrCodecFactory
         type == typeof(bool) || type == typeof(byte) || type == typeof(char) || type == typeof(short) || type == typeof(ushort)
         || type == typeof(int) || type == typeof(uint) || type == typeof(long) || type == typeof(ulong) || type == typeof(float) || type == typeof(double);
 
-    private static object Build(Type type, MemberOptions options)
+    private object Build(Type type, MemberOptions options)
     {
         object codec;
-        if (type == typeof(bool))
+        if (SurrogateOf(type) is { } surrogate)
+        {
+            var inner = Get(surrogate, options);
+            codec = Activator.CreateInstance(typeof(CdrSurrogateCodec<,>).MakeGenericType(type, surrogate), inner, _provider)!;
+        }
+        else if (type == typeof(bool))
         {
             codec = new BooleanCodec();
         }
@@ -206,18 +260,18 @@ internal static class CdrCodecFactory
             // Structs and unions: registered before their members are built, so recursive types resolve.
             var layout = StructLayout.TryCreate(type, out var problem) ?? throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled as CDR: {problem}");
             var codecType = layout.IsUnion ? typeof(UnionCodec<>) : typeof(StructCodec<>);
-            codec = Activator.CreateInstance(codecType.MakeGenericType(type), BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, null, [layout], null)!;
-            s_building[(type, options)] = codec;
+            codec = Activator.CreateInstance(codecType.MakeGenericType(type), BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, null, [layout, this], null)!;
+            _building[(type, options)] = codec;
             ((IInitializableCodec)codec).Initialize();
             return codec;
         }
 
-        s_building[(type, options)] = codec;
+        _building[(type, options)] = codec;
         return codec;
     }
 }
 
-/// <summary>Per-type static slot, so the hot path skips the dictionary.</summary>
+/// <summary>Per-type static slot of <see cref="CdrCodecFactory.Default"/>, so the hot path skips the dictionary.</summary>
 internal static class Cache<T>
 {
     public static CdrCodec<T>? Codec;

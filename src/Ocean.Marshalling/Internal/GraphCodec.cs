@@ -12,6 +12,8 @@ internal abstract class GraphCodec(byte[] signature)
     public int MinimumSize => GraphWire.MinimumSize(Signature[0]);
 
     public abstract object? ReadBoxed(GraphReader reader);
+
+    public abstract void WriteBoxed(GraphWriter writer, object? value);
 }
 
 /// <summary>Writes and reads one C# type in the object-graph format. Built once per type and marshaller, then shared.</summary>
@@ -22,6 +24,8 @@ internal abstract class GraphCodec<T>(byte[] signature) : GraphCodec(signature)
     public abstract T Read(GraphReader reader);
 
     public sealed override object? ReadBoxed(GraphReader reader) => Read(reader);
+
+    public sealed override void WriteBoxed(GraphWriter writer, object? value) => Write(writer, (T)value!);
 }
 
 /// <summary>A primitive: each branch is decided when the JIT compiles the closed type.</summary>

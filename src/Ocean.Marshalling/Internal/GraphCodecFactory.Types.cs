@@ -39,6 +39,21 @@ internal sealed partial class GraphCodecFactory
                 : null;
         }
 
+        Type? surrogate;
+        try
+        {
+            surrogate = SurrogateOf(type);
+        }
+        catch (MarshallingException ex)
+        {
+            return ex.Message;
+        }
+
+        if (surrogate is not null)
+        {
+            return ExplainCore(surrogate, visiting, depth) is { } reason ? $"its surrogate {surrogate.Name}: {reason}" : null;
+        }
+
         if (type == typeof(object))
         {
             return "object has no wire type; declare a registered class or interface instead.";
@@ -146,6 +161,11 @@ internal sealed partial class GraphCodecFactory
     private GraphCodec Build(Type type)
     {
         var signature = Signature(type);
+        if (SurrogateOf(type) is { } surrogate)
+        {
+            return Create(typeof(GraphSurrogateCodec<,>), [type, surrogate], signature, Get(surrogate), _provider!);
+        }
+
         if (type.IsEnum)
         {
             return Create(typeof(GraphEnumCodec<,>), [type, Enum.GetUnderlyingType(type)], signature);

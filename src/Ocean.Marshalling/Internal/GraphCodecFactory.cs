@@ -21,10 +21,13 @@ internal sealed partial class GraphCodecFactory
     private readonly ConcurrentDictionary<byte[], GraphClassEntry> _entries = new(GraphByteArrayComparer.Instance);
     private readonly ConcurrentDictionary<byte[], GraphClassEntry>.AlternateLookup<ReadOnlySpan<byte>> _entryLookup;
     private readonly Lock _buildLock = new();
+    private readonly IMarshallingSurrogateProvider? _provider;
+    private readonly ConcurrentDictionary<Type, Type?> _surrogates = new();
 
-    public GraphCodecFactory(GraphTypeRegistry registry, GraphLimits limits)
+    public GraphCodecFactory(GraphTypeRegistry registry, GraphLimits limits, IMarshallingSurrogateProvider? provider = null)
     {
         _registry = registry;
+        _provider = provider;
         Limits = limits;
         _entryLookup = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
         SkewedDescriptors = new GraphDescriptorCache(limits.MaxCachedDescriptors, limits.MaxCachedDescriptorBytes);
@@ -175,16 +178,46 @@ internal sealed partial class GraphCodecFactory
         return entry;
     }
 
-    /// <summary>The signature of a supported type (see the README's table of type codes).</summary>
-    public static byte[] Signature(Type type)
+    /// <summary>The signature of a supported type (see the README's table of type codes); a substituted type has its surrogate's.</summary>
+    public byte[] Signature(Type type)
     {
         var bytes = new List<byte>();
         AppendSignature(type, bytes);
         return [.. bytes];
     }
 
-    private static void AppendSignature(Type type, List<byte> bytes)
+    /// <summary>The surrogate the provider names for a declared type that is not built in, or null (always null without a provider).</summary>
+    public Type? SurrogateOf(Type type)
     {
+        if (_provider is null || IsBuiltIn(type))
+        {
+            return null;
+        }
+
+        return _surrogates.GetOrAdd(type, t =>
+        {
+            var surrogate = _provider.GetSurrogateType(t);
+            if (surrogate is not null && (surrogate == t || (!IsBuiltIn(surrogate) && _provider.GetSurrogateType(surrogate) is not null)))
+            {
+                throw new MarshallingException(MarshallingError.UnsupportedType, $"The surrogate of {t.Name} is {surrogate.Name}, which is substituted itself.");
+            }
+
+            return surrogate;
+        });
+    }
+
+    private static bool IsBuiltIn(Type type) =>
+        GraphWire.PrimitiveCode(type.IsEnum ? Enum.GetUnderlyingType(type) : type) != 0 || type == typeof(string) || type.IsArray
+        || Nullable.GetUnderlyingType(type) is not null || IsGeneric(type, typeof(List<>)) || IsGeneric(type, typeof(Dictionary<,>));
+
+    private void AppendSignature(Type type, List<byte> bytes)
+    {
+        if (SurrogateOf(type) is { } surrogate)
+        {
+            AppendSignature(surrogate, bytes);
+            return;
+        }
+
         var underlying = type.IsEnum ? Enum.GetUnderlyingType(type) : type;
         var code = GraphWire.PrimitiveCode(underlying);
         if (code != 0)

@@ -27,6 +27,7 @@ internal sealed class GraphReader
     private readonly List<GraphClassEntry> _classes = [];
     private byte[] _buffer = [];
     private int _position;
+    private int _start;
     private int _end;
     private int _depth;
     private int _objects;
@@ -38,6 +39,12 @@ internal sealed class GraphReader
 
     public int Remaining => _end - _position;
 
+    /// <summary>The bytes of the stream read so far.</summary>
+    public int Position => _position - _start;
+
+    /// <summary>The per-message state handed to the surrogate provider (null outside a message reader).</summary>
+    public MarshallingContext? Context { get; set; }
+
     public static GraphReader Rent(GraphCodecFactory factory, byte[] buffer, int offset, int count)
     {
         var reader = t_cached ?? new GraphReader();
@@ -46,6 +53,7 @@ internal sealed class GraphReader
         reader._limits = factory.Limits;
         reader._buffer = buffer;
         reader._position = offset;
+        reader._start = offset;
         reader._end = offset + count;
         reader._memoryLeft = ((long)reader._limits.MaxMemoryMultiple * count) + MemoryAllowance;
         reader._keyComparisonsLeft = reader._limits.MaxKeyComparisons;
@@ -56,6 +64,7 @@ internal sealed class GraphReader
     {
         // Drop references to the caller's bytes and objects.
         _buffer = [];
+        Context = null;
         _depth = 0;
         _objects = 0;
         _handles.Clear();
@@ -71,6 +80,23 @@ internal sealed class GraphReader
 
     public void ReadHeader(byte[] expected)
     {
+        ReadMagic();
+        ReadRootSignature(expected);
+    }
+
+    /// <summary>Reads the value's signature and refuses one that is not <paramref name="expected"/> (see <see cref="GraphWire.Equivalent"/>).</summary>
+    public void ReadRootSignature(byte[] expected)
+    {
+        var signature = ReadSignature();
+        if (!GraphWire.Equivalent(signature, expected))
+        {
+            throw new MarshallingException(MarshallingError.Incompatible, $"The stream holds {GraphWire.Describe(signature)}, not {GraphWire.Describe(expected)}.");
+        }
+    }
+
+    /// <summary>Reads the stream's magic and version.</summary>
+    public void ReadMagic()
+    {
         if (Remaining < 3 || _buffer[_position] != GraphWire.Magic0 || _buffer[_position + 1] != GraphWire.Magic1)
         {
             throw new MarshallingException(Remaining < 3 ? MarshallingError.Truncated : MarshallingError.Malformed, "The bytes are not an object-graph stream (no 'OG' magic).");
@@ -82,11 +108,6 @@ internal sealed class GraphReader
         }
 
         _position += 3;
-        var signature = ReadSignature();
-        if (!GraphWire.Equivalent(signature, expected))
-        {
-            throw new MarshallingException(MarshallingError.Incompatible, $"The stream holds {GraphWire.Describe(signature)}, not {GraphWire.Describe(expected)}.");
-        }
     }
 
     /// <summary>Reads a signature and returns its bytes (a view of the input, valid until the reader is returned).</summary>

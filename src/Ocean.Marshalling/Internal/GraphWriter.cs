@@ -28,6 +28,9 @@ internal sealed class GraphWriter
     /// <summary>Where writing must stop: the buffer's end or <see cref="GraphLimits.MaxBytes"/>, whichever is first.</summary>
     private int _capacity;
     private int _position;
+
+    /// <summary>The bytes of this stream already handed to the output (<see cref="FlushTo"/>), counted against MaxBytes.</summary>
+    private long _flushed;
     private GraphClass? _lastClass;
     private int _lastClassRef;
     private int _depth;
@@ -35,6 +38,12 @@ internal sealed class GraphWriter
     private GraphLimits _limits;
 
     public GraphCodecFactory Factory { get; private set; } = null!;
+
+    /// <summary>The per-message state handed to the surrogate provider (null outside a message writer).</summary>
+    public MarshallingContext? Context { get; set; }
+
+    /// <summary>The bytes of the stream so far: flushed and buffered.</summary>
+    public long Position => _flushed + _position;
 
     public static GraphWriter Rent(GraphCodecFactory factory)
     {
@@ -50,7 +59,9 @@ internal sealed class GraphWriter
     public void Return()
     {
         _position = 0;
+        _flushed = 0;
         _depth = 0;
+        Context = null;
         _objects = 0;
         _lastClass = null;
         _pending.Clear();
@@ -69,11 +80,26 @@ internal sealed class GraphWriter
 
     public void WriteHeader(byte[] rootSignature)
     {
-        Ensure(3 + rootSignature.Length);
+        WriteMagic();
+        WriteBytes(rootSignature);
+    }
+
+    /// <summary>Writes the stream's magic and version, which a message of several values writes once.</summary>
+    public void WriteMagic()
+    {
+        Ensure(3);
         _buffer[_position++] = GraphWire.Magic0;
         _buffer[_position++] = GraphWire.Magic1;
         _buffer[_position++] = GraphWire.Version;
-        WriteBytes(rootSignature);
+    }
+
+    /// <summary>Hands the buffered bytes to <paramref name="output"/>; the handle and class tables carry on.</summary>
+    public void FlushTo(IBufferWriter<byte> output)
+    {
+        output.Write(_buffer.AsSpan(0, _position));
+        _flushed += _position;
+        _position = 0;
+        _capacity = (int)Math.Min(_buffer.Length, _limits.MaxBytes - _flushed);
     }
 
     /// <summary>Writes a back reference and returns true when <paramref name="value"/> was written before; else gives it the next handle.</summary>
@@ -314,7 +340,7 @@ internal sealed class GraphWriter
     private void Grow(int count)
     {
         var needed = (long)_position + count;
-        if (needed > _limits.MaxBytes)
+        if (_flushed + needed > _limits.MaxBytes)
         {
             throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream would take more than the limit of {_limits.MaxBytes} bytes.");
         }
@@ -327,6 +353,6 @@ internal sealed class GraphWriter
             _buffer = larger;
         }
 
-        _capacity = Math.Min(_buffer.Length, _limits.MaxBytes);
+        _capacity = (int)Math.Min(_buffer.Length, _limits.MaxBytes - _flushed);
     }
 }

@@ -18,7 +18,13 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     private int _minimumSize;
     private int _minimumObjects;
 
-    public StructCodec(StructLayout layout) => _layout = layout;
+    private readonly CdrCodecFactory _factory;
+
+    public StructCodec(StructLayout layout, CdrCodecFactory factory)
+    {
+        _layout = layout;
+        _factory = factory;
+    }
 
     private delegate void WriteFn(ref CdrWriter writer, T value);
 
@@ -31,7 +37,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
 
     public void Initialize()
     {
-        var codecs = _layout.Members.Select(m => CdrCodecFactory.Get(m.Type, m.Options)).ToArray();
+        var codecs = _layout.Members.Select(m => _factory.Get(m.Type, m.Options)).ToArray();
 
         // A recursive member sees this codec's bounds still at 0: they remain lower bounds.
         _minimumSize = codecs.Aggregate(0, (sum, c) => SaturatingAdd(sum, ((CdrCodec)c).MinimumSize));

@@ -20,7 +20,13 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
     private Action<T, object?> _setDiscriminator = null!;
     private Func<T> _create = null!;
 
-    public UnionCodec(StructLayout layout) => _layout = layout;
+    private readonly CdrCodecFactory _factory;
+
+    public UnionCodec(StructLayout layout, CdrCodecFactory factory)
+    {
+        _layout = layout;
+        _factory = factory;
+    }
 
     public override int MinimumSize => _discriminatorCodec?.MinimumSize ?? 1;
 
@@ -29,13 +35,13 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
     public void Initialize()
     {
         var discriminator = _layout.Discriminator!;
-        _discriminatorCodec = (CdrCodec)CdrCodecFactory.Get(discriminator.Type, discriminator.Options);
+        _discriminatorCodec = (CdrCodec)_factory.Get(discriminator.Type, discriminator.Options);
         (_getDiscriminator, _setDiscriminator) = Accessors(discriminator.Member);
         _create = Expression.Lambda<Func<T>>(Expression.New(typeof(T))).Compile();
         foreach (var member in _layout.Members)
         {
             var (get, set) = Accessors(member.Member);
-            var branch = new Branch(member.CaseLabels ?? [], (CdrCodec)CdrCodecFactory.Get(member.Type, member.Options), get, set);
+            var branch = new Branch(member.CaseLabels ?? [], (CdrCodec)_factory.Get(member.Type, member.Options), get, set);
             if (member.IsDefaultCase)
             {
                 _default = branch;

@@ -1,0 +1,51 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Ocean.Marshalling.Internal;
+
+/// <summary>Checks a boxed value against its declared type, for the non-generic overloads.</summary>
+internal static class BoxedValue
+{
+    public static void Check(Type type, object? value, [CallerArgumentExpression(nameof(value))] string? parameterName = null)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (value is null)
+        {
+            if (type.IsValueType && Nullable.GetUnderlyingType(type) is null)
+            {
+                ThrowNullValueType(type, parameterName);
+            }
+
+            return;
+        }
+
+        if (!type.IsInstanceOfType(value))
+        {
+            ThrowMismatch(type, value, parameterName);
+        }
+    }
+
+    /// <summary>Casts what a surrogate provider returned, or says which side returned the wrong type.</summary>
+    public static T Cast<T>(object? value, string what)
+    {
+        if (value is T typed)
+        {
+            return typed;
+        }
+
+        if (value is null && default(T) is null)
+        {
+            return default!;
+        }
+
+        throw new MarshallingException(MarshallingError.Incompatible, $"{what} returned {(value is null ? "null" : value.GetType().Name)}, not a {typeof(T).Name}.");
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNullValueType(Type type, string? parameterName) =>
+        throw new ArgumentNullException(parameterName, $"A {type.Name} cannot be null.");
+
+    [DoesNotReturn]
+    private static void ThrowMismatch(Type type, object value, string? parameterName) =>
+        throw new ArgumentException($"The value is a {value.GetType().Name}, not a {type.Name}.", parameterName);
+}

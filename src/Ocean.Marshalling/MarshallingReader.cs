@@ -1,0 +1,59 @@
+namespace Ocean.Marshalling;
+
+/// <summary>
+/// Reads the values of one message in the order they were written by a <see cref="MarshallingWriter"/>. Created by
+/// <see cref="IMarshaller.CreateReader"/>.
+/// </summary>
+/// <remarks>
+/// <para>The reader works on the caller's bytes without copying them when they are one contiguous segment (a
+/// multi-segment message is copied once into a pooled buffer): the input must stay valid until the reader is
+/// disposed. Reading raises <see cref="MarshallingException"/> and nothing else for any input (truncated, malformed,
+/// another type than the one written, past the end); after it does, the message is unusable. Limits (depth, objects,
+/// bytes) count over the whole message. Call <see cref="Dispose()"/> when done. Not thread-safe.</para>
+/// </remarks>
+public abstract class MarshallingReader : IDisposable
+{
+    /// <summary>The bytes of the message read so far.</summary>
+    public abstract long Position { get; }
+
+    /// <summary>The bytes of the message not read yet.</summary>
+    public abstract long Remaining { get; }
+
+    /// <summary>Whether every byte of the message has been read (a protocol may refuse bytes left over).</summary>
+    public bool IsAtEnd => Remaining == 0;
+
+    /// <summary>Reads the next value.</summary>
+    /// <typeparam name="T">The type it was written as.</typeparam>
+    /// <returns>The value.</returns>
+    /// <exception cref="MarshallingException">The bytes are malformed, truncated, hold another type, or the message has ended.</exception>
+    /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
+    public abstract T Read<T>();
+
+    /// <summary>Reads the next value, its type given at run time (known only after the header was read); value types are boxed.</summary>
+    /// <param name="type">The type it was written as.</param>
+    /// <returns>The value: an instance of <paramref name="type"/>, or <see langword="null"/>.</returns>
+    /// <exception cref="MarshallingException">The bytes are malformed, truncated, hold another type, or the message has ended.</exception>
+    public object? Read(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return ReadBoxed(type);
+    }
+
+    /// <summary>Releases the pooled state and any copy of the input. Idempotent.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Reads a value of <paramref name="type"/>, boxed.</summary>
+    /// <param name="type">The type.</param>
+    /// <returns>The value.</returns>
+    protected abstract object? ReadBoxed(Type type);
+
+    /// <summary>Releases the pooled state.</summary>
+    /// <param name="disposing">True when called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
