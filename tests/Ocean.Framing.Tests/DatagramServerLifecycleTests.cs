@@ -57,7 +57,7 @@ public sealed class DatagramServerLifecycleTests
             racingStop = Task.Run(() => server!.StopAsync());
             racingStop.Wait(TimeSpan.FromSeconds(1)); // enough for an unguarded stop to finish in the gap
         });
-        server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_drain, new MessageServerOptions { PeerIdleTimeout = TimeSpan.FromSeconds(10), TimeProvider = time });
+        server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_drain, new MessageServerOptions { IdleTimeout = TimeSpan.FromSeconds(10), TimeProvider = time });
 
         await server.StartAsync();
         await racingStop!.WithTimeout();
@@ -73,7 +73,7 @@ public sealed class DatagramServerLifecycleTests
         var clock = new ManualTimeProvider();
         var failing = 1;
         var calls = 0;
-        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
         server.DatagramListener!.ReceiveHook = (socket, buffer, cancellationToken) =>
         {
             Interlocked.Increment(ref calls);
@@ -107,7 +107,7 @@ public sealed class DatagramServerLifecycleTests
     {
         var clock = new ManualTimeProvider();
         var calls = 0;
-        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
         server.DatagramListener!.ReceiveHook = (socket, buffer, cancellationToken) =>
             Interlocked.Increment(ref calls) == 1
                 ? ValueTask.FromException<Ocean.Transport.DatagramReceiveResult>(new SocketException((int)SocketError.ConnectionReset)) // an ICMP port unreachable
