@@ -99,9 +99,6 @@ internal sealed class ServerCore<TConnection> : ServerCore
 
     public override EndPoint? EndPoint => _listener.EndPoint;
 
-    /// <summary>Fires when a stop begins; handlers receive it.</summary>
-    public CancellationToken Stopping => _stopping.Token;
-
     /// <summary>Fires when the shutdown deadline has passed: closes still draining should give up.</summary>
     public CancellationToken Aborting => _aborting.Token;
 

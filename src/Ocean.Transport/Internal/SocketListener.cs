@@ -32,9 +32,6 @@ internal sealed class SocketListener : ServerListener<SocketConnection>
     /// <summary>Received bytes the connections hold unconsumed (see <see cref="SocketServerOptions.MaxBufferedBytes"/>).</summary>
     public ReadBudget ReadBudget => _readBudget;
 
-    /// <summary>Metric tags of this server's connections.</summary>
-    public TagList Tags => _tags;
-
     public override void Start()
     {
         _listenSocket = Bind(_requestedEndPoint, _options.Backlog);
