@@ -23,9 +23,22 @@ public class MessageConnectionOptions
     }
 
     /// <summary>
-    /// How long a read may wait between messages before the connection is closed with <see cref="TimeoutException"/>.
-    /// Default <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// Framing's idle timeout: how long a message connection may go without a message before it is closed.
+    /// Default <see cref="Timeout.InfiniteTimeSpan"/> for a connection of your own, 1 minute in <see cref="MessageServerOptions"/>.
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The one message-level idle timeout, for every kind of message connection. On a stream connection and a
+    /// connected datagram socket the read enforces it: a read that waits this long between messages fails with
+    /// <see cref="TimeoutException"/> and closes the connection. On a UDP peer of a datagram
+    /// <see cref="MessageServer"/> the server enforces it: a peer that neither sends nor receives a datagram for
+    /// this long expires (its reads complete; log event 504) and its next datagram starts a new connection. Sending
+    /// to the peer counts as activity, so a handler that answers a slow request in time keeps its peer.
+    /// </para>
+    /// <para>
+    /// Byte-level idleness of a stream connection is the transport's (<see cref="Ocean.Transport.SocketServerOptions.IdleTimeout"/>).
+    /// </para>
+    /// </remarks>
     public TimeSpan IdleTimeout
     {
         get => _idleTimeout;
@@ -48,8 +61,10 @@ public class MessageConnectionOptions
     }
 
     /// <summary>Where log messages go; <see langword="null"/> (the default) means no logging.</summary>
+    /// <remarks>In <see cref="MessageServerOptions"/>, it applies to every layer beneath the server.</remarks>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>The clock for both timeouts; tests substitute their own.</summary>
+    /// <summary>The clock for every timeout; tests substitute their own.</summary>
+    /// <remarks>In <see cref="MessageServerOptions"/>, it applies to every layer beneath the server.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ocean.Framing.Internal;
 using Ocean.Transport;
+using ServerCore = Ocean.Transport.Internal.ServerCore;
 
 namespace Ocean.Framing;
 
@@ -10,38 +11,43 @@ namespace Ocean.Framing;
 /// socket where each remote peer gets a message connection of its own. Either way the application's
 /// <see cref="MessageConnectionHandler"/> runs once per connection, in its own task.
 /// </summary>
+/// <remarks>
+/// Both kinds run on the same server core as Ocean.Transport's <see cref="SocketServer"/>: a handler task per
+/// connection, idle expiry, and a stop that signals the handlers, waits up to
+/// <see cref="MessageServerOptions.ShutdownTimeout"/> and then aborts the connections still open.
+/// </remarks>
 public sealed class MessageServer : IAsyncDisposable
 {
-    private readonly SocketServer? _streamServer;
-    private readonly DatagramMessageListener? _datagramListener;
+    private readonly ServerCore _core;
 
-    private MessageServer(SocketServer streamServer) => _streamServer = streamServer;
-
-    private MessageServer(DatagramMessageListener datagramListener) => _datagramListener = datagramListener;
+    private MessageServer(ServerCore core) => _core = core;
 
     /// <summary>What a stream server's connections have reserved beyond their read buffers (for tests).</summary>
     internal ByteBudget? StreamBufferBudget { get; private init; }
 
     /// <summary>The UDP side of a datagram server (for tests).</summary>
-    internal DatagramMessageListener? DatagramListener => _datagramListener;
+    internal DatagramMessageListener? DatagramListener { get; private init; }
 
     /// <summary>The bound endpoint (the real port when 0 was asked for); valid after <see cref="StartAsync"/>.</summary>
-    public EndPoint EndPoint => _streamServer?.EndPoint ?? _datagramListener!.EndPoint;
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public EndPoint EndPoint => _core.EndPoint ?? throw new InvalidOperationException("The server has not been started.");
 
     /// <summary>A server of stream connections framed by <paramref name="codec"/>.</summary>
     /// <param name="endPoint">An <see cref="IPEndPoint"/> or <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>; port 0 for an ephemeral port.</param>
     /// <param name="codec">How messages are delimited.</param>
     /// <param name="handler">Runs once per connection. When it returns the connection is closed (what it sent still goes out); a send after that raises <see cref="ConnectionAbortedException"/>.</param>
-    /// <param name="options">Message timeouts, <see cref="MessageServerOptions.MaxBufferedBytes"/> and <see cref="MessageServerOptions.Stream"/> settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">Message timeouts, logging and clock, <see cref="MessageServerOptions.MaxBufferedBytes"/> and <see cref="MessageServerOptions.Stream"/> settings; <see langword="null"/> for the defaults.</param>
     /// <returns>The server, not yet started.</returns>
+    /// <exception cref="ArgumentException"><see cref="MessageServerOptions.Stream"/> sets its own logger factory, clock or shutdown timeout (set them on <paramref name="options"/>).</exception>
     public static MessageServer ForStream(EndPoint endPoint, FrameCodec codec, MessageConnectionHandler handler, MessageServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(codec);
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new MessageServerOptions();
+        var streamOptions = options.StreamServerOptions();
         var logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageServer") ?? NullLogger.Instance;
         var budget = new ByteBudget(options.MaxBufferedBytes);
-        long allowance = options.Stream.MaxReadBufferSize;
+        long allowance = streamOptions.MaxReadBufferSize;
         var server = new SocketServer(
             endPoint,
             async (connection, stopping) =>
@@ -68,45 +74,48 @@ public sealed class MessageServer : IAsyncDisposable
                     await messages.DisposeAsync().ConfigureAwait(false);
                 }
             },
-            options.Stream);
-        return new MessageServer(server) { StreamBufferBudget = budget };
+            streamOptions);
+        return new MessageServer(server.Core) { StreamBufferBudget = budget };
     }
 
     /// <summary>A UDP server: each remote peer's datagrams become the messages of its own message connection.</summary>
     /// <param name="endPoint">Where to receive; port 0 for an ephemeral port, <see cref="IPAddress.IPv6Any"/> for dual mode.</param>
-    /// <param name="handler">Runs once per peer, from its first datagram until its connection ends (idle expiry, or the handler returns).</param>
-    /// <param name="options">Peer limits, <see cref="MessageServerOptions.MaxQueuedDatagramBytes"/> and <see cref="MessageServerOptions.Datagram"/> settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="handler">Runs once per peer, from its first datagram until its connection ends (idle expiry after <see cref="MessageConnectionOptions.IdleTimeout"/>, or the handler returns).</param>
+    /// <param name="options">Peer limits, logging and clock, <see cref="MessageServerOptions.MaxQueuedDatagramBytes"/> and <see cref="MessageServerOptions.Datagram"/> settings; <see langword="null"/> for the defaults.</param>
     /// <returns>The server, not yet started.</returns>
+    /// <exception cref="ArgumentException"><see cref="MessageServerOptions.Datagram"/> sets its own logger factory or clock (set them on <paramref name="options"/>).</exception>
     public static MessageServer ForDatagrams(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(handler);
-        return new MessageServer(new DatagramMessageListener(endPoint, handler, options ?? new MessageServerOptions()));
+        options ??= new MessageServerOptions();
+        options.DatagramSocketOptions(); // refuses a logger or clock of its own now, not at the start
+        var listener = new DatagramMessageListener(endPoint, handler, options);
+
+        // No connection limit in the core: MaxPeers is enforced where datagrams are dispatched, before one is copied.
+        var core = new Ocean.Transport.Internal.ServerCore<PeerMessageConnection>(
+            listener,
+            listener.RunPeerAsync,
+            int.MaxValue,
+            options.IdleTimeout,
+            options.ShutdownTimeout,
+            options.TimeProvider,
+            listener.Logger);
+        return new MessageServer(core) { DatagramListener = listener };
     }
 
     /// <summary>Binds and starts serving.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>A task that completes once the server accepts traffic.</returns>
-    public Task StartAsync(CancellationToken cancellationToken = default) =>
-        _streamServer?.StartAsync(cancellationToken) ?? _datagramListener!.StartAsync(cancellationToken);
+    /// <exception cref="InvalidOperationException">The server was already started, or stopped.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _core.StartAsync(cancellationToken);
 
-    /// <summary>Stops serving: no new connections, handlers told to stop, then aborted after the shutdown deadline.</summary>
+    /// <summary>Stops serving: no new connections, handlers told to stop, then aborted after <see cref="MessageServerOptions.ShutdownTimeout"/>.</summary>
     /// <param name="cancellationToken">Cuts the wait for handlers short.</param>
     /// <returns>A task that completes once stopped.</returns>
-    public Task StopAsync(CancellationToken cancellationToken = default) =>
-        _streamServer?.StopAsync(cancellationToken) ?? _datagramListener!.StopAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken = default) => _core.StopAsync(cancellationToken);
 
     /// <summary>Stops the server.</summary>
     /// <returns>A task that completes once stopped and released.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        if (_streamServer is not null)
-        {
-            await _streamServer.DisposeAsync().ConfigureAwait(false);
-        }
-        else
-        {
-            await _datagramListener!.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _core.DisposeAsync();
 }

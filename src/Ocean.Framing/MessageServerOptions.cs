@@ -2,35 +2,75 @@ using Ocean.Transport;
 
 namespace Ocean.Framing;
 
-/// <summary>Settings for <see cref="MessageServer"/>: the message timeouts, plus the transport's own settings.</summary>
+/// <summary>Settings for <see cref="MessageServer"/>: the message timeouts, the server's limits and deadline, plus the transport's own settings.</summary>
+/// <remarks>
+/// <para>
+/// Logging and the clock are set in one place: <see cref="MessageConnectionOptions.LoggerFactory"/> and
+/// <see cref="MessageConnectionOptions.TimeProvider"/> here apply to every layer beneath the server (its message
+/// connections, the server core, the stream server's connections or the UDP socket), and so does
+/// <see cref="ShutdownTimeout"/>. The <see cref="Stream"/> and <see cref="Datagram"/> objects carry the other
+/// transport settings only: the server copies them and never changes the caller's objects, and
+/// <see cref="MessageServer.ForStream"/> and <see cref="MessageServer.ForDatagrams"/> throw
+/// <see cref="ArgumentException"/> if their own logger factory, clock or shutdown timeout were set, instead of
+/// silently ignoring them.
+/// </para>
+/// <para>
+/// One idle timeout per layer: <see cref="MessageConnectionOptions.IdleTimeout"/> (here 1 minute by default) is the
+/// message-level one, for every kind of message connection, UDP peers included; <see cref="SocketServerOptions.IdleTimeout"/>
+/// in <see cref="Stream"/> is the transport's, counting bytes on a stream connection.
+/// </para>
+/// </remarks>
 public sealed class MessageServerOptions : MessageConnectionOptions
 {
     private int _maxPeers = 1024;
-    private TimeSpan _peerIdleTimeout = TimeSpan.FromMinutes(1);
     private int _peerQueueCapacity = 64;
     private long _maxQueuedDatagramBytes = 32L * 1024 * 1024;
     private long _maxBufferedBytes = 256L * 1024 * 1024;
+    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
+    private SocketServerOptions _stream = new();
+    private DatagramOptions _datagram = new();
 
-    /// <summary>Settings of the underlying stream server (limits, TLS, shutdown); used by <see cref="MessageServer.ForStream"/>.</summary>
-    public SocketServerOptions Stream { get; set; } = new();
+    /// <summary>Creates the default settings; a server's <see cref="MessageConnectionOptions.IdleTimeout"/> defaults to 1 minute.</summary>
+    public MessageServerOptions() => IdleTimeout = TimeSpan.FromMinutes(1);
 
-    /// <summary>Settings of the underlying UDP socket; used by <see cref="MessageServer.ForDatagrams"/>.</summary>
-    public DatagramOptions Datagram { get; set; } = new();
+    /// <summary>
+    /// Settings of the underlying stream server (connection limit, TLS, buffers, the transport's byte-level idle
+    /// timeout); used by <see cref="MessageServer.ForStream"/>. Leave its logger factory, clock and shutdown timeout
+    /// unset: this object's apply.
+    /// </summary>
+    public SocketServerOptions Stream
+    {
+        get => _stream;
+        set => _stream = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
+    /// Settings of the underlying UDP socket (buffers, address reuse); used by <see cref="MessageServer.ForDatagrams"/>.
+    /// Leave its logger factory and clock unset: this object's apply.
+    /// </summary>
+    public DatagramOptions Datagram
+    {
+        get => _datagram;
+        set => _datagram = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
+    /// How long <see cref="MessageServer.StopAsync"/> lets running handlers finish before it aborts their connections,
+    /// for stream and datagram servers alike. Default 30 seconds.
+    /// </summary>
+    public TimeSpan ShutdownTimeout
+    {
+        get => _shutdownTimeout;
+        set => _shutdownTimeout = value >= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Must not be negative.");
+    }
 
     /// <summary>How many UDP peers may have a message connection at once (default 1,024); datagrams from more are dropped and counted.</summary>
     public int MaxPeers
     {
         get => _maxPeers;
         set => _maxPeers = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
-    }
-
-    /// <summary>A UDP peer's message connection ends (its reads complete) after this long without a datagram. Default 1 minute.</summary>
-    public TimeSpan PeerIdleTimeout
-    {
-        get => _peerIdleTimeout;
-        set => _peerIdleTimeout = value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive or infinite.");
     }
 
     /// <summary>Datagrams queued per UDP peer before its handler reads them (default 64); more are dropped and counted, as UDP would.</summary>
@@ -66,5 +106,50 @@ public sealed class MessageServerOptions : MessageConnectionOptions
     {
         get => _maxBufferedBytes;
         set => _maxBufferedBytes = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+    }
+
+    /// <summary>The stream server's settings with this object's logger factory, clock and deadline; the caller's object is not changed.</summary>
+    /// <returns>A copy of <see cref="Stream"/>.</returns>
+    /// <exception cref="ArgumentException"><see cref="Stream"/> sets a logger factory, clock or shutdown timeout of its own.</exception>
+    internal SocketServerOptions StreamServerOptions()
+    {
+        var stream = _stream;
+        RefuseOwn(stream.LoggerFactory, stream.TimeProvider, "Stream");
+        if (stream.ShutdownTimeout != SocketServerOptions.DefaultShutdownTimeout && stream.ShutdownTimeout != ShutdownTimeout)
+        {
+            throw new ArgumentException("Set ShutdownTimeout on the MessageServerOptions, not on its Stream options: the server's deadline applies to every layer.");
+        }
+
+        var copy = stream.Clone();
+        copy.LoggerFactory = LoggerFactory;
+        copy.TimeProvider = TimeProvider;
+        copy.ShutdownTimeout = ShutdownTimeout;
+        return copy;
+    }
+
+    /// <summary>The UDP socket's settings with this object's logger factory and clock; the caller's object is not changed.</summary>
+    /// <returns>A copy of <see cref="Datagram"/>.</returns>
+    /// <exception cref="ArgumentException"><see cref="Datagram"/> sets a logger factory or clock of its own.</exception>
+    internal DatagramOptions DatagramSocketOptions()
+    {
+        RefuseOwn(_datagram.LoggerFactory, _datagram.TimeProvider, "Datagram");
+        var copy = _datagram.Clone();
+        copy.LoggerFactory = LoggerFactory;
+        copy.TimeProvider = TimeProvider;
+        return copy;
+    }
+
+    // A logger or clock set on a nested object and then ignored would be a silent surprise: refuse it, unless it is this one.
+    private void RefuseOwn(Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory, TimeProvider timeProvider, string property)
+    {
+        if (loggerFactory is not null && !ReferenceEquals(loggerFactory, LoggerFactory))
+        {
+            throw new ArgumentException($"Set LoggerFactory on the MessageServerOptions, not on its {property} options: it applies to every layer of the server.");
+        }
+
+        if (!ReferenceEquals(timeProvider, TimeProvider.System) && !ReferenceEquals(timeProvider, TimeProvider))
+        {
+            throw new ArgumentException($"Set TimeProvider on the MessageServerOptions, not on its {property} options: it applies to every layer of the server.");
+        }
     }
 }

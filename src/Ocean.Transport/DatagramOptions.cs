@@ -3,6 +3,12 @@ using Microsoft.Extensions.Logging;
 namespace Ocean.Transport;
 
 /// <summary>Settings for <see cref="DatagramSocket"/>: buffers, receive timeout, address reuse and multicast.</summary>
+/// <remarks>
+/// Used as the <c>Datagram</c> settings of an Ocean.Framing message server, the message server's own
+/// <c>LoggerFactory</c> and <c>TimeProvider</c> apply instead of <see cref="LoggerFactory"/> and
+/// <see cref="TimeProvider"/>, which must then be left at their defaults (the message server refuses options
+/// that set them, rather than ignore them).
+/// </remarks>
 public sealed class DatagramOptions
 {
     private TimeSpan _receiveTimeout = Timeout.InfiniteTimeSpan;
@@ -55,4 +61,8 @@ public sealed class DatagramOptions
 
     /// <summary>The clock for the receive timeout; tests substitute their own.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>A copy, for a server above that fills in its own logger and clock without touching the caller's object.</summary>
+    /// <returns>A shallow copy.</returns>
+    internal DatagramOptions Clone() => (DatagramOptions)MemberwiseClone();
 }

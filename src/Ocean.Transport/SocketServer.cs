@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -30,33 +28,11 @@ namespace Ocean.Transport;
 /// </remarks>
 public sealed class SocketServer : IAsyncDisposable
 {
-    /// <summary>The first pause of the accept loop after the OS ran out of descriptors or memory; it doubles up to <see cref="MaxAcceptBackoff"/>.</summary>
-    internal static readonly TimeSpan MinAcceptBackoff = TimeSpan.FromMilliseconds(5);
-
-    /// <summary>The longest pause of the accept loop between attempts while resources stay exhausted.</summary>
-    internal static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
-
-    /// <summary>How the accept loop accepts (tests substitute one that fails).</summary>
-    internal Func<Socket, CancellationToken, ValueTask<Socket>> AcceptHook { get; set; } = static (socket, cancellationToken) => socket.AcceptAsync(cancellationToken);
-
-    private readonly EndPoint _requestedEndPoint;
     private readonly ConnectionHandler _handler;
     private readonly SocketServerOptions _options;
     private readonly ILogger _logger;
-    private readonly ReadBudget _readBudget;
-    private readonly ConcurrentDictionary<SocketConnection, Task> _connections = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly CancellationTokenSource _aborting = new();
-    private readonly Lock _stateLock = new();
-    private Socket? _listenSocket;
-    private EndPoint? _endPoint;
-    private TagList _tags;
-    private Task _acceptLoop = Task.CompletedTask;
-    private Task? _stopTask;
-    private ITimer? _heartbeat;
-    private int _activeConnections;
-    private long _acceptedConnections;
-    private long _refusedConnections;
+    private readonly SocketListener _listener;
+    private readonly ServerCore<SocketConnection> _core;
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
     /// <param name="endPoint">An <see cref="IPEndPoint"/> (port 0 for an ephemeral port) or a <see cref="UnixDomainSocketEndPoint"/>.</param>
@@ -71,63 +47,52 @@ public sealed class SocketServer : IAsyncDisposable
             throw new ArgumentException($"A server listens on an IPEndPoint or a UnixDomainSocketEndPoint, not a {endPoint.GetType().Name}.", nameof(endPoint));
         }
 
-        _requestedEndPoint = endPoint;
         _handler = handler;
         _options = options ?? new SocketServerOptions();
         _logger = _options.LoggerFactory?.CreateLogger("Ocean.Transport.SocketServer") ?? NullLogger.Instance;
-        _readBudget = new ReadBudget(_options.MaxBufferedBytes);
+        _listener = new SocketListener(endPoint, _options, _logger);
+        _core = new ServerCore<SocketConnection>(
+            _listener,
+            RunConnectionAsync,
+            _options.MaxConnections,
+            _options.IdleTimeout,
+            _options.ShutdownTimeout,
+            _options.TimeProvider,
+            _logger);
     }
 
     /// <summary>The endpoint actually bound (with the real port when 0 was asked for).</summary>
     /// <exception cref="InvalidOperationException">The server has not been started.</exception>
-    public EndPoint EndPoint => _endPoint ?? throw new InvalidOperationException("The server has not been started.");
+    public EndPoint EndPoint => _core.EndPoint ?? throw new InvalidOperationException("The server has not been started.");
 
     /// <summary>Connections open now.</summary>
-    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+    public int ActiveConnections => _core.ActiveConnections;
 
     /// <summary>Connections accepted since start, including those refused over the limit.</summary>
-    public long AcceptedConnections => Interlocked.Read(ref _acceptedConnections);
+    public long AcceptedConnections => _core.AcceptedConnections;
 
     /// <summary>Connections accepted and closed at once because <see cref="SocketServerOptions.MaxConnections"/> were open.</summary>
-    public long RefusedConnections => Interlocked.Read(ref _refusedConnections);
+    public long RefusedConnections => _core.RefusedConnections;
 
     /// <summary>Received bytes the server's connections hold unconsumed now (see <see cref="SocketServerOptions.MaxBufferedBytes"/>).</summary>
-    internal long BufferedBytes => _readBudget.Used;
+    internal long BufferedBytes => _listener.ReadBudget.Used;
+
+    /// <summary>How the accept loop accepts (tests substitute one that fails).</summary>
+    internal Func<Socket, CancellationToken, ValueTask<Socket>> AcceptHook
+    {
+        get => _listener.AcceptHook;
+        set => _listener.AcceptHook = value;
+    }
+
+    /// <summary>The server core (for the message server built on this one).</summary>
+    internal ServerCore Core => _core;
 
     /// <summary>Binds, listens and starts the accept loop; connections are accepted once this returns.</summary>
     /// <param name="cancellationToken">Not used after binding; present for symmetry with other starts.</param>
     /// <returns>A task that completes once the server is listening.</returns>
     /// <exception cref="SocketException">The endpoint could not be bound (in use, not permitted).</exception>
-    /// <exception cref="InvalidOperationException">The server was already started.</exception>
-    public Task StartAsync(CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-
-        // All of the start happens under the lock, so a StopAsync racing with it either sees nothing started
-        // (and makes a later start throw) or everything started, the heartbeat timer included.
-        lock (_stateLock)
-        {
-            if (_listenSocket is not null || _stopTask is not null)
-            {
-                throw new InvalidOperationException("A server can be started once.");
-            }
-
-            _listenSocket = Bind(_requestedEndPoint, _options.Backlog);
-            _endPoint = _listenSocket.LocalEndPoint!;
-            _tags = TransportMetrics.ServerTags(_endPoint.ToString() ?? string.Empty);
-            Log.Listening(_logger, _endPoint);
-
-            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
-            {
-                var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.IdleTimeout.Ticks / 2));
-                _heartbeat = _options.TimeProvider.CreateTimer(static state => ((SocketServer)state!).OnHeartbeat(), this, period, period);
-            }
-
-            _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
-        }
-
-        return Task.CompletedTask;
-    }
+    /// <exception cref="InvalidOperationException">The server was already started, or stopped.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _core.StartAsync(cancellationToken);
 
     /// <summary>
     /// Stops accepting, asks handlers to finish, waits for them up to the shutdown deadline, then aborts
@@ -142,139 +107,14 @@ public sealed class SocketServer : IAsyncDisposable
     /// </remarks>
     /// <param name="cancellationToken">Cuts the wait short: firing it is the same as reaching the deadline.</param>
     /// <returns>A task that completes once the server has stopped.</returns>
-    public Task StopAsync(CancellationToken cancellationToken = default)
-    {
-        lock (_stateLock)
-        {
-            return _stopTask ??= StopCoreAsync(cancellationToken);
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken = default) => _core.StopAsync(cancellationToken);
 
     /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
     /// <returns>A task that completes once the server has stopped.</returns>
     /// <remarks>The token sources are not disposed: handlers still running past the shutdown deadline may read their tokens.</remarks>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private static Socket Bind(EndPoint endPoint, int backlog)
-    {
-        Socket socket;
-        if (endPoint is UnixDomainSocketEndPoint)
-        {
-            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        }
-        else
-        {
-            var ip = (IPEndPoint)endPoint;
-            socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            if (ip.Address.Equals(IPAddress.IPv6Any))
-            {
-                socket.DualMode = true; // [::] accepts IPv4 clients too
-            }
-        }
-
-        try
-        {
-            socket.Bind(endPoint);
-            socket.Listen(backlog);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        var listenSocket = _listenSocket!;
-        var stopping = _stopping.Token;
-        var backoff = TimeSpan.Zero;
-        while (!stopping.IsCancellationRequested)
-        {
-            Socket accepted;
-            try
-            {
-                accepted = await AcceptHook(listenSocket, stopping).ConfigureAwait(false);
-            }
-            catch (Exception) when (stopping.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (SocketException ex) when (SocketErrors.IsConnectionGone(ex.SocketErrorCode))
-            {
-                continue; // a client that gave up before we accepted it
-            }
-            catch (SocketException ex)
-            {
-                // Out of descriptors or buffer memory (the client stays in the backlog until some are free again), or
-                // another error accept(2) reports for one attempt (ENETDOWN, EPROTO, ...). Either way the server is
-                // still running: back off (bounded) so a lasting error does not make this loop spin, then go on.
-                backoff = backoff == TimeSpan.Zero ? MinAcceptBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
-                if (SocketErrors.IsResourceExhausted(ex))
-                {
-                    Log.AcceptOutOfResources(_logger, ex.SocketErrorCode, ex.NativeErrorCode, backoff, ex);
-                }
-                else
-                {
-                    Log.AcceptFailedRetrying(_logger, ex.SocketErrorCode, ex.NativeErrorCode, backoff, ex);
-                }
-
-                try
-                {
-                    await Task.Delay(backoff, _options.TimeProvider, stopping).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                continue;
-            }
-            catch (Exception ex)
-            {
-                Log.AcceptFailed(_logger, ex);
-                break;
-            }
-
-            backoff = TimeSpan.Zero;
-
-            Interlocked.Increment(ref _acceptedConnections);
-            TransportMetrics.AcceptedConnections.Add(1, _tags);
-            if (Interlocked.Increment(ref _activeConnections) > _options.MaxConnections)
-            {
-                Interlocked.Decrement(ref _activeConnections);
-                Interlocked.Increment(ref _refusedConnections);
-                TransportMetrics.RefusedConnections.Add(1, _tags);
-                Log.ConnectionOverLimit(_logger, SafeRemoteEndPoint(accepted), _options.MaxConnections);
-                accepted.Dispose();
-                continue;
-            }
-
-            SocketConnection connection;
-            try
-            {
-                SocketConnection.Configure(accepted, _options);
-                connection = new SocketConnection(accepted, _options, _logger, _tags, _readBudget);
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                Interlocked.Decrement(ref _activeConnections);
-                accepted.Dispose();
-                continue;
-            }
-
-            // Registered before the handler starts, so StopAsync and the heartbeat always see it.
-            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[connection] = completion.Task;
-            ThreadPool.UnsafeQueueUserWorkItem(
-                static state => _ = state.Server.RunConnectionAsync(state.Connection, state.Completion),
-                (Server: this, Connection: connection, Completion: completion),
-                preferLocal: false);
-        }
-    }
-
-    private async Task RunConnectionAsync(SocketConnection connection, TaskCompletionSource completion)
+    private async Task RunConnectionAsync(SocketConnection connection, CancellationToken stopping)
     {
         Connection application = connection;
         try
@@ -282,7 +122,7 @@ public sealed class SocketServer : IAsyncDisposable
             connection.Start();
             if (_options.Tls is { } tls)
             {
-                var secured = await HandshakeAsync(connection, tls).ConfigureAwait(false);
+                var secured = await HandshakeAsync(connection, tls, stopping).ConfigureAwait(false);
                 if (secured is null)
                 {
                     return;
@@ -291,9 +131,9 @@ public sealed class SocketServer : IAsyncDisposable
                 application = secured;
             }
 
-            await _handler(application, _stopping.Token).ConfigureAwait(false);
+            await _handler(application, stopping).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // The handler honoured the stopping token.
         }
@@ -308,15 +148,15 @@ public sealed class SocketServer : IAsyncDisposable
         }
         finally
         {
-            if (_stopping.IsCancellationRequested)
+            if (stopping.IsCancellationRequested)
             {
                 connection.SkipLingerForIdlePeer(); // a stopping server does not wait CloseTimeout for an idle peer's FIN
             }
 
             try
             {
-                await application.CloseAsync(_aborting.Token).ConfigureAwait(false);
-                await connection.CloseAsync(_aborting.Token).ConfigureAwait(false);
+                await application.CloseAsync(_core.Aborting).ConfigureAwait(false);
+                await connection.CloseAsync(_core.Aborting).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -327,20 +167,16 @@ public sealed class SocketServer : IAsyncDisposable
             // loops have ended too (at once if they have).
             (application as TlsConnection)?.EndReading();
             connection.EndReading();
-
-            _connections.TryRemove(connection, out _);
-            Interlocked.Decrement(ref _activeConnections);
-            completion.SetResult();
         }
     }
 
     /// <summary>Runs the server side of the TLS handshake; on failure logs it, drops the connection and returns null.</summary>
-    private async ValueTask<Connection?> HandshakeAsync(SocketConnection connection, System.Net.Security.SslServerAuthenticationOptions tls)
+    private async ValueTask<Connection?> HandshakeAsync(SocketConnection connection, System.Net.Security.SslServerAuthenticationOptions tls, CancellationToken stopping)
     {
         using var timeout = _options.TlsHandshakeTimeout == Timeout.InfiniteTimeSpan
             ? new CancellationTokenSource()
             : new CancellationTokenSource(_options.TlsHandshakeTimeout, _options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
         try
         {
             return await TlsConnection.AuthenticateAsServerAsync(connection, tls, _logger, linked.Token).ConfigureAwait(false);
@@ -349,80 +185,6 @@ public sealed class SocketServer : IAsyncDisposable
         {
             Log.TlsHandshakeFailed(_logger, connection.Id, connection.RemoteEndPoint, ex);
             connection.Abort(ex);
-            return null;
-        }
-    }
-
-    private async Task StopCoreAsync(CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        Log.Stopping(_logger, _endPoint, ActiveConnections);
-        foreach (var connection in _connections.Keys)
-        {
-            connection.SkipLingerForIdlePeer(); // before the stopping token fires, so closes it triggers see it
-        }
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _listenSocket?.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
-        _heartbeat?.Dispose();
-
-        using var deadline = _options.ShutdownTimeout == Timeout.InfiniteTimeSpan
-            ? new CancellationTokenSource()
-            : new CancellationTokenSource(_options.ShutdownTimeout, _options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
-        try
-        {
-            await Task.WhenAll(_connections.Values).WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Log.ShutdownDeadlinePassed(_logger, _connections.Count);
-            await _aborting.CancelAsync().ConfigureAwait(false);
-            foreach (var connection in _connections.Keys)
-            {
-                connection.Abort(new ConnectionAbortedException("The server shut down."));
-            }
-        }
-
-        if (_endPoint is UnixDomainSocketEndPoint unix && unix.ToString() is { Length: > 0 } path && path[0] != '\0')
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (IOException)
-            {
-                // Someone else removed or replaced it; not ours to worry about.
-            }
-        }
-
-        Log.Stopped(_logger, _endPoint);
-    }
-
-    private void OnHeartbeat()
-    {
-        var now = _options.TimeProvider.GetTimestamp();
-        var idleTimeout = _options.IdleTimeout;
-        foreach (var entry in _connections)
-        {
-            var connection = entry.Key;
-            if (_options.TimeProvider.GetElapsedTime(connection.LastActivityTimestamp, now) >= idleTimeout && !connection.IsAborted)
-            {
-                Log.IdleTimeout(_logger, connection.Id, idleTimeout);
-                connection.Abort(new TimeoutException($"No data was received or sent for {idleTimeout}."));
-            }
-        }
-    }
-
-    private static EndPoint? SafeRemoteEndPoint(Socket socket)
-    {
-        try
-        {
-            return socket.RemoteEndPoint;
-        }
-        catch (SocketException)
-        {
             return null;
         }
     }

@@ -3,13 +3,23 @@ using System.Net.Security;
 namespace Ocean.Transport;
 
 /// <summary>Settings for <see cref="SocketServer"/>.</summary>
+/// <remarks>
+/// Used as the <c>Stream</c> settings of an Ocean.Framing message server, the message server's own
+/// <c>LoggerFactory</c>, <c>TimeProvider</c> and <c>ShutdownTimeout</c> apply instead of
+/// <see cref="ConnectionOptions.LoggerFactory"/>, <see cref="ConnectionOptions.TimeProvider"/> and
+/// <see cref="ShutdownTimeout"/>, which must then be left at their defaults (the message server refuses
+/// options that set them, rather than ignore them).
+/// </remarks>
 public sealed class SocketServerOptions : ConnectionOptions
 {
+    /// <summary>The default of <see cref="ShutdownTimeout"/>.</summary>
+    internal static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
+
     private int _maxConnections = 10_000;
     private int _backlog = 512;
     private long _maxBufferedBytes = 512L * 1024 * 1024;
     private TimeSpan _idleTimeout = TimeSpan.FromMinutes(5);
-    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
+    private TimeSpan _shutdownTimeout = DefaultShutdownTimeout;
     private TimeSpan _tlsHandshakeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -69,6 +79,11 @@ public sealed class SocketServerOptions : ConnectionOptions
     /// A connection that neither receives nor sends a byte for this long is aborted. Default 5 minutes;
     /// <see cref="Timeout.InfiniteTimeSpan"/> for none.
     /// </summary>
+    /// <remarks>
+    /// The transport's idle timeout: it counts bytes, whatever they mean, and the server's heartbeat enforces it
+    /// (log event 106). Idleness at the level of messages (a connection whose peer sends bytes but no complete
+    /// message, or a UDP peer) belongs to Ocean.Framing's <c>MessageConnectionOptions.IdleTimeout</c>.
+    /// </remarks>
     public TimeSpan IdleTimeout
     {
         get => _idleTimeout;
@@ -88,4 +103,8 @@ public sealed class SocketServerOptions : ConnectionOptions
             ? value
             : throw new ArgumentOutOfRangeException(nameof(value), value, "Must not be negative.");
     }
+
+    /// <summary>A copy, for a server above that fills in its own logger, clock and deadline without touching the caller's object.</summary>
+    /// <returns>A shallow copy (the TLS and keep-alive settings are shared).</returns>
+    internal SocketServerOptions Clone() => (SocketServerOptions)MemberwiseClone();
 }

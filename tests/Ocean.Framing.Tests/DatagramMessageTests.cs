@@ -61,7 +61,7 @@ public sealed class DatagramMessageTests
         var clock = new ManualTimeProvider();
         var started = 0;
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new MessageServerOptions { PeerIdleTimeout = TimeSpan.FromSeconds(30), TimeProvider = clock };
+        var options = new MessageServerOptions { IdleTimeout = TimeSpan.FromSeconds(30), TimeProvider = clock };
         await using var server = MessageServer.ForDatagrams(
             new IPEndPoint(IPAddress.Loopback, 0),
             async (connection, stopping) =>
@@ -98,7 +98,7 @@ public sealed class DatagramMessageTests
     {
         var connections = new System.Collections.Concurrent.ConcurrentQueue<(MessageConnection Connection, byte[] First)>();
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan };
+        var options = new MessageServerOptions { IdleTimeout = Timeout.InfiniteTimeSpan };
         await using var server = MessageServer.ForDatagrams(
             new IPEndPoint(IPAddress.Loopback, 0),
             async (connection, stopping) =>
@@ -189,7 +189,7 @@ public sealed class DatagramMessageTests
 
         options.MaxPeers.Should().Be(1024);
         options.PeerQueueCapacity.Should().Be(64);
-        options.PeerIdleTimeout.Should().Be(TimeSpan.FromMinutes(1));
+        options.IdleTimeout.Should().Be(TimeSpan.FromMinutes(1));
         options.MaxQueuedDatagramBytes.Should().Be(32L * 1024 * 1024);
         options.MaxBufferedBytes.Should().Be(256L * 1024 * 1024);
         ((Action)(() => options.MaxQueuedDatagramBytes = 0)).Should().Throw<ArgumentOutOfRangeException>();
@@ -252,9 +252,9 @@ public sealed class DatagramMessageTests
     public async Task ForDatagrams_SocketReceiveTimeoutElapses_ServerKeepsReceiving()
     {
         var clock = new ManualTimeProvider();
-        var options = new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan };
+        var options = new MessageServerOptions { IdleTimeout = Timeout.InfiniteTimeSpan };
         options.Datagram.ReceiveTimeout = TimeSpan.FromSeconds(1);
-        options.Datagram.TimeProvider = clock;
+        options.TimeProvider = clock;
         await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
         {
             while (!(await connection.ReceiveAsync(stopping)).IsCompleted)

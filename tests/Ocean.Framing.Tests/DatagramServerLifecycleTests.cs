@@ -57,7 +57,7 @@ public sealed class DatagramServerLifecycleTests
             racingStop = Task.Run(() => server!.StopAsync());
             racingStop.Wait(TimeSpan.FromSeconds(1)); // enough for an unguarded stop to finish in the gap
         });
-        server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_drain, new MessageServerOptions { PeerIdleTimeout = TimeSpan.FromSeconds(10), TimeProvider = time });
+        server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_drain, new MessageServerOptions { IdleTimeout = TimeSpan.FromSeconds(10), TimeProvider = time });
 
         await server.StartAsync();
         await racingStop!.WithTimeout();
@@ -73,7 +73,7 @@ public sealed class DatagramServerLifecycleTests
         var clock = new ManualTimeProvider();
         var failing = 1;
         var calls = 0;
-        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
         server.DatagramListener!.ReceiveHook = (socket, buffer, cancellationToken) =>
         {
             Interlocked.Increment(ref calls);
@@ -107,7 +107,7 @@ public sealed class DatagramServerLifecycleTests
     {
         var clock = new ManualTimeProvider();
         var calls = 0;
-        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { PeerIdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_echo, new MessageServerOptions { IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock });
         server.DatagramListener!.ReceiveHook = (socket, buffer, cancellationToken) =>
             Interlocked.Increment(ref calls) == 1
                 ? ValueTask.FromException<Ocean.Transport.DatagramReceiveResult>(new SocketException((int)SocketError.ConnectionReset)) // an ICMP port unreachable
@@ -124,5 +124,95 @@ public sealed class DatagramServerLifecycleTests
         {
             await server.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task IdleTimeout_HandlerKeepsSendingWithNothingArriving_PeerKept_SilentPeerExpires()
+    {
+        var clock = new ManualTimeProvider();
+        var idle = TimeSpan.FromSeconds(30);
+        var started = new System.Collections.Concurrent.ConcurrentDictionary<string, MessageConnection>();
+        var ended = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        var sendNow = new SemaphoreSlim(0);
+        var sent = new SemaphoreSlim(0);
+        var options = new MessageServerOptions { IdleTimeout = idle, TimeProvider = clock };
+        await using var server = MessageServer.ForDatagrams(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            async (connection, stopping) =>
+            {
+                var first = await connection.ReceiveAsync(stopping);
+                var name = System.Text.Encoding.ASCII.GetString(first.Message.ToArray());
+                started[name] = connection;
+                if (name == "slow")
+                {
+                    // A slow call: no request arrives, but the handler keeps sending (progress, then the reply).
+                    while (await sendNow.WaitAsync(TestTimeouts.Operation, stopping))
+                    {
+                        await connection.SendAsync("tick"u8.ToArray(), stopping);
+                        sent.Release();
+                    }
+                }
+
+                ended[name] = (await connection.ReceiveAsync(stopping)).IsCompleted;
+            },
+            options);
+        await server.StartAsync();
+        await using var slow = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await using var silent = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await slow.SendAsync("slow"u8.ToArray());
+        await silent.SendAsync("silent"u8.ToArray());
+        await TestTimeouts.UntilAsync(() => started.Count == 2);
+        var listener = server.DatagramListener!;
+        var slowPeer = listener.FindPeer((IPEndPoint)slow.LocalEndPoint!);
+
+        // Three idle timeouts pass without a datagram from either client; the slow peer's handler sends every 20 s.
+        for (var step = 0; step < 6; step++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(10));
+            if (step % 2 == 1)
+            {
+                sendNow.Release();
+                (await sent.WaitAsync(TestTimeouts.Operation)).Should().BeTrue();
+                (await slow.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("tick"u8.ToArray());
+            }
+        }
+
+        await TestTimeouts.UntilAsync(() => ended.ContainsKey("silent"), because: "a peer that neither sends nor receives expires");
+        ended["silent"].Should().BeTrue("expiry completes the peer's reads");
+        listener.FindPeer((IPEndPoint)silent.LocalEndPoint!).Should().BeNull();
+        listener.FindPeer((IPEndPoint)slow.LocalEndPoint!).Should().BeSameAs(slowPeer, "sending kept the slow peer alive: its next datagram reaches the same handler");
+        ended.Should().NotContainKey("slow");
+        started.Should().HaveCount(2, "no second handler was started for the slow peer");
+    }
+
+    [Fact]
+    public async Task StopAsync_HandlerIgnoresStopping_AbortedAtTheServersShutdownTimeout()
+    {
+        var clock = new ManualTimeProvider();
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new MessageServerOptions { IdleTimeout = Timeout.InfiniteTimeSpan, ShutdownTimeout = TimeSpan.FromSeconds(7), TimeProvider = clock };
+        options.Stream.ShutdownTimeout = TimeSpan.FromSeconds(30); // the stream server's default: a datagram server never reads it
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, _) =>
+        {
+            await connection.ReceiveAsync();
+            handlerStarted.TrySetResult();
+            await hold.Task; // ignores the stopping token
+        }, options);
+        await server.StartAsync();
+        await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await client.SendAsync(new byte[] { 1 });
+        await handlerStarted.Task.WithTimeout();
+        var peer = server.DatagramListener!.FindPeer((IPEndPoint)client.LocalEndPoint!)!;
+
+        var stop = server.StopAsync();
+        await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0, because: "the deadline should be armed on the server's clock");
+        clock.Advance(TimeSpan.FromSeconds(6));
+        stop.IsCompleted.Should().BeFalse("6 of the 7 seconds have passed");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await stop.WithTimeout();
+
+        await FluentActions.Awaiting(() => peer.SendAsync(new byte[] { 2 }).AsTask()).Should().ThrowAsync<Ocean.Transport.ConnectionAbortedException>("the peer was aborted at the deadline");
+        hold.SetResult();
     }
 }

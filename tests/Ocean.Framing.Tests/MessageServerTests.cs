@@ -202,8 +202,8 @@ public sealed class MessageServerTests
     {
         var clock = new ManualTimeProvider();
         var handlerSaw = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new MessageServerOptions { FrameTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock };
-        options.Stream.IdleTimeout = Timeout.InfiniteTimeSpan;
+        var options = new MessageServerOptions { FrameTimeout = TimeSpan.FromSeconds(5), IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock };
+        options.Stream.IdleTimeout = Timeout.InfiniteTimeSpan; // only the frame deadline arms a timer
         await using var server = await StartAsync(
             new LengthPrefixedCodec(),
             async (connection, stopping) =>

@@ -4,28 +4,26 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ocean.Transport;
+using Ocean.Transport.Internal;
 
 namespace Ocean.Framing.Internal;
 
 /// <summary>
 /// A UDP socket presented as one message connection per remote peer: bounded in number, each with a bounded
-/// queue, expiring when idle, and all queues together bounded in bytes. One receive loop; one handler task per peer.
+/// queue, and all queues together bounded in bytes. This is the listener of a datagram <see cref="MessageServer"/>'s
+/// server core: its receive loop queues each datagram for its peer, and the first datagram from a new peer is an
+/// accepted connection. Running the handlers, tracking them, idle expiry and the stop come from the core.
 /// </summary>
-internal sealed class DatagramMessageListener : IAsyncDisposable
+internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnection>
 {
     private readonly IPEndPoint _requestedEndPoint;
     private readonly MessageConnectionHandler _handler;
     private readonly MessageServerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<IPEndPoint, PeerMessageConnection> _peers = new();
-    private readonly ConcurrentDictionary<PeerMessageConnection, Task> _running = new();
-    private readonly CancellationTokenSource _stopping = new();
     private readonly ByteBudget _queuedBytes;
-    private readonly Lock _stateLock = new();
     private DatagramSocket? _socket;
-    private Task _receiveLoop = Task.CompletedTask;
-    private ITimer? _heartbeat;
-    private Task? _stopTask;
+    private byte[] _buffer = [];
     private long _received;
 
     public DatagramMessageListener(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions options)
@@ -37,19 +35,25 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
         _queuedBytes = new ByteBudget(options.MaxQueuedDatagramBytes);
     }
 
-    /// <summary>The first pause after a receive error that is not about one datagram; it doubles up to <see cref="MaxReceiveBackoff"/>.</summary>
-    internal static readonly TimeSpan MinReceiveBackoff = TimeSpan.FromMilliseconds(5);
+    /// <summary>The first pause after a receive error that is not about one datagram (the server core's; for tests).</summary>
+    internal static TimeSpan MinReceiveBackoff => ServerCore.MinRetryDelay;
 
-    /// <summary>The longest pause between receives that keep failing.</summary>
-    internal static readonly TimeSpan MaxReceiveBackoff = TimeSpan.FromSeconds(1);
+    /// <summary>The longest pause between receives that keep failing (the server core's; for tests).</summary>
+    internal static TimeSpan MaxReceiveBackoff => ServerCore.MaxRetryDelay;
 
     /// <summary>How the receive loop receives (tests substitute one that fails).</summary>
     internal Func<DatagramSocket, Memory<byte>, CancellationToken, ValueTask<DatagramReceiveResult>> ReceiveHook { get; set; } =
         static (socket, buffer, cancellationToken) => socket.ReceiveAsync(buffer, cancellationToken);
 
-    public EndPoint EndPoint => _socket?.LocalEndPoint ?? throw new InvalidOperationException("The server has not been started.");
+    public override EndPoint? EndPoint => _socket?.LocalEndPoint;
 
     public DatagramSocket Socket => _socket!;
+
+    /// <summary>The server's clock: the peers stamp their activity with it.</summary>
+    public TimeProvider TimeProvider => _options.TimeProvider;
+
+    /// <summary>The server's logger.</summary>
+    public ILogger Logger => _logger;
 
     /// <summary>Peers with a live message connection (for tests).</summary>
     internal int PeerCount => _peers.Count;
@@ -63,44 +67,97 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
     /// <summary>The live connection of a peer (for tests).</summary>
     internal PeerMessageConnection? FindPeer(IPEndPoint peer) => _peers.TryGetValue(peer, out var connection) ? connection : null;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public override void Start()
     {
-        cancellationToken.ThrowIfCancellationRequested();
-
-        // All of the start happens under the lock, so a StopAsync racing with it either sees nothing started (and
-        // makes a later start throw) or everything started: the socket, the heartbeat timer and the receive loop.
-        lock (_stateLock)
-        {
-            if (_socket is not null || _stopTask is not null)
-            {
-                throw new InvalidOperationException("A server can be started once.");
-            }
-
-            _socket = DatagramSocket.Bind(_requestedEndPoint, _options.Datagram);
-            if (_options.PeerIdleTimeout != Timeout.InfiniteTimeSpan)
-            {
-                var period = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.PeerIdleTimeout.Ticks / 2));
-                _heartbeat = _options.TimeProvider.CreateTimer(static state => ((DatagramMessageListener)state!).ExpireIdlePeers(), this, period, period);
-            }
-
-            _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
-        }
-
-        return Task.CompletedTask;
+        _socket = DatagramSocket.Bind(_requestedEndPoint, _options.DatagramSocketOptions());
+        _buffer = GC.AllocateUninitializedArray<byte>(DatagramSocket.MaxIPv6DatagramSize, pinned: true);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Receives until a datagram arrives from a peer without a connection, and returns that peer's new connection
+    /// (its first datagram queued); datagrams from known peers are queued for them on the way. Errors propagate to
+    /// the core, which asks <see cref="OnAcceptError"/> whether to retry.
+    /// </summary>
+    public override async ValueTask<PeerMessageConnection?> AcceptAsync(CancellationToken stopping)
     {
-        lock (_stateLock)
+        var socket = _socket!;
+        var buffer = _buffer;
+        while (true)
         {
-            return _stopTask ??= StopCoreAsync(cancellationToken);
+            var received = await ReceiveHook(socket, buffer, stopping).ConfigureAwait(false);
+            ReportProgress();
+            var started = Dispatch(buffer.AsSpan(0, received.Length), (IPEndPoint)received.RemoteEndPoint);
+            Volatile.Write(ref _received, _received + 1); // one writer: the accept loop
+            if (started is not null)
+            {
+                return started;
+            }
         }
     }
 
-    // The stopping source is not disposed: handlers still running past the shutdown deadline may read its token.
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    public override AcceptErrorAction OnAcceptError(Exception error, TimeSpan retryDelay)
+    {
+        switch (error)
+        {
+            case TimeoutException:
+                return AcceptErrorAction.RetryNow; // a receive timeout on the shared socket only means a quiet moment: peers expire on their own
+            case System.Net.Sockets.SocketException socketError:
+                Log.ReceiveFailed(_logger, error); // e.g. an ICMP error reported on the socket: other peers go on
 
-    public void Remove(IPEndPoint peer, PeerMessageConnection connection) =>
+                // Anything but an error about one datagram may last (no buffer memory, say): pause, so the loop does not spin on it.
+                return IsPerDatagram(socketError.SocketErrorCode) ? AcceptErrorAction.RetryNow : AcceptErrorAction.RetryLater;
+            default:
+                Log.ReceiveFailed(_logger, error);
+                return AcceptErrorAction.Stop;
+        }
+    }
+
+    public override long GetLastActivity(PeerMessageConnection connection) => connection.LastActivity;
+
+    public override void Expire(PeerMessageConnection connection, TimeSpan idleTimeout)
+    {
+        // Only the first heartbeat that finds it idle: once removed, it is no longer the peer's connection.
+        if (Remove((IPEndPoint)connection.RemoteEndPoint!, connection))
+        {
+            Log.PeerExpired(_logger, connection.RemoteEndPoint!, idleTimeout);
+            connection.Complete(); // a new datagram from it starts a fresh connection
+        }
+    }
+
+    // The receive loop has ended: no datagram can find a completed peer and start a fresh one any more.
+    public override void OnAcceptingEnded(PeerMessageConnection connection) => connection.Complete();
+
+    public override void Abort(PeerMessageConnection connection) => connection.Abort();
+
+    // Last, so handlers finishing within the deadline could still send their replies.
+    public override ValueTask DisposeAsync()
+    {
+        _socket?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Runs the application's handler for one peer, then closes the peer's connection (the server core's run step).</summary>
+    public async Task RunPeerAsync(PeerMessageConnection peer, CancellationToken stopping)
+    {
+        try
+        {
+            await _handler(peer, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The handler honoured the stopping token.
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, peer.RemoteEndPoint, ex);
+        }
+        finally
+        {
+            await peer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public bool Remove(IPEndPoint peer, PeerMessageConnection connection) =>
         _peers.TryRemove(new KeyValuePair<IPEndPoint, PeerMessageConnection>(peer, connection));
 
     /// <summary>A queued datagram is done with (read past, or dropped): its buffer goes back to the pool, its bytes to the budget.</summary>
@@ -113,59 +170,14 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync()
-    {
-        var socket = _socket!;
-        var stopping = _stopping.Token;
-        var buffer = GC.AllocateUninitializedArray<byte>(DatagramSocket.MaxIPv6DatagramSize, pinned: true);
-        var backoff = TimeSpan.Zero;
-        while (!stopping.IsCancellationRequested)
-        {
-            DatagramReceiveResult received;
-            try
-            {
-                received = await ReceiveHook(socket, buffer, stopping).ConfigureAwait(false);
-            }
-            catch (Exception) when (stopping.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (TimeoutException)
-            {
-                continue; // a receive timeout on the shared socket only means a quiet moment: peers expire on their own
-            }
-            catch (System.Net.Sockets.SocketException ex)
-            {
-                Log.ReceiveFailed(_logger, ex); // e.g. an ICMP error reported on the socket: other peers go on
-                if (!IsPerDatagram(ex.SocketErrorCode))
-                {
-                    // Anything else may last (no buffer memory, say): pause, bounded, so the loop does not spin on it.
-                    backoff = backoff == TimeSpan.Zero ? MinReceiveBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxReceiveBackoff.Ticks));
-                    try
-                    {
-                        await Task.Delay(backoff, _options.TimeProvider, stopping).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        break;
-                    }
-                }
-
-                continue;
-            }
-
-            backoff = TimeSpan.Zero;
-            Dispatch(buffer.AsSpan(0, received.Length), (IPEndPoint)received.RemoteEndPoint);
-            Volatile.Write(ref _received, _received + 1); // one writer: this loop
-        }
-    }
-
     /// <summary>
     /// Queues one datagram for its peer's connection, starting one if needed. Dropped and counted when the
     /// peers are at their limit, the peer's queue is full, or the server already holds its byte budget.
     /// </summary>
-    private void Dispatch(ReadOnlySpan<byte> payload, IPEndPoint sender)
+    /// <returns>The connection started for a new peer, for the core to run; <see langword="null"/> otherwise.</returns>
+    private PeerMessageConnection? Dispatch(ReadOnlySpan<byte> payload, IPEndPoint sender)
     {
+        PeerMessageConnection? started = null;
         var now = _options.TimeProvider.GetTimestamp();
         QueuedDatagram? copy = null;
         try
@@ -178,25 +190,30 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
                 {
                     FramingMetrics.CountDropped("peer_limit");
                     Log.PeerLimit(_logger, sender, _options.MaxPeers);
-                    return;
+                    return started;
                 }
 
                 // The copy is sized to the datagram, and taken only once it has a place.
                 if (copy is null && (copy = TryCopy(payload, sender)) is null)
                 {
-                    return;
+                    return started;
                 }
 
-                peer ??= StartPeer(sender, now);
+                if (peer is null)
+                {
+                    peer = started = new PeerMessageConnection(this, sender, _options.PeerQueueCapacity, now);
+                    _peers[sender] = peer;
+                }
+
                 switch (peer.TryEnqueue(copy.Value, now))
                 {
                     case EnqueueResult.Queued:
                         copy = null;
-                        return;
+                        return started;
                     case EnqueueResult.Full:
                         FramingMetrics.CountDropped("queue_full");
                         Log.PeerQueueFull(_logger, sender, _options.PeerQueueCapacity);
-                        return;
+                        return started;
                     default:
                         Remove(sender, peer); // expired or closed as the datagram arrived: not a full queue
                         break;
@@ -210,6 +227,8 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
                 ReturnDatagram(dropped);
             }
         }
+
+        return started;
     }
 
     private QueuedDatagram? TryCopy(ReadOnlySpan<byte> payload, IPEndPoint sender)
@@ -230,83 +249,6 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
 
         payload.CopyTo(rented);
         return new QueuedDatagram(rented, payload.Length);
-    }
-
-    private PeerMessageConnection StartPeer(IPEndPoint sender, long now)
-    {
-        var peer = new PeerMessageConnection(this, sender, _options.PeerQueueCapacity, now);
-        _peers[sender] = peer;
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _running[peer] = completion.Task;
-        ThreadPool.UnsafeQueueUserWorkItem(
-            static state => _ = state.Listener.RunPeerAsync(state.Peer, state.Completion),
-            (Listener: this, Peer: peer, Completion: completion),
-            preferLocal: false);
-        return peer;
-    }
-
-    private async Task RunPeerAsync(PeerMessageConnection peer, TaskCompletionSource completion)
-    {
-        try
-        {
-            await _handler(peer, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            // The handler honoured the stopping token.
-        }
-        catch (Exception ex)
-        {
-            Log.HandlerFailed(_logger, peer.RemoteEndPoint, ex);
-        }
-        finally
-        {
-            await peer.DisposeAsync().ConfigureAwait(false);
-            _running.TryRemove(peer, out _);
-            completion.SetResult();
-        }
-    }
-
-    private void ExpireIdlePeers()
-    {
-        var now = _options.TimeProvider.GetTimestamp();
-        foreach (var (endPoint, peer) in _peers)
-        {
-            if (_options.TimeProvider.GetElapsedTime(peer.LastActivity, now) >= _options.PeerIdleTimeout)
-            {
-                Log.PeerExpired(_logger, endPoint, _options.PeerIdleTimeout);
-                Remove(endPoint, peer); // a new datagram from it starts a fresh connection
-                peer.Complete();
-            }
-        }
-    }
-
-    private async Task StopCoreAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _heartbeat?.Dispose();
-        await _receiveLoop.ConfigureAwait(false);
-        foreach (var peer in _peers.Values)
-        {
-            peer.Complete();
-        }
-
-        var timeout = _options.Stream.ShutdownTimeout;
-        using var deadline = timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(timeout, _options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
-        try
-        {
-            await Task.WhenAll(_running.Values).WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            foreach (var peer in _running.Keys)
-            {
-                peer.Abort();
-            }
-        }
-
-        _socket?.Dispose();
     }
 
     /// <summary>Errors the OS reports for one datagram (ICMP unreachable and the like): the next receive may well succeed.</summary>

@@ -106,6 +106,7 @@ internal sealed class PeerMessageConnection : MessageConnection
         ThrowIfClosed();
         CheckSize(message.Length);
         await _listener.Socket.SendAsync(message, _peer, cancellationToken).ConfigureAwait(false);
+        MarkActive();
         FramingMetrics.FramesSent.Add(1);
     }
 
@@ -119,6 +120,7 @@ internal sealed class PeerMessageConnection : MessageConnection
             writeMessage(state, scratch);
             CheckSize(scratch.WrittenCount);
             await _listener.Socket.SendAsync(scratch.WrittenMemory, _peer, cancellationToken).ConfigureAwait(false);
+            MarkActive();
         }
         finally
         {
@@ -171,6 +173,9 @@ internal sealed class PeerMessageConnection : MessageConnection
             _listener.ReturnDatagram(datagram);
         }
     }
+
+    // Sending counts as activity for the server's idle expiry: a handler answering a slow request keeps its peer.
+    private void MarkActive() => Volatile.Write(ref _lastActivity, _listener.TimeProvider.GetTimestamp());
 
     private void CheckSize(int length)
     {

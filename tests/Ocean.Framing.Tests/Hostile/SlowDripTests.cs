@@ -11,7 +11,7 @@ public sealed class SlowDripTests
     public async Task NotFailFast_HugeFrameAnnouncedThenDripped_CutOffByTheFrameDeadlineWhileBeingSkipped()
     {
         var clock = new ManualTimeProvider();
-        var options = new MessageServerOptions { FrameTimeout = TimeSpan.FromSeconds(30), TimeProvider = clock };
+        var options = new MessageServerOptions { FrameTimeout = TimeSpan.FromSeconds(30), IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock };
         options.Stream.IdleTimeout = Timeout.InfiniteTimeSpan;
         var codec = new LengthPrefixedCodec(new LengthPrefixedCodecOptions { MaxFrameLength = 1024, FailFast = false });
         var (server, firstReadFailure) = await FirstReadServer.StartAsync(codec, options);

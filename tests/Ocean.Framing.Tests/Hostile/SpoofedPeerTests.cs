@@ -16,7 +16,7 @@ public sealed class SpoofedPeerTests
         const int Peers = 100, PerPeer = 3, Size = 32_000; // each held in a 32 KiB pooled buffer
         const long Limit = 1024 * 1024;                     // room for 32 of them
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new MessageServerOptions { MaxQueuedDatagramBytes = Limit, PeerIdleTimeout = Timeout.InfiniteTimeSpan };
+        var options = new MessageServerOptions { MaxQueuedDatagramBytes = Limit, IdleTimeout = Timeout.InfiniteTimeSpan };
         options.Datagram.ReceiveBufferSize = 4 * 1024 * 1024;
         await using var server = MessageServer.ForDatagrams(
             new IPEndPoint(IPAddress.Loopback, 0),
@@ -77,7 +77,7 @@ public sealed class SpoofedPeerTests
         const long Limit = 64 * 1024;
         var gate = new SemaphoreSlim(0);
         var delivered = new System.Collections.Concurrent.ConcurrentQueue<int>();
-        var options = new MessageServerOptions { MaxQueuedDatagramBytes = Limit, PeerIdleTimeout = Timeout.InfiniteTimeSpan };
+        var options = new MessageServerOptions { MaxQueuedDatagramBytes = Limit, IdleTimeout = Timeout.InfiniteTimeSpan };
         await using var server = MessageServer.ForDatagrams(
             new IPEndPoint(IPAddress.Loopback, 0),
             async (connection, stopping) =>
