@@ -6,7 +6,7 @@ namespace Ocean.Framing;
 public class MessageConnectionOptions
 {
     private TimeSpan _frameTimeout = TimeSpan.FromSeconds(30);
-    private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
+    private TimeSpan? _idleTimeout;
     private int _maxHeldReplyBytes = 64 * 1024;
 
     /// <summary>
@@ -24,7 +24,8 @@ public class MessageConnectionOptions
 
     /// <summary>
     /// Framing's idle timeout: how long a message connection may go without a message before it is closed.
-    /// Default <see cref="Timeout.InfiniteTimeSpan"/> for a connection of your own, 1 minute in <see cref="MessageServerOptions"/>.
+    /// Default <see cref="Timeout.InfiniteTimeSpan"/>, except for the UDP peers of a datagram <see cref="MessageServer"/>:
+    /// when this is left unset they expire after 1 minute, since a server cannot otherwise learn that a UDP peer left.
     /// </summary>
     /// <remarks>
     /// <para>
@@ -41,7 +42,7 @@ public class MessageConnectionOptions
     /// </remarks>
     public TimeSpan IdleTimeout
     {
-        get => _idleTimeout;
+        get => _idleTimeout ?? Timeout.InfiniteTimeSpan;
         set => _idleTimeout = value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
             ? value
             : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive or infinite.");
@@ -67,4 +68,10 @@ public class MessageConnectionOptions
     /// <summary>The clock for every timeout; tests substitute their own.</summary>
     /// <remarks>In <see cref="MessageServerOptions"/>, it applies to every layer beneath the server.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>The idle timeout UDP peers of a datagram server get when <see cref="IdleTimeout"/> was left unset.</summary>
+    internal static readonly TimeSpan DefaultPeerIdleTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary><see cref="IdleTimeout"/> if it was set, else <paramref name="unsetDefault"/>.</summary>
+    internal TimeSpan IdleTimeoutOr(TimeSpan unsetDefault) => _idleTimeout ?? unsetDefault;
 }

@@ -97,7 +97,7 @@ public sealed class MessageServer : IAsyncDisposable
             listener,
             listener.RunPeerAsync,
             int.MaxValue,
-            options.IdleTimeout,
+            options.IdleTimeoutOr(MessageConnectionOptions.DefaultPeerIdleTimeout),
             options.ShutdownTimeout,
             options.TimeProvider,
             listener.Logger);

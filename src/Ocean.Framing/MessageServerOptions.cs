@@ -15,7 +15,7 @@ namespace Ocean.Framing;
 /// silently ignoring them.
 /// </para>
 /// <para>
-/// One idle timeout per layer: <see cref="MessageConnectionOptions.IdleTimeout"/> (here 1 minute by default) is the
+/// One idle timeout per layer: <see cref="MessageConnectionOptions.IdleTimeout"/> (none by default on streams, 1 minute for UDP peers) is the
 /// message-level one, for every kind of message connection, UDP peers included; <see cref="SocketServerOptions.IdleTimeout"/>
 /// in <see cref="Stream"/> is the transport's, counting bytes on a stream connection.
 /// </para>
@@ -30,8 +30,10 @@ public sealed class MessageServerOptions : MessageConnectionOptions
     private SocketServerOptions _stream = new();
     private DatagramOptions _datagram = new();
 
-    /// <summary>Creates the default settings; a server's <see cref="MessageConnectionOptions.IdleTimeout"/> defaults to 1 minute.</summary>
-    public MessageServerOptions() => IdleTimeout = TimeSpan.FromMinutes(1);
+    /// <summary>Creates the default settings.</summary>
+    public MessageServerOptions()
+    {
+    }
 
     /// <summary>
     /// Settings of the underlying stream server (connection limit, TLS, buffers, the transport's byte-level idle

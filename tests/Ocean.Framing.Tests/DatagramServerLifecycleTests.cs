@@ -126,6 +126,51 @@ public sealed class DatagramServerLifecycleTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task IdleTimeout_LeftUnset_PeersExpireAfterOneMinute_SetToInfinite_Never(bool infinite)
+    {
+        var clock = new ManualTimeProvider();
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new MessageServerOptions { TimeProvider = clock };
+        if (infinite)
+        {
+            options.IdleTimeout = Timeout.InfiniteTimeSpan;
+        }
+
+        await using var server = MessageServer.ForDatagrams(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            async (connection, stopping) =>
+            {
+                while (!(await connection.ReceiveAsync(stopping)).IsCompleted)
+                {
+                }
+
+                ended.TrySetResult();
+            },
+            options);
+        await server.StartAsync();
+        await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await client.SendAsync("hello"u8.ToArray());
+        await TestTimeouts.UntilAsync(() => server.DatagramListener!.FindPeer((IPEndPoint)client.LocalEndPoint!) is not null);
+
+        clock.Advance(TimeSpan.FromSeconds(50));
+        ended.Task.IsCompleted.Should().BeFalse("50 s is within the default minute");
+        clock.Advance(TimeSpan.FromSeconds(15));
+        if (infinite)
+        {
+            clock.Advance(TimeSpan.FromHours(1));
+            (await Task.WhenAny(ended.Task, Task.Delay(TimeSpan.FromMilliseconds(200)))).Should().NotBe(ended.Task, "an infinite idle timeout never expires a peer");
+            server.DatagramListener!.FindPeer((IPEndPoint)client.LocalEndPoint!).Should().NotBeNull();
+        }
+        else
+        {
+            await ended.Task.WithTimeout();
+            server.DatagramListener!.FindPeer((IPEndPoint)client.LocalEndPoint!).Should().BeNull();
+        }
+    }
+
     [Fact]
     public async Task IdleTimeout_HandlerKeepsSendingWithNothingArriving_PeerKept_SilentPeerExpires()
     {
