@@ -59,4 +59,12 @@ public enum MarshallingError
     /// of the wrong length, an unpaired surrogate, a reference cycle through a constructor parameter.
     /// </summary>
     UnrepresentableValue,
+
+    /// <summary>
+    /// The <see cref="IMarshallingSurrogateProvider"/> threw from <see cref="IMarshallingSurrogateProvider.Replace"/>
+    /// or <see cref="IMarshallingSurrogateProvider.Resolve"/> (its exception is the inner exception), or returned a
+    /// value of the wrong type. The bytes may well be fine. A <see cref="MarshallingException"/> the provider throws
+    /// itself keeps its own kind.
+    /// </summary>
+    SurrogateFailed,
 }

@@ -498,12 +498,13 @@ public abstract partial class MarshallerContractTests
     }
 
     [Fact]
-    public void Surrogates_ReplaceThrowing_PassesThrough()
+    public void Surrogates_ReplaceThrowing_IsWrappedWithTheOriginalInside()
     {
         var marshaller = CreateMarshaller(new ThrowingSurrogates(onReplace: true));
         using var writer = marshaller.CreateWriter(new ArrayBufferWriter<byte>());
 
-        FluentActions.Invoking(() => writer.Write<IContractCallback>(new ContractCallback(1))).Should().Throw<InvalidOperationException>().WithMessage("not exported");
+        FluentActions.Invoking(() => writer.Write<IContractCallback>(new ContractCallback(1)))
+            .Should().Throw<MarshallingException>().WithInnerException<InvalidOperationException>().WithMessage("not exported");
     }
 
     [Fact]
