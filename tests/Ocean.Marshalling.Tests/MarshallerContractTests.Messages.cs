@@ -245,14 +245,15 @@ public abstract partial class MarshallerContractTests
         var marshaller = CreateMarshaller();
         var bytes = WriteMessage(marshaller, w => w.Write(5));
 
-        using var reader = marshaller.CreateReader(new ReadOnlySequence<byte>(bytes));
-        reader.Read<int>().Should().Be(5);
-        reader.IsAtEnd.Should().BeTrue();
+        foreach (var readPastTheEnd in new Action<MarshallingReader>[] { r => r.Read<int>(), r => r.Read<string>(), r => r.Read<Person>(), r => r.Read(typeof(long)) })
+        {
+            using var reader = marshaller.CreateReader(new ReadOnlySequence<byte>(bytes));
+            reader.Read<int>().Should().Be(5);
+            reader.IsAtEnd.Should().BeTrue();
 
-        FluentActions.Invoking(() => reader.Read<int>()).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => reader.Read<string>()).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => reader.Read<Person>()).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => reader.Read(typeof(long))).Should().Throw<MarshallingException>();
+            FluentActions.Invoking(() => readPastTheEnd(reader)).Should().Throw<MarshallingException>();
+            FluentActions.Invoking(() => readPastTheEnd(reader)).Should().Throw<InvalidOperationException>("a failed read ends the message");
+        }
     }
 
     [Fact]
