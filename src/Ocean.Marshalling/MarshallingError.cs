@@ -36,7 +36,9 @@ public enum MarshallingError
 
     /// <summary>
     /// The type cannot be marshalled by this marshaller at all (whatever the value): it has no CDR mapping,
-    /// the graph marshaller refuses its shape, it is abstract, or it derives from a collection type.
+    /// the graph marshaller refuses its shape, it is abstract, or it derives from a collection type. Also raised
+    /// when building a type's code fails before any byte is read or written (the cause is the inner exception):
+    /// IL emission on a runtime without dynamic code, or the surrogate provider's GetSurrogateType throwing.
     /// </summary>
     UnsupportedType,
 
