@@ -23,12 +23,18 @@ public sealed class CdrMarshaller : IMarshaller
 
     /// <summary>Creates a marshaller.</summary>
     /// <param name="options">
-    /// Byte order, limits and surrogate provider; <see langword="null"/> for big-endian with the default limits. The
-    /// <see cref="CdrMarshallerOptions.SurrogateProvider"/> is taken now.
+    /// Byte order, limits and surrogate provider; <see langword="null"/> for big-endian with the default limits. Copied
+    /// now: changing the options object later does not change this marshaller.
     /// </param>
     public CdrMarshaller(CdrMarshallerOptions? options = null)
     {
-        _options = options ?? new CdrMarshallerOptions();
+        _options = options is null ? new CdrMarshallerOptions() : new CdrMarshallerOptions
+        {
+            ByteOrder = options.ByteOrder,
+            MaxDepth = options.MaxDepth,
+            MaxObjects = options.MaxObjects,
+            SurrogateProvider = options.SurrogateProvider,
+        };
         _factory = _options.SurrogateProvider is { } provider ? new CdrCodecFactory(provider) : CdrCodecFactory.Default;
     }
 

@@ -2,7 +2,7 @@ using Ocean.Marshalling.Cdr;
 
 namespace Ocean.Marshalling;
 
-/// <summary>Settings for <see cref="CdrMarshaller"/>.</summary>
+/// <summary>Settings for <see cref="CdrMarshaller"/>, copied when the marshaller is created.</summary>
 public sealed class CdrMarshallerOptions
 {
     private int _maxDepth = CdrReader.DefaultMaxDepth;

@@ -26,6 +26,7 @@ public sealed class CdrMessageReader : MarshallingReader
     private byte[]? _rented;
     private int _offset;
     private int _objects;
+    private bool _failed;
     private bool _disposed;
 
     internal CdrMessageReader(CdrCodecFactory factory, CdrMarshallerOptions options, in ReadOnlySequence<byte> input, MarshallingContext? context)
@@ -56,10 +57,24 @@ public sealed class CdrMessageReader : MarshallingReader
     public ByteOrder ByteOrder => _byteOrder;
 
     /// <inheritdoc/>
-    public override long Position => _offset;
+    public override long Position
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _offset;
+        }
+    }
 
     /// <inheritdoc/>
-    public override long Remaining => _input.Length - _offset;
+    public override long Remaining
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _input.Length - _offset;
+        }
+    }
 
     /// <inheritdoc/>
     public override T Read<T>()
@@ -79,6 +94,8 @@ public sealed class CdrMessageReader : MarshallingReader
     /// <param name="read">Reads with the reader it is given.</param>
     /// <returns>What <paramref name="read"/> returned.</returns>
     /// <exception cref="MarshallingException">The bytes are truncated or malformed (exceptions <paramref name="read"/> throws itself pass through).</exception>
+    /// <exception cref="ObjectDisposedException">The reader is disposed.</exception>
+    /// <exception cref="InvalidOperationException">An earlier read failed (after any failed read, nothing more is read).</exception>
     public T ReadCdr<T>(CdrReadFunc<T> read)
     {
         ArgumentNullException.ThrowIfNull(read);
@@ -115,6 +132,13 @@ public sealed class CdrMessageReader : MarshallingReader
     private CdrReader Begin()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_failed)
+        {
+            throw new InvalidOperationException("An earlier read from this message failed; where the next value starts is unknown.");
+        }
+
+        // Cleared by End: a read that throws leaves the reader failed.
+        _failed = true;
         return new CdrReader(_input.Span[_offset..], _byteOrder, _offset) { MaxDepth = _maxDepth, MaxObjects = _maxObjects, Context = _context, ObjectCount = _objects };
     }
 
@@ -122,5 +146,6 @@ public sealed class CdrMessageReader : MarshallingReader
     {
         _offset = (int)reader.Position;
         _objects = reader.ObjectCount;
+        _failed = false;
     }
 }

@@ -12,11 +12,16 @@ namespace Ocean.Marshalling;
 /// type as its surrogate wherever the type is declared: a top-level value or argument, a member of a struct or class, an
 /// element of an array or list. The wire shows only the surrogate. Built-in types are never asked about: primitives,
 /// strings, enums, arrays, lists, and for the graph marshaller dictionaries and nullables (their element types are).</para>
-/// <para><see cref="Replace"/> and <see cref="Resolve"/> run for every substituted value, with the
-/// <see cref="MarshallingContext"/> of the writer or reader (<see langword="null"/> for the single-value
-/// <see cref="IMarshaller.Marshal{T}"/> and <see cref="IMarshaller.Unmarshal{T}"/>). They are called from any thread
-/// that marshals; they must be thread-safe. An exception from <see cref="Resolve"/> surfaces as a
-/// <see cref="MarshallingException"/>; one from <see cref="Replace"/> passes through.</para>
+/// <para>Substitution goes by the declared type only: a value sitting where a type that is not substituted is
+/// declared is not replaced, whatever its runtime type.</para>
+/// <para><see cref="Replace"/> and <see cref="Resolve"/> run with the <see cref="MarshallingContext"/> of the writer
+/// or reader (<see langword="null"/> for the single-value <see cref="IMarshaller.Marshal{T}"/> and
+/// <see cref="IMarshaller.Unmarshal{T}"/>). The graph marshaller calls them once per object per message (the same
+/// object written twice is replaced once; the same surrogate read twice is resolved once, so it arrives as one
+/// value); CDR, which has no references, once per occurrence. They are called from any thread that marshals; they
+/// must be thread-safe. An exception either throws, or a value of the wrong type, surfaces as a
+/// <see cref="MarshallingException"/> with <see cref="MarshallingError.SurrogateFailed"/> (the exception inside); a
+/// <see cref="MarshallingException"/> thrown by the provider keeps its kind.</para>
 /// </remarks>
 public interface IMarshallingSurrogateProvider
 {
@@ -26,6 +31,10 @@ public interface IMarshallingSurrogateProvider
     /// The surrogate type (which the marshaller must support on its own, and which is not substituted itself), or
     /// <see langword="null"/>.
     /// </returns>
+    /// <remarks>
+    /// An exception thrown here stops the type's code from being built: the marshaller reports it as
+    /// <see cref="MarshallingError.UnsupportedType"/> with the exception inside, before any byte is read or written.
+    /// </remarks>
     Type? GetSurrogateType(Type declaredType);
 
     /// <summary>Replaces a value of a substituted type by its surrogate, on the way out.</summary>

@@ -36,7 +36,9 @@ public enum MarshallingError
 
     /// <summary>
     /// The type cannot be marshalled by this marshaller at all (whatever the value): it has no CDR mapping,
-    /// the graph marshaller refuses its shape, it is abstract, or it derives from a collection type.
+    /// the graph marshaller refuses its shape, it is abstract, or it derives from a collection type. Also raised
+    /// when building a type's code fails before any byte is read or written (the cause is the inner exception):
+    /// IL emission on a runtime without dynamic code, or the surrogate provider's GetSurrogateType throwing.
     /// </summary>
     UnsupportedType,
 
@@ -59,4 +61,12 @@ public enum MarshallingError
     /// of the wrong length, an unpaired surrogate, a reference cycle through a constructor parameter.
     /// </summary>
     UnrepresentableValue,
+
+    /// <summary>
+    /// The <see cref="IMarshallingSurrogateProvider"/> threw from <see cref="IMarshallingSurrogateProvider.Replace"/>
+    /// or <see cref="IMarshallingSurrogateProvider.Resolve"/> (its exception is the inner exception), or returned a
+    /// value of the wrong type. The bytes may well be fine. A <see cref="MarshallingException"/> the provider throws
+    /// itself keeps its own kind.
+    /// </summary>
+    SurrogateFailed,
 }

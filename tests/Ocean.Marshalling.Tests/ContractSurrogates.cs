@@ -68,3 +68,37 @@ public sealed class ContractSurrogates : IMarshallingSurrogateProvider
         return surrogate is ContractReference reference ? new ContractProxy(reference.Id, context) : null;
     }
 }
+
+/// <summary>
+/// Substitutes <see cref="IContractCallback"/> by a primitive or a string (its id, or "ref:id"), null by 0 or null:
+/// a surrogate the graph format writes inline, without a class or handle.
+/// </summary>
+public sealed class ContractScalarSurrogates(Type surrogateType) : IMarshallingSurrogateProvider
+{
+    public int Replaced => _replaced;
+
+    public int Resolved => _resolved;
+
+    private int _replaced;
+    private int _resolved;
+
+    public Type? GetSurrogateType(Type declaredType) => declaredType == typeof(IContractCallback) ? surrogateType : null;
+
+    public object? Replace(object? value, Type declaredType, MarshallingContext? context)
+    {
+        Interlocked.Increment(ref _replaced);
+        var callback = (IContractCallback?)value;
+        return surrogateType == typeof(long) ? (object)(long)(callback?.Id ?? 0) : callback is null ? null : $"ref:{callback.Id}";
+    }
+
+    public object? Resolve(object? surrogate, Type declaredType, MarshallingContext? context)
+    {
+        Interlocked.Increment(ref _resolved);
+        return surrogate switch
+        {
+            long id => id == 0 ? null : new ContractProxy(checked((int)id), context),
+            string text => new ContractProxy(int.Parse(text["ref:".Length..], System.Globalization.CultureInfo.InvariantCulture), context),
+            _ => null,
+        };
+    }
+}

@@ -12,12 +12,13 @@ namespace Ocean.Marshalling.Tests;
 /// </summary>
 public sealed class DynamicCodeAnnotationTests
 {
-    public static TheoryData<Type> GeneratingCode => [typeof(CdrMarshaller), typeof(GraphMarshaller)];
+    public static TheoryData<Type> GeneratingCode => [typeof(CdrMarshaller), typeof(GraphMarshaller), typeof(CdrMessageWriter), typeof(CdrMessageReader)];
 
     public static TheoryData<Type> AotSafe =>
     [
         typeof(IMarshaller), typeof(MessageChannel<>), typeof(CdrWriter), typeof(CdrReader), typeof(GraphTypeRegistry),
         typeof(CdrMarshallerOptions), typeof(GraphMarshallerOptions), typeof(MarshallingException),
+        typeof(MarshallingWriter), typeof(MarshallingReader), typeof(MarshallingContext), typeof(IMarshallingSurrogateProvider),
     ];
 
     [Theory]

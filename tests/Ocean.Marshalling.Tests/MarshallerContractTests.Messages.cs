@@ -245,14 +245,15 @@ public abstract partial class MarshallerContractTests
         var marshaller = CreateMarshaller();
         var bytes = WriteMessage(marshaller, w => w.Write(5));
 
-        using var reader = marshaller.CreateReader(new ReadOnlySequence<byte>(bytes));
-        reader.Read<int>().Should().Be(5);
-        reader.IsAtEnd.Should().BeTrue();
+        foreach (var readPastTheEnd in new Action<MarshallingReader>[] { r => r.Read<int>(), r => r.Read<string>(), r => r.Read<Person>(), r => r.Read(typeof(long)) })
+        {
+            using var reader = marshaller.CreateReader(new ReadOnlySequence<byte>(bytes));
+            reader.Read<int>().Should().Be(5);
+            reader.IsAtEnd.Should().BeTrue();
 
-        FluentActions.Invoking(() => reader.Read<int>()).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => reader.Read<string>()).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => reader.Read<Person>()).Should().Throw<MarshallingException>();
-        FluentActions.Invoking(() => reader.Read(typeof(long))).Should().Throw<MarshallingException>();
+            FluentActions.Invoking(() => readPastTheEnd(reader)).Should().Throw<MarshallingException>();
+            FluentActions.Invoking(() => readPastTheEnd(reader)).Should().Throw<InvalidOperationException>("a failed read ends the message");
+        }
     }
 
     [Fact]
@@ -498,12 +499,13 @@ public abstract partial class MarshallerContractTests
     }
 
     [Fact]
-    public void Surrogates_ReplaceThrowing_PassesThrough()
+    public void Surrogates_ReplaceThrowing_IsWrappedWithTheOriginalInside()
     {
         var marshaller = CreateMarshaller(new ThrowingSurrogates(onReplace: true));
         using var writer = marshaller.CreateWriter(new ArrayBufferWriter<byte>());
 
-        FluentActions.Invoking(() => writer.Write<IContractCallback>(new ContractCallback(1))).Should().Throw<InvalidOperationException>().WithMessage("not exported");
+        FluentActions.Invoking(() => writer.Write<IContractCallback>(new ContractCallback(1)))
+            .Should().Throw<MarshallingException>().WithInnerException<InvalidOperationException>().WithMessage("not exported");
     }
 
     [Fact]

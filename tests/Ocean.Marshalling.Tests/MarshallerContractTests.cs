@@ -243,6 +243,43 @@ public abstract partial class MarshallerContractTests
 /// <summary>The contract for the CDR marshaller, big-endian (the default).</summary>
 public sealed class CdrMarshallerContractTests : MarshallerContractTests
 {
+    [Fact]
+    public void Surrogates_SameObjectTwiceInAMessage_IsReplacedAndResolvedPerOccurrence()
+    {
+        // CDR has no references: each occurrence travels as its own surrogate (documented in the README).
+        var surrogates = new ContractSurrogates();
+        var marshaller = CreateMarshaller(surrogates);
+        var callback = new ContractCallback(1);
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = marshaller.CreateWriter(output))
+        {
+            writer.Write<IContractCallback>(callback);
+            writer.Write<IContractCallback>(callback);
+        }
+
+        using var reader = marshaller.CreateReader(new ReadOnlySequence<byte>(output.WrittenMemory));
+        reader.Read<IContractCallback>().Should().NotBeSameAs(reader.Read<IContractCallback>());
+        surrogates.ReplaceContexts.Should().HaveCount(2);
+        surrogates.ResolveContexts.Should().HaveCount(2);
+    }
+
+    [Fact]
+    public void Options_ChangedAfterConstruction_DoNotTakeEffect()
+    {
+        var options = new CdrMarshallerOptions { MaxDepth = 64 };
+        var marshaller = new CdrMarshaller(options);
+        options.ByteOrder = ByteOrder.LittleEndian;
+        options.MaxObjects = 1;
+
+        var output = new ArrayBufferWriter<byte>();
+        marshaller.Marshal(1, output);
+        output.WrittenSpan.ToArray().Should().Equal(0, 0, 0, 1);
+        var group = new ContractGroup("g", [new Person("a", "b", 1)], 1);
+        output.Clear();
+        marshaller.Marshal(group, output);
+        marshaller.Unmarshal<ContractGroup>(new ReadOnlySequence<byte>(output.WrittenMemory)).People.Should().ContainSingle();
+    }
+
     protected override IMarshaller CreateMarshaller() => CdrMarshaller.Default;
 
     protected override IMarshaller CreateMarshaller(IMarshallingSurrogateProvider surrogates) => new CdrMarshaller(new CdrMarshallerOptions { SurrogateProvider = surrogates });

@@ -107,6 +107,45 @@ public sealed class MarshallingErrorTests
         ErrorOf(() => s_graph.Read<bool>([.. bytes[..^1], 2])).Should().Be(MarshallingError.Malformed);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x5A, 0x5A })]
+    [InlineData(new byte[] { 0x4F, 0x48 })]
+    [InlineData(new byte[] { 0x5A })]
+    public void Graph_ShortInputThatIsNoMagicPrefix_IsMalformed(byte[] bytes)
+    {
+        ErrorOf(() => s_graph.Read<int>(bytes)).Should().Be(MarshallingError.Malformed);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { })]
+    [InlineData(new byte[] { 0x4F })]
+    [InlineData(new byte[] { 0x4F, 0x47 })]
+    public void Graph_ShortInputThatIsAMagicPrefix_IsTruncated(byte[] bytes)
+    {
+        ErrorOf(() => s_graph.Read<int>(bytes)).Should().Be(MarshallingError.Truncated);
+    }
+
+    [Fact]
+    public void Graph_MemberOfAnUnregisteredOrUnsupportedType_NamesTheRightKind()
+    {
+        var registry = new GraphTypeRegistry().Register<GraphErrorHolder>("e.Holder").Register<GraphErrorCode>("e.Code");
+
+        ErrorOf(() => new GraphMarshaller(registry).Bytes(new GraphErrorHolder(new GraphStranger()))).Should().Be(MarshallingError.UnregisteredType);
+        ErrorOf(() => new GraphMarshaller(registry).Bytes(new GraphErrorCode(() => 1))).Should().Be(MarshallingError.UnsupportedType);
+    }
+
+    [Fact]
+    public void SurrogateProviderFailures_AreSurrogateFailed()
+    {
+        var cdr = new CdrMarshaller(new CdrMarshallerOptions { SurrogateProvider = new ContractScalarSurrogates(typeof(long)) });
+        var graph = new GraphMarshaller(new GraphTypeRegistry(), new GraphMarshallerOptions { SurrogateProvider = new ContractScalarSurrogates(typeof(long)) });
+
+        // Resolve cannot parse "ref:..." from a long it did not expect: here, an id that overflows an int.
+        ErrorOf(() => CdrTest.Unmarshal<IContractCallback>(cdr, CdrTest.Bytes("7fffffff ffffffff"))).Should().Be(MarshallingError.SurrogateFailed);
+        var bytes = graph.Bytes(long.MaxValue);
+        ErrorOf(() => graph.Read<IContractCallback>(bytes)).Should().Be(MarshallingError.SurrogateFailed);
+    }
+
     [Fact]
     public void Graph_CollectionLengthOverTheLimit_IsLimitExceeded()
     {
@@ -158,3 +197,9 @@ public sealed class MarshallingErrorTests
 
     private static MarshallingError ErrorOf<T>(Func<T> func) => ErrorOf(() => { _ = func(); });
 }
+
+/// <summary>A registered record with a member of a type nobody registered.</summary>
+public sealed record GraphErrorHolder(GraphStranger Stranger);
+
+/// <summary>A registered record with a member that holds code.</summary>
+public sealed record GraphErrorCode(Func<int> Code);

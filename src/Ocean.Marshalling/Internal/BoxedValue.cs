@@ -25,22 +25,6 @@ internal static class BoxedValue
         }
     }
 
-    /// <summary>Casts what a surrogate provider returned, or says which side returned the wrong type.</summary>
-    public static T Cast<T>(object? value, string what)
-    {
-        if (value is T typed)
-        {
-            return typed;
-        }
-
-        if (value is null && default(T) is null)
-        {
-            return default!;
-        }
-
-        throw new MarshallingException(MarshallingError.Incompatible, $"{what} returned {(value is null ? "null" : value.GetType().Name)}, not a {typeof(T).Name}.");
-    }
-
     [DoesNotReturn]
     private static void ThrowNullValueType(Type type, string? parameterName) =>
         throw new ArgumentNullException(parameterName, $"A {type.Name} cannot be null.");

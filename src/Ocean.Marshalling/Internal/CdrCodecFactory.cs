@@ -31,6 +31,12 @@ internal sealed class CdrCodecFactory
     /// <summary>The codec for <typeparamref name="T"/> with no member options: for <see cref="Default"/> after the first call a static field read.</summary>
     public CdrCodec<T> Get<T>() => _provider is null ? Cache<T>.Codec ??= (CdrCodec<T>)Get(typeof(T), default) : (CdrCodec<T>)Get(typeof(T), default);
 
+    /// <summary>The codec for a type with member options, built on first use.</summary>
+    /// <exception cref="MarshallingException">
+    /// The type is not supported, or building its code failed (IL emission where dynamic code is not supported, an
+    /// exception from the surrogate provider's GetSurrogateType): <see cref="MarshallingError.UnsupportedType"/> with
+    /// the cause inside, on the read path as on the write path, before any byte is read or written.
+    /// </exception>
     public object Get(Type type, MemberOptions options)
     {
         if (_codecs.TryGetValue((type, options), out var codec))
@@ -38,6 +44,22 @@ internal sealed class CdrCodecFactory
             return codec;
         }
 
+        try
+        {
+            return GetOrBuild(type, options);
+        }
+        catch (Exception ex) when (ex is not MarshallingException)
+        {
+            throw BuildFailed(type, ex);
+        }
+    }
+
+    internal static MarshallingException BuildFailed(Type type, Exception ex) =>
+        new(MarshallingError.UnsupportedType, $"The CDR code for {type} could not be built: {ex.Message}", ex);
+
+    private object GetOrBuild(Type type, MemberOptions options)
+    {
+        object? codec;
         lock (_buildLock)
         {
             if (_codecs.TryGetValue((type, options), out codec) || _building.TryGetValue((type, options), out codec))

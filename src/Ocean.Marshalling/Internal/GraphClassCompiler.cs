@@ -121,15 +121,18 @@ internal static class GraphClassCompiler
     private static MethodCallExpression WriteMember(ParameterExpression writer, Expression value, GraphMember member)
     {
         var type = member.Type;
-        var code = member.Signature[0];
-        if (GraphWire.IsPrimitiveCode(code))
+        var underlying = type.IsEnum ? Enum.GetUnderlyingType(type) : type;
+
+        // The fast paths go by the declared type, not the signature: a member substituted by a primitive or string
+        // surrogate has that surrogate's signature but must go through its codec (which calls the provider).
+        var code = GraphWire.PrimitiveCode(underlying);
+        if (code != 0)
         {
-            var underlying = type.IsEnum ? Enum.GetUnderlyingType(type) : type;
             var method = typeof(GraphWriter).GetMethod("Write" + Suffix(code), [underlying])!;
             return Expression.Call(writer, method, type.IsEnum ? Expression.Convert(value, underlying) : value);
         }
 
-        if (code == GraphWire.String)
+        if (type == typeof(string))
         {
             return Expression.Call(writer, typeof(GraphWriter).GetMethod(nameof(GraphWriter.WriteString))!, value);
         }
@@ -141,14 +144,14 @@ internal static class GraphClassCompiler
     private static Expression ReadMember(ParameterExpression reader, GraphMember member)
     {
         var type = member.Type;
-        var code = member.Signature[0];
-        if (GraphWire.IsPrimitiveCode(code))
+        var code = GraphWire.PrimitiveCode(type.IsEnum ? Enum.GetUnderlyingType(type) : type);
+        if (code != 0)
         {
             var read = Expression.Call(reader, typeof(GraphReader).GetMethod("Read" + Suffix(code), Type.EmptyTypes)!);
             return type.IsEnum ? Expression.Convert(read, type) : read;
         }
 
-        if (code == GraphWire.String)
+        if (type == typeof(string))
         {
             return Expression.Call(reader, typeof(GraphReader).GetMethod(nameof(GraphReader.ReadString))!);
         }

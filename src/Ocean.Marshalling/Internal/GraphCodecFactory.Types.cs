@@ -3,16 +3,16 @@ namespace Ocean.Marshalling.Internal;
 /// <summary>Which types the graph marshaller carries, and the codec each gets.</summary>
 internal sealed partial class GraphCodecFactory
 {
-    private string? ExplainCore(Type type, HashSet<Type> visiting, int depth)
+    private Explanation ExplainCore(Type type, HashSet<Type> visiting, int depth)
     {
         if (depth >= GraphWire.MaxSignatureDepth)
         {
-            return $"collections nest more than {GraphWire.MaxSignatureDepth} levels deep.";
+            return Unsupported($"collections nest more than {GraphWire.MaxSignatureDepth} levels deep.");
         }
 
         if (GraphWire.PrimitiveCode(type.IsEnum ? Enum.GetUnderlyingType(type) : type) != 0 || type == typeof(string))
         {
-            return null;
+            return default;
         }
 
         if (Nullable.GetUnderlyingType(type) is { } inner)
@@ -22,21 +22,20 @@ internal sealed partial class GraphCodecFactory
 
         if (type.IsArray)
         {
-            return type.IsSZArray ? ExplainCore(type.GetElementType()!, visiting, depth + 1) : "only one-dimensional, zero-based arrays are carried.";
+            return type.IsSZArray ? ExplainCore(type.GetElementType()!, visiting, depth + 1) : Unsupported("only one-dimensional, zero-based arrays are carried.");
         }
 
         if (IsGeneric(type, typeof(List<>)))
         {
-            return ExplainCore(type.GetGenericArguments()[0], visiting, depth + 1) is { } element ? $"its element type: {element}" : null;
+            return ExplainCore(type.GetGenericArguments()[0], visiting, depth + 1).Within("its element type: ");
         }
 
         if (IsGeneric(type, typeof(Dictionary<,>)))
         {
             // Say which half is the problem: "object has no wire type" alone reads as if the dictionary had none.
             var arguments = type.GetGenericArguments();
-            return ExplainCore(arguments[0], visiting, depth + 1) is { } key ? $"its key type: {key}"
-                : ExplainCore(arguments[1], visiting, depth + 1) is { } value ? $"its value type: {value}"
-                : null;
+            var key = ExplainCore(arguments[0], visiting, depth + 1);
+            return key.Reason is not null ? key.Within("its key type: ") : ExplainCore(arguments[1], visiting, depth + 1).Within("its value type: ");
         }
 
         Type? surrogate;
@@ -46,22 +45,22 @@ internal sealed partial class GraphCodecFactory
         }
         catch (MarshallingException ex)
         {
-            return ex.Message;
+            return new Explanation(ex.Message, ex.Error);
         }
 
         if (surrogate is not null)
         {
-            return ExplainCore(surrogate, visiting, depth) is { } reason ? $"its surrogate {surrogate.Name}: {reason}" : null;
+            return ExplainCore(surrogate, visiting, depth).Within($"its surrogate {surrogate.Name}: ");
         }
 
         if (type == typeof(object))
         {
-            return "object has no wire type; declare a registered class or interface instead.";
+            return Unsupported("object has no wire type; declare a registered class or interface instead.");
         }
 
         if (typeof(Delegate).IsAssignableFrom(type) || type.IsPointer || type.IsByRef || type.IsByRefLike)
         {
-            return $"{type.Name} holds code or memory addresses, not data.";
+            return Unsupported($"{type.Name} holds code or memory addresses, not data.");
         }
 
         if (_registry.IsRegistered(type))
@@ -72,11 +71,13 @@ internal sealed partial class GraphCodecFactory
         // Registering a collection type would not help (its items are not members), so do not suggest it.
         return CollectionKind(type) switch
         {
-            "dictionary" => $"{Name(type)} is not carried: the only dictionary carried is Dictionary<TKey, TValue> itself (not an interface, a subclass or another dictionary); declare the member as Dictionary<TKey, TValue>.",
-            "collection" => $"{Name(type)} is not carried: the only collections carried are T[] and List<T> themselves (not an interface, a subclass or another collection); declare the member as T[] or List<T>.",
-            _ => $"{type} is not registered in the GraphTypeRegistry.",
+            "dictionary" => Unsupported($"{Name(type)} is not carried: the only dictionary carried is Dictionary<TKey, TValue> itself (not an interface, a subclass or another dictionary); declare the member as Dictionary<TKey, TValue>."),
+            "collection" => Unsupported($"{Name(type)} is not carried: the only collections carried are T[] and List<T> themselves (not an interface, a subclass or another collection); declare the member as T[] or List<T>."),
+            _ => new Explanation($"{type} is not registered in the GraphTypeRegistry.", MarshallingError.UnregisteredType),
         };
     }
+
+    private static Explanation Unsupported(string reason) => new(reason, MarshallingError.UnsupportedType);
 
     /// <summary>
     /// For a .NET collection type, or a subclass of List or Dictionary: "dictionary" when it is or implements a
@@ -113,11 +114,11 @@ internal sealed partial class GraphCodecFactory
         type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(Name))}>" : type.Name;
 
     /// <summary>A registered type: its layout, its members' types, and every registered type that may be sent in its place.</summary>
-    private string? ExplainRegistered(Type type, HashSet<Type> visiting, int depth)
+    private Explanation ExplainRegistered(Type type, HashSet<Type> visiting, int depth)
     {
         if (!visiting.Add(type))
         {
-            return null; // recursive types are fine: handles and the depth limit bound them
+            return default; // recursive types are fine: handles and the depth limit bound them
         }
 
         try
@@ -127,14 +128,14 @@ internal sealed partial class GraphCodecFactory
                 var layout = GraphLayout.TryCreate(type, out var problem);
                 if (layout is null)
                 {
-                    return problem;
+                    return Unsupported(problem!);
                 }
 
                 foreach (var member in layout.Members)
                 {
-                    if (ExplainCore(member.Type, visiting, depth) is { } reason)
+                    if (ExplainCore(member.Type, visiting, depth) is { Reason: not null } reason)
                     {
-                        return $"member {member.WireName}: {reason}";
+                        return reason.Within($"member {member.WireName}: ");
                     }
                 }
             }
@@ -143,14 +144,14 @@ internal sealed partial class GraphCodecFactory
             {
                 foreach (var derived in _registry.Types)
                 {
-                    if (derived != type && type.IsAssignableFrom(derived) && ExplainRegistered(derived, visiting, depth) is { } reason)
+                    if (derived != type && type.IsAssignableFrom(derived) && ExplainRegistered(derived, visiting, depth) is { Reason: not null } reason)
                     {
-                        return $"the registered {derived.Name}, which may be sent as a {type.Name}: {reason}";
+                        return reason.Within($"the registered {derived.Name}, which may be sent as a {type.Name}: ");
                     }
                 }
             }
 
-            return null;
+            return default;
         }
         finally
         {
@@ -208,4 +209,11 @@ internal sealed partial class GraphCodecFactory
 
     private static GraphCodec Create(Type definition, Type[] arguments, byte[] signature, params object[] more) =>
         (GraphCodec)Activator.CreateInstance(definition.MakeGenericType(arguments), [signature, .. more])!;
+}
+
+/// <summary>Why a type cannot be carried (null when it can), and which kind of error that is.</summary>
+internal readonly record struct Explanation(string? Reason, MarshallingError Error)
+{
+    /// <summary>The same problem, its reason prefixed by where it was found.</summary>
+    public Explanation Within(string where) => Reason is null ? this : this with { Reason = where + Reason };
 }

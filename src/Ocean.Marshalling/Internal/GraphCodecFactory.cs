@@ -14,7 +14,7 @@ internal sealed partial class GraphCodecFactory
 {
     private readonly GraphTypeRegistry _registry;
     private readonly ConcurrentDictionary<Type, GraphCodec> _codecs = new();
-    private readonly ConcurrentDictionary<Type, string?> _explained = new();
+    private readonly ConcurrentDictionary<Type, Explanation> _explained = new();
     private readonly ConcurrentDictionary<Type, GraphClass> _classes = new();
 
     // The descriptors of local classes (one per registered type, never evicted), and the version-skewed ones (bounded).
@@ -39,10 +39,16 @@ internal sealed partial class GraphCodecFactory
     public GraphDescriptorCache SkewedDescriptors { get; }
 
     /// <summary>Why a type cannot be carried, or null; decided without building anything.</summary>
-    public string? Explain(Type type) => _explained.GetOrAdd(type, t => ExplainCore(t, [], 0));
+    public string? Explain(Type type) => Explain(type, out _);
 
     public GraphCodec<T> Get<T>() => (GraphCodec<T>)Get(typeof(T));
 
+    /// <summary>The codec for a declared type, built on first use.</summary>
+    /// <exception cref="MarshallingException">
+    /// The type is not carried (<see cref="MarshallingError.UnregisteredType"/> or <see cref="MarshallingError.UnsupportedType"/>),
+    /// or building its code failed (an exception from the surrogate provider's GetSurrogateType, or from compiling):
+    /// <see cref="MarshallingError.UnsupportedType"/> with the cause inside, before any byte is read or written.
+    /// </exception>
     public GraphCodec Get(Type type)
     {
         if (_codecs.TryGetValue(type, out var codec))
@@ -50,22 +56,37 @@ internal sealed partial class GraphCodecFactory
             return codec;
         }
 
-        lock (_buildLock)
+        try
         {
-            if (_codecs.TryGetValue(type, out codec))
+            lock (_buildLock)
             {
+                if (_codecs.TryGetValue(type, out codec))
+                {
+                    return codec;
+                }
+
+                if (Explain(type, out var error) is { } reason)
+                {
+                    throw new MarshallingException(error, $"{type} cannot be marshalled by the graph marshaller: {reason}");
+                }
+
+                codec = Build(type);
+                _codecs[type] = codec;
                 return codec;
             }
-
-            if (Explain(type) is { } reason)
-            {
-                throw new MarshallingException(reason.Contains("not registered", StringComparison.Ordinal) ? MarshallingError.UnregisteredType : MarshallingError.UnsupportedType, $"{type} cannot be marshalled by the graph marshaller: {reason}");
-            }
-
-            codec = Build(type);
-            _codecs[type] = codec;
-            return codec;
         }
+        catch (Exception ex) when (ex is not MarshallingException)
+        {
+            throw BuildFailed(type, ex);
+        }
+    }
+
+    /// <summary>Why a type cannot be carried and which kind of error that is, or null; decided without building anything.</summary>
+    public string? Explain(Type type, out MarshallingError error)
+    {
+        var (reason, kind) = _explained.GetOrAdd(type, t => ExplainCore(t, [], 0));
+        error = kind;
+        return reason;
     }
 
     /// <summary>The class for an object's runtime type, which must be registered itself.</summary>
@@ -92,6 +113,22 @@ internal sealed partial class GraphCodecFactory
             return graphClass;
         }
 
+        try
+        {
+            return BuildClass(type);
+        }
+        catch (Exception ex) when (ex is not MarshallingException)
+        {
+            throw BuildFailed(type, ex);
+        }
+    }
+
+    private static MarshallingException BuildFailed(Type type, Exception ex) =>
+        new(MarshallingError.UnsupportedType, $"The object-graph code for {type} could not be built: {(ex is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner.Message : ex.Message)}", ex);
+
+    private GraphClass BuildClass(Type type)
+    {
+        GraphClass? graphClass;
         lock (_buildLock)
         {
             if (_classes.TryGetValue(type, out graphClass))
@@ -109,9 +146,9 @@ internal sealed partial class GraphCodecFactory
                 throw new MarshallingException(MarshallingError.UnsupportedType, $"{name} ({type.Name}) is abstract; only concrete registered types are written and created.");
             }
 
-            if (ExplainRegistered(type, [], 0) is { } reason)
+            if (ExplainRegistered(type, [], 0) is { Reason: { } reason } explanation)
             {
-                throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled by the graph marshaller: {reason}");
+                throw new MarshallingException(explanation.Error, $"{type} cannot be marshalled by the graph marshaller: {reason}");
             }
 
             var layout = GraphLayout.TryCreate(type, out var problem) ?? throw new MarshallingException(MarshallingError.UnsupportedType, $"{type} cannot be marshalled: {problem}");

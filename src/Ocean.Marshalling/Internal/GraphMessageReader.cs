@@ -10,6 +10,7 @@ internal sealed class GraphMessageReader : MarshallingReader
     private readonly GraphCodecFactory _factory;
     private GraphReader? _reader;
     private byte[]? _rented;
+    private bool _failed;
 
     public GraphMessageReader(GraphCodecFactory factory, in ReadOnlySequence<byte> input, MarshallingContext? context)
     {
@@ -36,12 +37,14 @@ internal sealed class GraphMessageReader : MarshallingReader
 
     public override T Read<T>()
     {
-        var codec = _factory.Get<T>();
-        var reader = Reader;
+        var codec = _factory.Get<T>(); // a type that cannot be read is refused before reading, and the reader carries on
+        var reader = Begin();
         try
         {
             reader.ReadRootSignature(codec.Signature);
-            return codec.Read(reader);
+            var value = codec.Read(reader);
+            _failed = false;
+            return value;
         }
         catch (Exception ex) when (ex is not MarshallingException)
         {
@@ -52,11 +55,13 @@ internal sealed class GraphMessageReader : MarshallingReader
     protected override object? ReadBoxed(Type type)
     {
         var codec = _factory.Get(type);
-        var reader = Reader;
+        var reader = Begin();
         try
         {
             reader.ReadRootSignature(codec.Signature);
-            return codec.ReadBoxed(reader);
+            var value = codec.ReadBoxed(reader);
+            _failed = false;
+            return value;
         }
         catch (Exception ex) when (ex is not MarshallingException)
         {
@@ -79,5 +84,18 @@ internal sealed class GraphMessageReader : MarshallingReader
         }
 
         base.Dispose(disposing);
+    }
+
+    private GraphReader Begin()
+    {
+        var reader = Reader;
+        if (_failed)
+        {
+            throw new InvalidOperationException("An earlier read from this message failed; where the next value starts is unknown.");
+        }
+
+        // Cleared when the value is read: a read that throws leaves the reader failed.
+        _failed = true;
+        return reader;
     }
 }

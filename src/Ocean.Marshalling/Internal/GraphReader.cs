@@ -35,6 +35,8 @@ internal sealed class GraphReader
     private long _keyComparisonsLeft;
     private GraphLimits _limits;
 
+    private Dictionary<(Type Declared, object Value), object?>? _surrogateIdentity;
+
     public GraphCodecFactory Factory { get; private set; } = null!;
 
     public int Remaining => _end - _position;
@@ -44,6 +46,12 @@ internal sealed class GraphReader
 
     /// <summary>The per-message state handed to the surrogate provider (null outside a message reader).</summary>
     public MarshallingContext? Context { get; set; }
+
+    /// <summary>
+    /// This stream's what each surrogate was resolved to (see <see cref="GraphSurrogateCodec{TDeclared, TSurrogate}"/>): created on first use, so
+    /// only a marshaller with a surrogate provider ever has one, and kept with the pooled instance.
+    /// </summary>
+    public Dictionary<(Type Declared, object Value), object?> SurrogateIdentity => _surrogateIdentity ??= new(GraphSurrogateKeyComparer.Instance);
 
     public static GraphReader Rent(GraphCodecFactory factory, byte[] buffer, int offset, int count)
     {
@@ -65,6 +73,13 @@ internal sealed class GraphReader
         // Drop references to the caller's bytes and objects.
         _buffer = [];
         Context = null;
+        if (_surrogateIdentity is { } identity)
+        {
+            // Keep a small table for the next stream; drop a large one rather than hold its memory.
+            _surrogateIdentity = identity.Count > 1024 ? null : identity;
+            identity.Clear();
+        }
+
         _depth = 0;
         _objects = 0;
         _handles.Clear();
@@ -97,9 +112,17 @@ internal sealed class GraphReader
     /// <summary>Reads the stream's magic and version.</summary>
     public void ReadMagic()
     {
-        if (Remaining < 3 || _buffer[_position] != GraphWire.Magic0 || _buffer[_position + 1] != GraphWire.Magic1)
+        // Malformed as soon as a byte present is not the magic's; truncated only when what is there is a prefix of it.
+        var present = Math.Min(Remaining, 2);
+        ReadOnlySpan<byte> magic = [GraphWire.Magic0, GraphWire.Magic1];
+        if (!_buffer.AsSpan(_position, present).SequenceEqual(magic[..present]))
         {
-            throw new MarshallingException(Remaining < 3 ? MarshallingError.Truncated : MarshallingError.Malformed, "The bytes are not an object-graph stream (no 'OG' magic).");
+            throw new MarshallingException(MarshallingError.Malformed, "The bytes are not an object-graph stream (no 'OG' magic).");
+        }
+
+        if (Remaining < 3)
+        {
+            throw new MarshallingException(MarshallingError.Truncated, "The stream ends inside its 'OG' magic and version.");
         }
 
         if (_buffer[_position + 2] != GraphWire.Version)

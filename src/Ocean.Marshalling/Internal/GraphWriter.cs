@@ -37,10 +37,18 @@ internal sealed class GraphWriter
     private int _objects;
     private GraphLimits _limits;
 
+    private Dictionary<(Type Declared, object Value), object?>? _surrogateIdentity;
+
     public GraphCodecFactory Factory { get; private set; } = null!;
 
     /// <summary>The per-message state handed to the surrogate provider (null outside a message writer).</summary>
     public MarshallingContext? Context { get; set; }
+
+    /// <summary>
+    /// This stream's the surrogate each object was replaced by (see <see cref="GraphSurrogateCodec{TDeclared, TSurrogate}"/>): created on first use, so
+    /// only a marshaller with a surrogate provider ever has one, and kept with the pooled instance.
+    /// </summary>
+    public Dictionary<(Type Declared, object Value), object?> SurrogateIdentity => _surrogateIdentity ??= new(GraphSurrogateKeyComparer.Instance);
 
     /// <summary>The bytes of the stream so far: flushed and buffered.</summary>
     public long Position => _flushed + _position;
@@ -62,6 +70,13 @@ internal sealed class GraphWriter
         _flushed = 0;
         _depth = 0;
         Context = null;
+        if (_surrogateIdentity is { } identity)
+        {
+            // Keep a small table for the next stream; drop a large one rather than hold its memory.
+            _surrogateIdentity = identity.Count > 1024 ? null : identity;
+            identity.Clear();
+        }
+
         _objects = 0;
         _lastClass = null;
         _pending.Clear();
