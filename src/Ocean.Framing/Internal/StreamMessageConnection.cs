@@ -9,20 +9,25 @@ using Ocean.Transport;
 
 namespace Ocean.Framing.Internal;
 
-/// <summary>Messages over a stream connection: the read loop owns the pipe reader, senders share the writer.</summary>
+/// <summary>
+/// Messages over a stream connection: the read side owns the pipe reader and the codec's decoder; the send side
+/// is a <see cref="ReplyBatcher"/> over the pipe writer. The reader tells the batcher only when it returns a frame
+/// and when it is about to wait.
+/// </summary>
 internal sealed partial class StreamMessageConnection : MessageConnection
 {
     private static readonly TimerCallback s_onDeadline = static state => ((StreamMessageConnection)state!)._reader.CancelPendingRead();
 
     private readonly Connection _connection;
     private readonly PipeReader _reader;
-    private readonly PipeWriter _writer;
+    private readonly ReplyBatcher _replies;
+    private readonly ConnectionLifetime _lifetime = new();
+    private readonly CancellationTokenRegistration _transportClosed;
     private readonly FrameCodec _codec;
     private readonly IFrameDecoder _decoder;
     private readonly TimeProvider _time;
     private readonly TimeSpan _frameTimeout;
     private readonly TimeSpan _idleTimeout;
-    private readonly int _maxHeldBytes;
     private readonly ILogger _logger;
     private readonly ByteBudget? _budget;
     private readonly long _budgetAllowance;
@@ -37,6 +42,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private long _frameStart;
     private long _lastFrameEnd;
     private int _reading;
+    private int _cancelRequested;
     private ExceptionDispatchInfo? _failure;
     private volatile bool _disposed;
 
@@ -52,16 +58,27 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _budgetAllowance = budgetAllowance;
         _connection = connection;
         _reader = connection.Transport.Input;
-        _writer = connection.Transport.Output;
         _codec = codec;
         _decoder = codec.CreateDecoder();
         _time = options.TimeProvider;
         _frameTimeout = options.FrameTimeout;
         _idleTimeout = options.IdleTimeout;
-        _maxHeldBytes = options.MaxHeldReplyBytes;
+        _replies = new ReplyBatcher(connection.Transport.Output, options.MaxHeldReplyBytes, options.TimeProvider, SendFailure);
         _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageConnection") ?? NullLogger.Instance;
         _lastFrameEnd = _time.GetTimestamp();
+        _transportClosed = connection.ConnectionClosed.UnsafeRegister(static state => ((ConnectionLifetime)state!).Signal(), _lifetime);
     }
+
+    /// <summary>The transport connection's id: Transport's and Framing's logs name this connection alike.</summary>
+    public override string Id => _connection.Id;
+
+    public override int MaxMessageSize => _codec.MaxPayloadLength;
+
+    public override bool IsReliable => true;
+
+    public override bool IsOrdered => true;
+
+    public override CancellationToken ConnectionClosed => _lifetime.Token;
 
     public override EndPoint? LocalEndPoint => _connection.LocalEndPoint;
 
@@ -73,6 +90,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     public override ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         _failure?.Throw();
+        _lifetime.ThrowIfAborted();
         if (_disposed)
         {
             // The pipe and its buffers are gone: a late reader (say, a task a server's handler left behind) ends cleanly.
@@ -87,6 +105,12 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         var handedOff = false;
         try
         {
+            if (Interlocked.Exchange(ref _cancelRequested, 0) != 0)
+            {
+                // Cancelled before this read began (the pipe's own cancel, still pending, is ignored as stale).
+                return new ValueTask<MessageReceiveResult>(MessageReceiveResult.Canceled);
+            }
+
             // Fast path: the next frame is already in the buffer of the last pipe read; no pipe call, no await.
             if (_holding)
             {
@@ -123,7 +147,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
             while (true)
             {
                 // About to wait for the peer: first send the replies held back for this batch.
-                var held = FlushDeferredAsync();
+                var held = _replies.FlushHeldAsync();
                 if (!held.IsCompletedSuccessfully)
                 {
                     await held.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -134,6 +158,10 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 try
                 {
                     result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && _lifetime.IsAborted)
+                {
+                    throw _lifetime.Aborted(); // the same exception, with the abort's reason, whatever the transport raised
                 }
                 finally
                 {
@@ -146,6 +174,12 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 if (result.IsCanceled)
                 {
                     CheckDeadlines();
+                    if (Interlocked.Exchange(ref _cancelRequested, 0) != 0)
+                    {
+                        // CancelPendingReceive: hand the bytes back unexamined, so the next read sees them at once.
+                        Release(_buffer.Start, _buffer.Start);
+                        return MessageReceiveResult.Canceled;
+                    }
                 }
 
                 if (TryTakeFrame(out var message))
@@ -192,7 +226,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
             if (found)
             {
                 _buffer = input.Slice(consumed);
-                NoteFrameReturned(moreBuffered: !_buffer.IsEmpty);
+                _replies.NoteFrameReturned(moreBuffered: !_buffer.IsEmpty);
                 _frameStart = 0;
                 if (_idleTimeout != Timeout.InfiniteTimeSpan)
                 {
@@ -200,7 +234,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 }
 
                 FramingMetrics.FramesReceived.Add(1);
-                message = new MessageReceiveResult(frame, isCompleted: false);
+                message = new MessageReceiveResult(frame, isCanceled: false, isCompleted: false, _connection.RemoteEndPoint);
                 return true;
             }
 
@@ -238,7 +272,8 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 throw Fail(new FramingException(FramingError.TruncatedFrame, $"The peer closed the connection in the middle of a frame ({remaining.Length} bytes of it had arrived)."), nameof(FramingError.TruncatedFrame));
             }
 
-            _completedAfterRelease = new MessageReceiveResult(default, isCompleted: true);
+            _completedAfterRelease = MessageReceiveResult.Completed;
+            _lifetime.Signal(); // the peer's clean end: nothing more will arrive
         }
 
         return false;
@@ -303,6 +338,13 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _reader.AdvanceTo(consumed, examined);
     }
 
+    public override void CancelPendingReceive()
+    {
+        // The flag tells this cancel from the deadline timer's, which cancels the same pipe read.
+        Volatile.Write(ref _cancelRequested, 1);
+        _reader.CancelPendingRead();
+    }
+
     public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
     {
         MarkClosed();
@@ -312,7 +354,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
 
     public override void Abort(Exception? reason = null)
     {
-        MarkClosed();
+        MarkClosed(abort: true, reason);
         ReleaseBudget();
         _connection.Abort(reason);
     }
@@ -324,7 +366,19 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         ReleaseBudget();
         await _connection.DisposeAsync().ConfigureAwait(false);
         _deadline?.Dispose();
+        await _transportClosed.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Closes the sending side (later sends fail) and fires <see cref="ConnectionClosed"/>.</summary>
+    private void MarkClosed(bool abort = false, Exception? reason = null)
+    {
+        _lifetime.TryClose(abort, reason);
+        _replies.Close();
+    }
+
+    /// <summary>What a send raises once the connection is closed, by this side or by the transport.</summary>
+    private ConnectionAbortedException SendFailure() =>
+        _lifetime.IsAborted ? _lifetime.Aborted() : new ConnectionAbortedException("The connection is closed; the message may not have been delivered.");
 
     /// <summary>Arms the one timer for whichever deadline applies while waiting: the frame's, or the idle one.</summary>
     private void ArmDeadline()
