@@ -168,6 +168,13 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                     _deadline?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 }
 
+                if (_lifetime.IsAborted)
+                {
+                    // Aborted while waiting: whatever the transport made of it, the reader sees the abort and its reason.
+                    _reader.AdvanceTo(result.Buffer.Start);
+                    throw _lifetime.Aborted();
+                }
+
                 _holding = true;
                 _buffer = result.Buffer;
                 _completed = result.IsCompleted;
