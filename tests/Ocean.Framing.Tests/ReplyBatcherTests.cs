@@ -75,9 +75,20 @@ public sealed class ReplyBatcherTests
     {
         var pipe = new Pipe();
         var batcher = Create(pipe.Writer);
-        batcher.NoteFrameReturned(moreBuffered: true);
+        using var noted = new ManualResetEventSlim();
+        using var done = new ManualResetEventSlim();
+        var reader = new Thread(() =>
+        {
+            batcher.NoteFrameReturned(moreBuffered: true);
+            noted.Set();
+            done.Wait(TestTimeouts.Operation); // alive meanwhile, so no other thread can have its id
+        });
+        reader.Start();
+        noted.Wait(TestTimeouts.Operation).Should().BeTrue();
 
-        await Task.Run(() => batcher.SendAsync("other"u8.ToArray(), Write).AsTask()).WithTimeout();
+        await batcher.SendAsync("other"u8.ToArray(), Write).AsTask().WithTimeout();
+        done.Set();
+        reader.Join();
 
         Readable(pipe).Should().Equal("other"u8.ToArray(), "only the reader's own replies are held for its batch");
     }
