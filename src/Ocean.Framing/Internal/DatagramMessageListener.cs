@@ -257,7 +257,7 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            Log.HandlerFailed(_logger, peer.RemoteEndPoint, ex);
+            Log.HandlerFailed(_logger, peer.Id, peer.RemoteEndPoint, ex);
         }
         finally
         {
@@ -274,7 +274,7 @@ internal sealed class DatagramMessageListener : IAsyncDisposable
         {
             if (_options.TimeProvider.GetElapsedTime(peer.LastActivity, now) >= _options.PeerIdleTimeout)
             {
-                Log.PeerExpired(_logger, endPoint, _options.PeerIdleTimeout);
+                Log.PeerExpired(_logger, peer.Id, endPoint, _options.PeerIdleTimeout);
                 Remove(endPoint, peer); // a new datagram from it starts a fresh connection
                 peer.Complete();
             }
