@@ -45,6 +45,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private int _cancelRequested;
     private ExceptionDispatchInfo? _failure;
     private volatile bool _disposed;
+    private volatile bool _closedByApplication;
 
     public StreamMessageConnection(Connection connection, FrameCodec codec, MessageConnectionOptions options)
         : this(connection, codec, options, budget: null, budgetAllowance: 0)
@@ -91,9 +92,9 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     {
         _failure?.Throw();
         _lifetime.ThrowIfAborted();
-        if (_disposed)
+        if (_disposed || _closedByApplication)
         {
-            // The pipe and its buffers are gone: a late reader (say, a task a server's handler left behind) ends cleanly.
+            // The pipe and its buffers are gone, or going: a late reader (say, a task a server's handler left behind) ends cleanly.
             return new ValueTask<MessageReceiveResult>(new MessageReceiveResult(default, isCompleted: true));
         }
 
@@ -354,6 +355,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
 
     public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
     {
+        _closedByApplication = true;
         MarkClosed();
         ReleaseBudget();
         return _connection.CloseAsync(cancellationToken);

@@ -231,7 +231,7 @@ public abstract partial class MessageConnectionContractTests
     }
 
     [Fact]
-    public async Task ConnectionClosed_FiresOnClose()
+    public async Task ConnectionClosed_FiresOnClose_AndReadsThenEndCleanly()
     {
         await using var pair = await CreatePairAsync();
 
@@ -239,6 +239,7 @@ public abstract partial class MessageConnectionContractTests
 
         await WaitFiredAsync(pair.Local.ConnectionClosed);
         await FluentActions.Awaiting(() => pair.Local.SendAsync(Message(1)).AsTask().WithTimeout()).Should().ThrowAsync<ConnectionAbortedException>();
+        (await pair.Local.ReceiveAsync().WithTimeout()).IsCompleted.Should().BeTrue("a read after the close ends cleanly");
         await pair.Peer.DisposeAsync();
         await closing.WithTimeout();
     }
