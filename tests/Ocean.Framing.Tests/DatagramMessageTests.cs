@@ -354,5 +354,22 @@ public sealed class DatagramMessageTests
         atBob.RemoteEndPoint.Should().NotBe(destination, "the sender is a member, not the group");
     }
 
+    [Fact]
+    public async Task MaxMessageSize_IPv6Peer_IsTheIPv6DatagramMaximum()
+    {
+        var peerSocket = DatagramSocket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        await using var peer = MessageConnection.Create(peerSocket, new IPEndPoint(IPAddress.IPv6Loopback, 9));
+        await using var connected = MessageConnection.Create(await DatagramSocket.ConnectAsync(peerSocket.LocalEndPoint));
+
+        peer.MaxMessageSize.Should().Be(DatagramSocket.MaxIPv6DatagramSize);
+        connected.MaxMessageSize.Should().Be(65_527);
+        var largest = new byte[65_527];
+        largest[^1] = 42;
+        await connected.SendAsync(largest);
+        var received = await peer.ReceiveAsync().WithTimeout();
+        received.Message.Length.Should().Be(65_527);
+        (await FluentActions.Awaiting(() => connected.SendAsync(new byte[65_528]).AsTask()).Should().ThrowAsync<FramingException>()).Which.Error.Should().Be(FramingError.FrameTooLarge);
+    }
+
     private static QueuedDatagram Queued(byte value) => new([value], 1);
 }
