@@ -524,4 +524,22 @@ public sealed class MessageConnectionTests
         await left.Transport.Output.WriteAsync(new byte[] { 8 });
         (await reader.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal(7, 8);
     }
+
+    [Fact]
+    public async Task CancelPendingReceive_AsAFrameArrives_TheFrameIsNotLeftWaitingForMoreBytes()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        for (var round = 0; round < 50; round++)
+        {
+            var pending = reader.ReceiveAsync().AsTask();
+            await left.Transport.Output.WriteAsync(new byte[] { 0, 0, 0, 1, (byte)round });
+            reader.CancelPendingReceive(); // races the frame's arrival: either may be seen first
+
+            var results = new List<MessageReceiveResult> { await pending.WithTimeout() };
+            results.Add(await reader.ReceiveAsync().WithTimeout()); // never waits for bytes that will not come
+            results.Count(r => r.IsCanceled).Should().Be(1);
+            results.Single(r => !r.IsCanceled).Message.ToArray().Should().Equal((byte)round);
+        }
+    }
 }

@@ -184,8 +184,8 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                     CheckDeadlines();
                     if (Interlocked.Exchange(ref _cancelRequested, 0) != 0)
                     {
-                        // CancelPendingReceive: hand the bytes back unexamined, so the next read sees them at once.
-                        Release(_buffer.Start, _buffer.Start);
+                        // CancelPendingReceive: keep the bytes held; the next read decodes them first (the fast path),
+                        // so a frame that arrived with the cancel is not left waiting for more bytes.
                         return MessageReceiveResult.Canceled;
                     }
                 }
