@@ -24,6 +24,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private readonly ConnectionLifetime _lifetime = new();
     private readonly CancellationTokenRegistration _transportClosed;
     private readonly FrameCodec _codec;
+    private readonly EndPoint? _remoteEndPoint;
     private readonly IFrameDecoder _decoder;
     private readonly TimeProvider _time;
     private readonly TimeSpan _frameTimeout;
@@ -60,6 +61,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _connection = connection;
         _reader = connection.Transport.Input;
         _codec = codec;
+        _remoteEndPoint = connection.RemoteEndPoint; // fixed for a stream: taken once, not per message
         _decoder = codec.CreateDecoder();
         _time = options.TimeProvider;
         _frameTimeout = options.FrameTimeout;
@@ -106,7 +108,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         var handedOff = false;
         try
         {
-            if (Interlocked.Exchange(ref _cancelRequested, 0) != 0)
+            if (Volatile.Read(ref _cancelRequested) != 0 && Interlocked.Exchange(ref _cancelRequested, 0) != 0)
             {
                 // Cancelled before this read began (the pipe's own cancel, still pending, is ignored as stale).
                 return new ValueTask<MessageReceiveResult>(MessageReceiveResult.Canceled);
@@ -242,7 +244,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 }
 
                 FramingMetrics.FramesReceived.Add(1);
-                message = new MessageReceiveResult(frame, isCanceled: false, isCompleted: false, _connection.RemoteEndPoint);
+                message = new MessageReceiveResult(frame, isCanceled: false, isCompleted: false, _remoteEndPoint);
                 return true;
             }
 
