@@ -263,6 +263,24 @@ public abstract partial class MessageConnectionContractTests
         await closing.WithTimeout();
     }
 
+    [Fact]
+    public async Task ConnectionClosed_PeerAborts_ReadsEndAndItFires()
+    {
+        if (!PeerCanClose)
+        {
+            return; // UDP: a peer's abort sends nothing
+        }
+
+        await using var pair = await CreatePairAsync();
+        var pending = pair.Local.ReceiveAsync().AsTask();
+
+        pair.Peer.Abort(new InvalidOperationException("the peer gave up"));
+
+        // An abort reaches the other end as the end of its input (over TCP, a reset), not as the peer's reason.
+        (await pending.WithTimeout()).IsCompleted.Should().BeTrue();
+        await WaitFiredAsync(pair.Local.ConnectionClosed);
+    }
+
     private static Task WaitFiredAsync(CancellationToken token) =>
         TestTimeouts.UntilAsync(() => token.IsCancellationRequested, because: "ConnectionClosed should fire");
 }
