@@ -108,7 +108,9 @@ public abstract class MessageConnection : IAsyncDisposable
     /// <summary>
     /// Wraps an unconnected UDP socket: each datagram is one message; messages are sent to
     /// <paramref name="remoteEndPoint"/> (a peer or a multicast group) and every datagram arriving at the
-    /// socket is read, whoever sent it. For multicast, join the group on the socket first.
+    /// socket is read, whoever sent it: <see cref="MessageReceiveResult.RemoteEndPoint"/> names the sender, and
+    /// <see cref="SendAsync(ReadOnlyMemory{byte}, EndPoint, CancellationToken)"/> replies to it. For multicast, join
+    /// the group on the socket first.
     /// </summary>
     /// <param name="socket">A bound socket; the message connection takes ownership of it.</param>
     /// <param name="remoteEndPoint">Where messages are sent.</param>
