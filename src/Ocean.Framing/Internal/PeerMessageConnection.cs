@@ -34,6 +34,7 @@ internal sealed class PeerMessageConnection : MessageConnection
     private readonly ReceiveCancellation _cancel = new();
     private long _lastActivity;
     private int _ended;
+    private int _reading;
 
     public PeerMessageConnection(DatagramMessageListener listener, IPEndPoint peer, int capacity, long now)
     {
@@ -91,8 +92,32 @@ internal sealed class PeerMessageConnection : MessageConnection
         _lifetime.Signal();
     }
 
+    public override ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        {
+            // A second read would release the buffer of the message the first one is about to return.
+            throw new InvalidOperationException("Another read is in progress on this message connection.");
+        }
+
+        return ReceiveOneAsync(cancellationToken);
+    }
+
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
+    private async ValueTask<MessageReceiveResult> ReceiveOneAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReceiveCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _reading, 0);
+        }
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MessageReceiveResult> ReceiveCoreAsync(CancellationToken cancellationToken)
     {
         ReleaseCurrent();
         _lifetime.ThrowIfAborted();

@@ -182,6 +182,18 @@ public abstract partial class MessageConnectionContractTests
     }
 
     [Fact]
+    public async Task ReceiveAsync_WhileAnotherIsPending_RefusedAndThePendingOneUnharmed()
+    {
+        await using var pair = await CreatePairAsync();
+        var pending = pair.Local.ReceiveAsync().AsTask();
+
+        await FluentActions.Awaiting(() => pair.Local.ReceiveAsync().AsTask()).Should().ThrowAsync<InvalidOperationException>();
+
+        await pair.Peer.SendAsync(Message(9, 13)).AsTask().WithTimeout();
+        (await pending.WithTimeout()).Message.ToArray().Should().Equal(Message(9, 13));
+    }
+
+    [Fact]
     public async Task ReceiveAsync_TokenCancelled_ThrowsAndTheConnectionStillWorks()
     {
         await using var pair = await CreatePairAsync();
