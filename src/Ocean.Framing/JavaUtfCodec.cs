@@ -30,6 +30,10 @@ public sealed class JavaUtfCodec : FrameCodec
     public static JavaUtfCodec Instance { get; } = new();
 
     /// <inheritdoc/>
+    /// <remarks><see cref="MaxEncodedLength"/>: 65,535 bytes.</remarks>
+    public override int MaxPayloadLength => MaxEncodedLength;
+
+    /// <inheritdoc/>
     public override IFrameDecoder CreateDecoder() => new Decoder();
 
     /// <inheritdoc/>
@@ -47,6 +51,23 @@ public sealed class JavaUtfCodec : FrameCodec
         payload.CopyTo(span[2..]);
         output.Advance(2 + payload.Length);
     }
+
+    /// <inheritdoc/>
+    private protected override bool TryGetFrameLayout(out int headerLength, out int trailerLength)
+    {
+        // The 2-byte length is back-filled once the payload is written.
+        headerLength = 2;
+        trailerLength = 0;
+        return true;
+    }
+
+    /// <inheritdoc/>
+    private protected override void CompleteFrame(Span<byte> header, ReadOnlySpan<byte> payload, Span<byte> trailer) =>
+        BinaryPrimitives.WriteUInt16BigEndian(header, (ushort)payload.Length); // the length was bounded while it was written
+
+    /// <inheritdoc/>
+    private protected override FramingException TooLarge(long payloadLength) =>
+        new(FramingError.FrameTooLarge, $"The string encodes to {payloadLength} bytes; writeUTF allows at most {MaxEncodedLength}.");
 
     /// <summary>Writes <paramref name="text"/> as <c>writeUTF</c> does: length, then modified UTF-8.</summary>
     /// <param name="text">The string.</param>

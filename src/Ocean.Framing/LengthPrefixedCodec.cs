@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 
 namespace Ocean.Framing;
 
@@ -51,35 +50,50 @@ public sealed class LengthPrefixedCodec : FrameCodec
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Into a <see cref="PipeWriter"/> with a fixed-size prefix, the payload is written in place and the length
-    /// back-filled: no copy. Bytes handed to a pipe cannot be taken back, so if the payload writer throws, or
-    /// the payload turns out too large, the pipe holds a partial frame and the stream must be abandoned.
-    /// <see cref="MessageConnection"/> writes payloads aside first and never leaves a partial frame.
+    /// The largest payload whose frame, header included, fits <see cref="LengthPrefixedCodecOptions.MaxFrameLength"/>
+    /// and whose length (less <see cref="LengthPrefixedCodecOptions.LengthAdjustment"/>) the length field can hold.
     /// </remarks>
-    public override void WriteFrame<TState>(IBufferWriter<byte> output, TState state, Action<TState, IBufferWriter<byte>> writePayload)
+    public override int MaxPayloadLength
     {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(writePayload);
-        if (_options.Prefix == LengthPrefix.Varint || output is not PipeWriter { CanGetUnflushedBytes: true } pipe)
+        get
         {
-            base.WriteFrame(output, state, writePayload);
-            return;
-        }
+            long fieldMax = FieldMax(_options.Prefix);
+            var headerBytes = _options.Prefix == LengthPrefix.Varint ? 1 : (int)_options.Prefix;
+            var max = Math.Min((long)_options.MaxFrameLength - _options.LengthFieldOffset - headerBytes, fieldMax + _options.LengthAdjustment);
+            if (_options.Prefix == LengthPrefix.Varint)
+            {
+                // A varint's own length depends on the value: shrink until the frame fits.
+                while (max > 0 && _options.LengthFieldOffset + VarintLength(Math.Max(0, max - _options.LengthAdjustment)) + max > _options.MaxFrameLength)
+                {
+                    max--;
+                }
+            }
 
-        // Pipe segments never move once handed out, so the header's memory stays valid until the flush.
-        var headerLength = (int)_options.Prefix;
-        var header = pipe.GetMemory(headerLength)[..headerLength];
-        pipe.Advance(headerLength);
-        var before = pipe.UnflushedBytes;
-        writePayload(state, pipe);
-        var payloadLength = pipe.UnflushedBytes - before;
-        if (payloadLength > int.MaxValue)
-        {
-            throw new FramingException(FramingError.FrameTooLarge, $"A payload of {payloadLength} bytes is too large to frame.");
+            return (int)Math.Clamp(max, 0, int.MaxValue);
         }
-
-        WriteField(header.Span, FieldValue((int)payloadLength));
     }
+
+    /// <inheritdoc/>
+    private protected override bool TryGetFrameLayout(out int headerLength, out int trailerLength)
+    {
+        // A fixed-size length is back-filled once the payload is written; a varint's size depends on the length.
+        headerLength = (int)_options.Prefix;
+        trailerLength = 0;
+        return _options.Prefix != LengthPrefix.Varint && _options.LengthFieldOffset == 0;
+    }
+
+    /// <inheritdoc/>
+    private protected override void CompleteFrame(Span<byte> header, ReadOnlySpan<byte> payload, Span<byte> trailer) =>
+        WriteField(header, FieldValue(payload.Length));
+
+    private static long FieldMax(LengthPrefix prefix) => prefix switch
+    {
+        LengthPrefix.OneByte => byte.MaxValue,
+        LengthPrefix.TwoBytes => ushort.MaxValue,
+        LengthPrefix.FourBytes => int.MaxValue,
+        LengthPrefix.Varint => uint.MaxValue,
+        _ => long.MaxValue,
+    };
 
     /// <summary>The length field's value for a payload, checked against the field's range and the maximum.</summary>
     private long FieldValue(int payloadLength)
@@ -90,14 +104,7 @@ public sealed class LengthPrefixedCodec : FrameCodec
         }
 
         var value = (long)payloadLength - _options.LengthAdjustment;
-        long fieldMax = _options.Prefix switch
-        {
-            LengthPrefix.OneByte => byte.MaxValue,
-            LengthPrefix.TwoBytes => ushort.MaxValue,
-            LengthPrefix.FourBytes => int.MaxValue,
-            LengthPrefix.Varint => uint.MaxValue,
-            _ => long.MaxValue,
-        };
+        var fieldMax = FieldMax(_options.Prefix);
         if (value < 0 || value > fieldMax)
         {
             throw new FramingException(FramingError.FrameTooLarge, $"A payload of {payloadLength} bytes cannot be announced by a {_options.Prefix} length field (value {value}).");

@@ -27,6 +27,10 @@ public sealed class LineCodec : FrameCodec
     public LineCodecOptions Options => _options;
 
     /// <inheritdoc/>
+    /// <remarks>The <see cref="LineCodecOptions.MaxLineLength"/>, the terminator not counted.</remarks>
+    public override int MaxPayloadLength => _options.MaxLineLength;
+
+    /// <inheritdoc/>
     public override IFrameDecoder CreateDecoder() => new LineDecoder(_options.MaxLineLength, _options.StrictCrLf);
 
     /// <inheritdoc/>
@@ -55,6 +59,34 @@ public sealed class LineCodec : FrameCodec
         span[payload.Length + terminatorLength - 1] = (byte)'\n';
         output.Advance(payload.Length + terminatorLength);
     }
+
+    /// <inheritdoc/>
+    private protected override bool TryGetFrameLayout(out int headerLength, out int trailerLength)
+    {
+        headerLength = 0;
+        trailerLength = _options.Terminator == LineTerminator.CrLf ? 2 : 1;
+        return true;
+    }
+
+    /// <inheritdoc/>
+    private protected override void CompleteFrame(Span<byte> header, ReadOnlySpan<byte> payload, Span<byte> trailer)
+    {
+        if (payload.IndexOfAny((byte)'\r', (byte)'\n') >= 0)
+        {
+            throw new FramingException(FramingError.InvalidLineEnding, "A line to write must not contain CR or LF.");
+        }
+
+        if (trailer.Length == 2)
+        {
+            trailer[0] = (byte)'\r';
+        }
+
+        trailer[^1] = (byte)'\n';
+    }
+
+    /// <inheritdoc/>
+    private protected override FramingException TooLarge(long payloadLength) =>
+        new(FramingError.LineTooLong, $"A line of {payloadLength} bytes is longer than the maximum of {_options.MaxLineLength}.");
 
     /// <summary>Writes <paramref name="line"/> in the configured encoding, followed by the terminator.</summary>
     /// <param name="line">The text, without line terminator.</param>

@@ -64,7 +64,7 @@ public sealed class MessageServer : IAsyncDisposable
                 catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
                 {
                     // Anything else is the handler's own failure, a FramingException from a send included.
-                    Log.HandlerFailed(logger, connection.RemoteEndPoint, ex);
+                    Log.HandlerFailed(logger, messages.Id, connection.RemoteEndPoint, ex);
                     messages.Abort(ex);
                 }
                 finally

@@ -304,6 +304,8 @@ public sealed class CodecCorruptionTests
     /// <summary>Wraps a codec so its decoders fail loudly (with a non-framing exception) instead of looping or over-reading.</summary>
     private sealed class GuardedCodec(FrameCodec inner, long maxFrame, int maxCalls) : FrameCodec
     {
+        public override int MaxPayloadLength => inner.MaxPayloadLength;
+
         public override IFrameDecoder CreateDecoder() => new GuardedDecoder(inner.CreateDecoder(), maxFrame, maxCalls);
 
         public override void WriteFrame(ReadOnlySpan<byte> payload, IBufferWriter<byte> output) => inner.WriteFrame(payload, output);

@@ -272,5 +272,104 @@ public sealed class DatagramMessageTests
         (await client.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("ok"u8.ToArray());
     }
 
+    [Fact]
+    public async Task Unconnected_TwoSenders_EachMessageNamesItsSender_AndRepliesReachTheRightOne()
+    {
+        await using var server = MessageConnection.Create(DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0)), new IPEndPoint(IPAddress.Loopback, 9));
+        var serverEndPoint = (IPEndPoint)server.LocalEndPoint!;
+        await using var alice = MessageConnection.Create(await DatagramSocket.ConnectAsync(serverEndPoint));
+        await using var bob = MessageConnection.Create(await DatagramSocket.ConnectAsync(serverEndPoint));
+
+        await alice.SendAsync("from alice"u8.ToArray());
+        await bob.SendAsync("from bob"u8.ToArray());
+
+        var senders = new Dictionary<string, EndPoint?>();
+        for (var i = 0; i < 2; i++)
+        {
+            var result = await server.ReceiveAsync().WithTimeout();
+            senders[System.Text.Encoding.ASCII.GetString(result.Message.ToArray())] = result.RemoteEndPoint;
+        }
+
+        senders["from alice"].Should().Be(alice.LocalEndPoint);
+        senders["from bob"].Should().Be(bob.LocalEndPoint);
+
+        // Reply to each sender, in both SendAsync forms.
+        await server.SendAsync("to alice"u8.ToArray(), senders["from alice"]!);
+        await server.SendAsync("to bob"u8.ToArray(), static (m, output) => output.Write(m), senders["from bob"]!);
+        (await alice.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("to alice"u8.ToArray());
+        (await bob.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("to bob"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task Unconnected_SendToAnEndPoint_OverOneDatagram_ThrowsFrameTooLargeInBothForms()
+    {
+        await using var socket = MessageConnection.Create(DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0)), new IPEndPoint(IPAddress.Loopback, 9));
+        var to = new IPEndPoint(IPAddress.Loopback, 9);
+        var tooLarge = new byte[DatagramSocket.MaxIPv4DatagramSize + 1];
+
+        (await FluentActions.Awaiting(() => socket.SendAsync(tooLarge, to).AsTask()).Should().ThrowAsync<FramingException>()).Which.Error.Should().Be(FramingError.FrameTooLarge);
+        (await FluentActions.Awaiting(() => socket.SendAsync(tooLarge, static (m, o) => o.Write(m), to).AsTask()).Should().ThrowAsync<FramingException>()).Which.Error.Should().Be(FramingError.FrameTooLarge);
+    }
+
+    [Fact]
+    public async Task SendToAnEndPoint_OnAConnectionWithOnePeer_NotSupported()
+    {
+        var peerSocket = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var peer = MessageConnection.Create(peerSocket, new IPEndPoint(IPAddress.Loopback, 9));
+        await using var connected = MessageConnection.Create(await DatagramSocket.ConnectAsync(peerSocket.LocalEndPoint));
+        var (first, second) = MessageConnection.CreatePair();
+        await using var pairFirst = first;
+        await using var pairSecond = second;
+        var (left, _) = Infrastructure.PipeConnection.CreatePair();
+        await using var stream = MessageConnection.Create(left, new LengthPrefixedCodec());
+
+        foreach (var connection in new[] { connected, first, stream })
+        {
+            await FluentActions.Awaiting(() => connection.SendAsync("x"u8.ToArray(), peerSocket.LocalEndPoint).AsTask()).Should().ThrowAsync<NotSupportedException>();
+            await FluentActions.Awaiting(() => connection.SendAsync(0, static (_, o) => o.Write("x"u8), peerSocket.LocalEndPoint).AsTask()).Should().ThrowAsync<NotSupportedException>();
+        }
+    }
+
+    [Fact]
+    public async Task Multicast_EachMessageNamesItsSender()
+    {
+        var group = IPAddress.Parse("239.255.43.2");
+        DatagramOptions OnLoopback() => new() { MulticastInterface = "lo", ReuseAddress = true };
+        var first = DatagramSocket.Bind(new IPEndPoint(IPAddress.Any, 0), OnLoopback());
+        var port = first.LocalEndPoint.Port;
+        var second = DatagramSocket.Bind(new IPEndPoint(IPAddress.Any, port), OnLoopback());
+        first.JoinMulticastGroup(group);
+        second.JoinMulticastGroup(group);
+        var destination = new IPEndPoint(group, port);
+        await using var alice = MessageConnection.Create(first, destination);
+        await using var bob = MessageConnection.Create(second, destination);
+
+        await alice.SendAsync("to the group"u8.ToArray());
+
+        var atBob = await bob.ReceiveAsync().WithTimeout();
+        atBob.Message.ToArray().Should().Equal("to the group"u8.ToArray());
+        var sender = atBob.RemoteEndPoint.Should().BeOfType<IPEndPoint>().Subject;
+        sender.Port.Should().Be(port, "alice sent from her socket's port, which is the group's");
+        IPAddress.IsLoopback(sender.Address).Should().BeTrue("alice sends on lo");
+        atBob.RemoteEndPoint.Should().NotBe(destination, "the sender is a member, not the group");
+    }
+
+    [Fact]
+    public async Task MaxMessageSize_IPv6Peer_IsTheIPv6DatagramMaximum()
+    {
+        var peerSocket = DatagramSocket.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        await using var peer = MessageConnection.Create(peerSocket, new IPEndPoint(IPAddress.IPv6Loopback, 9));
+        await using var connected = MessageConnection.Create(await DatagramSocket.ConnectAsync(peerSocket.LocalEndPoint));
+
+        peer.MaxMessageSize.Should().Be(DatagramSocket.MaxIPv6DatagramSize);
+        connected.MaxMessageSize.Should().Be(65_527);
+        var largest = new byte[65_527];
+        largest[^1] = 42;
+        await connected.SendAsync(largest);
+        var received = await peer.ReceiveAsync().WithTimeout();
+        received.Message.Length.Should().Be(65_527);
+        (await FluentActions.Awaiting(() => connected.SendAsync(new byte[65_528]).AsTask()).Should().ThrowAsync<FramingException>()).Which.Error.Should().Be(FramingError.FrameTooLarge);
+    }
+
     private static QueuedDatagram Queued(byte value) => new([value], 1);
 }

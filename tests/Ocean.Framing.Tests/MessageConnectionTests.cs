@@ -427,4 +427,119 @@ public sealed class MessageConnectionTests
         await pending.AsTask().WithTimeout();
         waiting.IsCompleted.Should().BeFalse("nothing more was sent");
     }
+
+    [Fact]
+    public async Task SendAsync_Writer_LengthPrefixed_WritesStraightIntoThePipeWithTheLengthBackFilled()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        await using var sender = MessageConnection.Create(left, s_lengthPrefixed);
+        var payload = Encoding.ASCII.GetBytes(new string('m', 700));
+        var copiesBefore = Ocean.Framing.Internal.FrameWriter.ScratchFramesOnThisThread;
+
+        var send = sender.SendAsync(payload, static (p, output) =>
+        {
+            output.Write(p.AsSpan(0, 300));
+            output.Write(p.AsSpan(300));
+        });
+
+        // The frame is written synchronously, on this thread, before SendAsync returns.
+        Ocean.Framing.Internal.FrameWriter.ScratchFramesOnThisThread.Should().Be(copiesBefore, "the message went into the pipe's memory, not a scratch buffer");
+        await send.AsTask().WithTimeout();
+        var frame = await right.Transport.Input.ReadExactlyAsync(4 + payload.Length).WithTimeout();
+        BinaryPrimitives.ReadInt32BigEndian(frame).Should().Be(payload.Length);
+        frame.AsSpan(4).ToArray().Should().Equal(payload);
+    }
+
+    [Fact]
+    public async Task SendAsync_Writer_PassesTheMaximumMidMessage_NoPartialFrameAndTheConnectionWorks()
+    {
+        var codec = new LengthPrefixedCodec(new LengthPrefixedCodecOptions { MaxFrameLength = 10_004 });
+        var (left, right) = PipeConnection.CreatePair();
+        await using var sender = MessageConnection.Create(left, codec);
+
+        var thrown = await FluentActions.Awaiting(() => sender.SendAsync(0, static (_, output) =>
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                output.Write(new byte[1000]); // past the pipe's first segment too
+            }
+        }).AsTask()).Should().ThrowAsync<FramingException>();
+        thrown.Which.Error.Should().Be(FramingError.FrameTooLarge);
+
+        await sender.SendAsync("ok"u8.ToArray()).AsTask().WithTimeout();
+        var bytes = await right.Transport.Input.ReadExactlyAsync(6).WithTimeout();
+        bytes.Should().Equal(0, 0, 0, 2, (byte)'o', (byte)'k'); // the first bytes on the wire are the next whole frame
+    }
+
+    [Fact]
+    public async Task SendAsync_WriterSendsOnTheSameConnection_RefusedAndTheConnectionWorks()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        await using var sender = MessageConnection.Create(left, s_lengthPrefixed);
+        await using var receiver = MessageConnection.Create(right, s_lengthPrefixed);
+
+        await FluentActions.Awaiting(() => sender.SendAsync(sender, static (connection, output) =>
+        {
+            output.Write("outer"u8);
+            _ = connection.SendAsync("inner"u8.ToArray()); // would land in the middle of the outer frame
+        }).AsTask()).Should().ThrowAsync<InvalidOperationException>();
+
+        await sender.SendAsync("after"u8.ToArray()).AsTask().WithTimeout();
+        (await receiver.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("after"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task CancelPendingReceive_WithFramesBuffered_ReturnsCanceledThenTheFramesInOrder()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        var batch = new ArrayBufferWriter<byte>();
+        s_lengthPrefixed.WriteFrame("one"u8, batch);
+        s_lengthPrefixed.WriteFrame("two"u8, batch);
+        await left.Transport.Output.WriteAsync(batch.WrittenMemory);
+        (await reader.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("one"u8.ToArray());
+
+        reader.CancelPendingReceive();
+
+        (await reader.ReceiveAsync().WithTimeout()).IsCanceled.Should().BeTrue("even with a frame buffered, the cancel comes first");
+        (await reader.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("two"u8.ToArray());
+        var waiting = reader.ReceiveAsync().AsTask();
+        waiting.IsCompleted.Should().BeFalse("the pipe's own cancel, left over, must not end a later read");
+        await left.Transport.Output.WriteAsync(new byte[] { 0, 0, 0, 1, 3 });
+        (await waiting.WithTimeout()).Message.ToArray().Should().Equal(3);
+    }
+
+    [Fact]
+    public async Task CancelPendingReceive_WithAFrameDeadlineArmed_DoesNotFailTheFrame()
+    {
+        var clock = new ManualTimeProvider();
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed, new MessageConnectionOptions { FrameTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock });
+        await left.Transport.Output.WriteAsync(new byte[] { 0, 0, 0, 2, 7 }); // half a frame: its deadline runs
+        var pending = reader.ReceiveAsync().AsTask();
+
+        reader.CancelPendingReceive();
+
+        (await pending.WithTimeout()).IsCanceled.Should().BeTrue();
+        await left.Transport.Output.WriteAsync(new byte[] { 8 });
+        (await reader.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal(7, 8);
+    }
+
+    [Fact]
+    public async Task CancelPendingReceive_AsAFrameArrives_TheFrameIsNotLeftWaitingForMoreBytes()
+    {
+        var (left, right) = PipeConnection.CreatePair();
+        await using var reader = MessageConnection.Create(right, s_lengthPrefixed);
+        for (var round = 0; round < 50; round++)
+        {
+            var pending = reader.ReceiveAsync().AsTask();
+            await left.Transport.Output.WriteAsync(new byte[] { 0, 0, 0, 1, (byte)round });
+            reader.CancelPendingReceive(); // races the frame's arrival: either may be seen first
+
+            var results = new List<MessageReceiveResult> { await pending.WithTimeout() };
+            results.Add(await reader.ReceiveAsync().WithTimeout()); // never waits for bytes that will not come
+            results.Count(r => r.IsCanceled).Should().Be(1);
+            results.Single(r => !r.IsCanceled).Message.ToArray().Should().Equal((byte)round);
+        }
+    }
 }

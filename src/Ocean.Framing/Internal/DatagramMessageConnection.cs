@@ -1,18 +1,33 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using Ocean.Transport;
 
 namespace Ocean.Framing.Internal;
 
 /// <summary>
 /// Messages over a UDP socket: one datagram, one message. Connected, it talks to its one peer; unconnected,
-/// it sends to a fixed destination (a peer or a multicast group) and reads whatever arrives.
+/// it sends to a fixed destination (a peer or a multicast group), or to any endpoint it is given, and reads
+/// whatever arrives, telling who sent each datagram.
 /// </summary>
 internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageConnectionOptions options, IPEndPoint? destination = null) : MessageConnection
 {
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(DatagramSocket.MaxIPv6DatagramSize);
     private readonly int _maxDatagramSize = DatagramSocket.MaxDatagramSize(destination ?? socket.RemoteEndPoint!);
-    private int _closed;
+    private readonly ConnectionLifetime _lifetime = new();
+    private readonly ReceiveCancellation _cancel = new();
+    private ExceptionDispatchInfo? _failure;
+
+    public override string Id { get; } = ConnectionIds.Next('U');
+
+    public override int MaxMessageSize => _maxDatagramSize;
+
+    public override bool IsReliable => false;
+
+    public override bool IsOrdered => false;
+
+    public override CancellationToken ConnectionClosed => _lifetime.Token;
 
     public override EndPoint? LocalEndPoint => socket.LocalEndPoint;
 
@@ -21,99 +36,159 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        if (Volatile.Read(ref _closed) != 0)
+        _failure?.Throw();
+        _lifetime.ThrowIfAborted();
+        if (_lifetime.IsClosed)
         {
-            return new MessageReceiveResult(default, isCompleted: true);
+            return MessageReceiveResult.Completed;
         }
 
+        if (_cancel.TryConsume())
+        {
+            return MessageReceiveResult.Canceled;
+        }
+
+        var woken = _cancel.Token;
+        CancellationTokenSource? idle = null;
+        CancellationTokenSource? linked = null;
         DatagramReceiveResult result;
         try
         {
-            if (options.IdleTimeout == Timeout.InfiniteTimeSpan)
+            var token = woken;
+            if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
-                result = await socket.ReceiveAsync(_buffer, cancellationToken).ConfigureAwait(false);
+                idle = new CancellationTokenSource(options.IdleTimeout, options.TimeProvider);
+                linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, woken, cancellationToken);
+                token = linked.Token;
             }
-            else
+            else if (cancellationToken.CanBeCanceled)
             {
-                using var idle = new CancellationTokenSource(options.IdleTimeout, options.TimeProvider);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, cancellationToken);
-                try
-                {
-                    result = await socket.ReceiveAsync(_buffer, linked.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException ex) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    FramingMetrics.CountError("IdleTimeout");
-                    throw new TimeoutException($"No message arrived for {options.IdleTimeout}.", ex);
-                }
+                linked = CancellationTokenSource.CreateLinkedTokenSource(woken, cancellationToken);
+                token = linked.Token;
             }
+
+            result = await socket.ReceiveAsync(_buffer, token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.OperationAborted } && Volatile.Read(ref _closed) != 0)
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted } or OperationCanceledException && _lifetime.IsClosed)
         {
-            return new MessageReceiveResult(default, isCompleted: true);
+            _lifetime.ThrowIfAborted();
+            return MessageReceiveResult.Completed;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && woken.IsCancellationRequested && _cancel.TryConsume())
+        {
+            return MessageReceiveResult.Canceled;
+        }
+        catch (OperationCanceledException ex) when (idle?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+        {
+            FramingMetrics.CountError("IdleTimeout");
+            var timeout = new TimeoutException($"No message arrived for {options.IdleTimeout}.", ex);
+            _failure = ExceptionDispatchInfo.Capture(timeout);
+            Close(abort: false);
+            throw timeout;
+        }
+        finally
+        {
+            linked?.Dispose();
+            idle?.Dispose();
         }
 
         FramingMetrics.FramesReceived.Add(1);
-        return new MessageReceiveResult(new ReadOnlySequence<byte>(_buffer, 0, result.Length), isCompleted: false);
+        return new MessageReceiveResult(new ReadOnlySequence<byte>(_buffer, 0, result.Length), isCanceled: false, isCompleted: false, result.RemoteEndPoint);
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    public override void CancelPendingReceive() => _cancel.Cancel();
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        ThrowIfClosed();
-        await SendDatagramAsync(message, cancellationToken).ConfigureAwait(false);
-        FramingMetrics.FramesSent.Add(1);
+        _lifetime.ThrowIfClosed();
+        return SendDatagramAsync(message, destination, cancellationToken);
     }
 
-    public override async ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> writeMessage, CancellationToken cancellationToken = default)
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> message, EndPoint destination, CancellationToken cancellationToken = default)
+    {
+        var to = Destination(destination);
+        _lifetime.ThrowIfClosed();
+        return SendDatagramAsync(message, to, cancellationToken);
+    }
+
+    public override ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> writeMessage, CancellationToken cancellationToken = default) =>
+        SendWrittenAsync(state, writeMessage, destination, cancellationToken);
+
+    public override ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> writeMessage, EndPoint destination, CancellationToken cancellationToken = default) =>
+        SendWrittenAsync(state, writeMessage, Destination(destination), cancellationToken);
+
+    public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
+    {
+        Close(abort: false);
+        return ValueTask.CompletedTask;
+    }
+
+    public override void Abort(Exception? reason = null) => Close(abort: true, reason);
+
+    public override ValueTask DisposeAsync() => CloseAsync();
+
+    private void Close(bool abort, Exception? reason = null)
+    {
+        if (_lifetime.TryClose(abort, reason))
+        {
+            socket.Dispose(); // wakes a pending receive
+        }
+    }
+
+    /// <summary>An explicit destination: only for an unconnected socket (a connected one cannot send elsewhere).</summary>
+    private IPEndPoint Destination(EndPoint endPoint)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        if (socket.RemoteEndPoint is not null)
+        {
+            throw new NotSupportedException("This UDP socket is connected to one peer; it cannot send to another endpoint.");
+        }
+
+        return endPoint as IPEndPoint ?? throw new ArgumentException("A UDP destination must be an IPEndPoint.", nameof(endPoint));
+    }
+
+    private async ValueTask SendWrittenAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> writeMessage, IPEndPoint? to, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writeMessage);
-        ThrowIfClosed();
-        var scratch = PooledBufferWriter.Rent();
+        _lifetime.ThrowIfClosed();
+        var scratch = PooledBufferWriter.Rent(to is null ? _maxDatagramSize : DatagramSocket.MaxDatagramSize(to));
         try
         {
             writeMessage(state, scratch);
-            await SendDatagramAsync(scratch.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await SendDatagramAsync(scratch.WrittenMemory, to, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             PooledBufferWriter.Return(scratch);
         }
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendDatagramAsync(ReadOnlyMemory<byte> datagram, IPEndPoint? to, CancellationToken cancellationToken)
+    {
+        var max = to is null ? _maxDatagramSize : DatagramSocket.MaxDatagramSize(to);
+        if (datagram.Length > max)
+        {
+            // The same error as an oversized frame on a stream, before the socket would refuse it differently.
+            throw new FramingException(FramingError.FrameTooLarge, $"A message of {datagram.Length} bytes does not fit in one UDP datagram to {to ?? RemoteEndPoint} (at most {max} bytes).");
+        }
+
+        try
+        {
+            if (to is null)
+            {
+                await socket.SendAsync(datagram, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await socket.SendAsync(datagram, to, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted } && _lifetime.IsClosed)
+        {
+            throw _lifetime.SendFailure();
+        }
 
         FramingMetrics.FramesSent.Add(1);
-    }
-
-    public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
-    {
-        Abort();
-        return ValueTask.CompletedTask;
-    }
-
-    public override void Abort(Exception? reason = null)
-    {
-        if (Interlocked.Exchange(ref _closed, 1) == 0)
-        {
-            socket.Dispose();
-        }
-    }
-
-    public override ValueTask DisposeAsync() => CloseAsync();
-
-    private ValueTask SendDatagramAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
-    {
-        if (datagram.Length > _maxDatagramSize)
-        {
-            throw new FramingException(FramingError.FrameTooLarge, $"A message of {datagram.Length} bytes does not fit in one UDP datagram to {RemoteEndPoint} (at most {_maxDatagramSize} bytes).");
-        }
-
-        return destination is null ? socket.SendAsync(datagram, cancellationToken) : socket.SendAsync(datagram, destination, cancellationToken);
-    }
-
-    private void ThrowIfClosed()
-    {
-        if (Volatile.Read(ref _closed) != 0)
-        {
-            throw new ConnectionAbortedException("The message connection is closed.");
-        }
     }
 }

@@ -119,7 +119,7 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         // Only the first heartbeat that finds it idle: once removed, it is no longer the peer's connection.
         if (Remove((IPEndPoint)connection.RemoteEndPoint!, connection))
         {
-            Log.PeerExpired(_logger, connection.RemoteEndPoint!, idleTimeout);
+            Log.PeerExpired(_logger, connection.Id, connection.RemoteEndPoint!, idleTimeout);
             connection.Complete(); // a new datagram from it starts a fresh connection
         }
     }
@@ -149,7 +149,7 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         }
         catch (Exception ex)
         {
-            Log.HandlerFailed(_logger, peer.RemoteEndPoint, ex);
+            Log.HandlerFailed(_logger, peer.Id, peer.RemoteEndPoint, ex);
         }
         finally
         {

@@ -9,14 +9,14 @@ internal static partial class Log
     [LoggerMessage(501, LogLevel.Warning, "Closing connection {ConnectionId} to {RemoteEndPoint} ({Error}): {Reason}")]
     public static partial void BadInput(ILogger logger, string connectionId, EndPoint? remoteEndPoint, string error, string reason);
 
-    [LoggerMessage(502, LogLevel.Error, "The message handler for {RemoteEndPoint} failed; closing that connection.")]
-    public static partial void HandlerFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
+    [LoggerMessage(502, LogLevel.Error, "The message handler for connection {ConnectionId} to {RemoteEndPoint} failed; closing that connection.")]
+    public static partial void HandlerFailed(ILogger logger, string connectionId, EndPoint? remoteEndPoint, Exception exception);
 
     [LoggerMessage(503, LogLevel.Warning, "Datagram from {RemoteEndPoint} dropped: {MaxPeers} peers already active.")]
     public static partial void PeerLimit(ILogger logger, EndPoint remoteEndPoint, int maxPeers);
 
-    [LoggerMessage(504, LogLevel.Debug, "Datagram peer {RemoteEndPoint} expired after {IdleTimeout} idle.")]
-    public static partial void PeerExpired(ILogger logger, EndPoint remoteEndPoint, TimeSpan idleTimeout);
+    [LoggerMessage(504, LogLevel.Debug, "Connection {ConnectionId} to datagram peer {RemoteEndPoint} expired after {IdleTimeout} idle.")]
+    public static partial void PeerExpired(ILogger logger, string connectionId, EndPoint remoteEndPoint, TimeSpan idleTimeout);
 
     [LoggerMessage(505, LogLevel.Debug, "Datagram from {RemoteEndPoint} dropped: its queue of {Capacity} is full.")]
     public static partial void PeerQueueFull(ILogger logger, EndPoint remoteEndPoint, int capacity);

@@ -30,9 +30,11 @@ internal sealed class PeerMessageConnection : MessageConnection
     private readonly int _maxDatagramSize;
     private readonly Lock _currentLock = new();
     private QueuedDatagram? _current;
+    private readonly ConnectionLifetime _lifetime = new();
+    private readonly ReceiveCancellation _cancel = new();
     private long _lastActivity;
     private int _ended;
-    private int _closed;
+    private int _reading;
 
     public PeerMessageConnection(DatagramMessageListener listener, IPEndPoint peer, int capacity, long now)
     {
@@ -47,6 +49,16 @@ internal sealed class PeerMessageConnection : MessageConnection
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the listener drops and counts
         });
     }
+
+    public override string Id { get; } = ConnectionIds.Next('U');
+
+    public override int MaxMessageSize => _maxDatagramSize;
+
+    public override bool IsReliable => false;
+
+    public override bool IsOrdered => false;
+
+    public override CancellationToken ConnectionClosed => _lifetime.Token;
 
     public override EndPoint? LocalEndPoint => _listener.EndPoint;
 
@@ -72,38 +84,81 @@ internal sealed class PeerMessageConnection : MessageConnection
         return Volatile.Read(ref _ended) != 0 ? EnqueueResult.Closed : EnqueueResult.Full;
     }
 
-    /// <summary>Ends the connection: reads complete once queued datagrams are read.</summary>
+    /// <summary>Ends the connection (idle expiry, server stopping): reads complete once queued datagrams are read.</summary>
     public void Complete()
     {
         Volatile.Write(ref _ended, 1);
         _queue.Writer.TryComplete();
+        _lifetime.Signal();
+    }
+
+    public override ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        {
+            // A second read would release the buffer of the message the first one is about to return.
+            throw new InvalidOperationException("Another read is in progress on this message connection.");
+        }
+
+        return ReceiveOneAsync(cancellationToken);
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
+    private async ValueTask<MessageReceiveResult> ReceiveOneAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReceiveCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _reading, 0);
+        }
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MessageReceiveResult> ReceiveCoreAsync(CancellationToken cancellationToken)
     {
         ReleaseCurrent();
-        while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        _lifetime.ThrowIfAborted();
+        if (_cancel.TryConsume())
         {
-            if (_queue.Reader.TryRead(out var datagram))
-            {
-                lock (_currentLock)
-                {
-                    _current = datagram;
-                }
-
-                FramingMetrics.FramesReceived.Add(1);
-                return new MessageReceiveResult(new ReadOnlySequence<byte>(datagram.Buffer, 0, datagram.Length), isCompleted: false);
-            }
+            return MessageReceiveResult.Canceled;
         }
 
-        return new MessageReceiveResult(default, isCompleted: true);
+        var woken = _cancel.Token;
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(woken, cancellationToken) : null;
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(linked?.Token ?? woken).ConfigureAwait(false))
+            {
+                if (_queue.Reader.TryRead(out var datagram))
+                {
+                    lock (_currentLock)
+                    {
+                        _current = datagram;
+                    }
+
+                    FramingMetrics.FramesReceived.Add(1);
+                    return new MessageReceiveResult(new ReadOnlySequence<byte>(datagram.Buffer, 0, datagram.Length), isCanceled: false, isCompleted: false, _peer);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && woken.IsCancellationRequested && _cancel.TryConsume())
+        {
+            return MessageReceiveResult.Canceled;
+        }
+
+        _lifetime.ThrowIfAborted();
+        return MessageReceiveResult.Completed;
     }
+
+    public override void CancelPendingReceive() => _cancel.Cancel();
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        ThrowIfClosed();
+        _lifetime.ThrowIfClosed();
         CheckSize(message.Length);
         await _listener.Socket.SendAsync(message, _peer, cancellationToken).ConfigureAwait(false);
         MarkActive();
@@ -113,8 +168,8 @@ internal sealed class PeerMessageConnection : MessageConnection
     public override async ValueTask SendAsync<TState>(TState state, Action<TState, IBufferWriter<byte>> writeMessage, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(writeMessage);
-        ThrowIfClosed();
-        var scratch = PooledBufferWriter.Rent();
+        _lifetime.ThrowIfClosed();
+        var scratch = PooledBufferWriter.Rent(_maxDatagramSize);
         try
         {
             writeMessage(state, scratch);
@@ -132,13 +187,15 @@ internal sealed class PeerMessageConnection : MessageConnection
 
     public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
     {
-        Abort();
+        Close(abort: false);
         return ValueTask.CompletedTask;
     }
 
-    public override void Abort(Exception? reason = null)
+    public override void Abort(Exception? reason = null) => Close(abort: true, reason);
+
+    private void Close(bool abort, Exception? reason = null)
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (!_lifetime.TryClose(abort, reason))
         {
             return;
         }
@@ -153,7 +210,7 @@ internal sealed class PeerMessageConnection : MessageConnection
 
     public override ValueTask DisposeAsync()
     {
-        Abort();
+        Close(abort: false);
         ReleaseCurrent();
         return ValueTask.CompletedTask;
     }
@@ -182,14 +239,6 @@ internal sealed class PeerMessageConnection : MessageConnection
         if (length > _maxDatagramSize)
         {
             throw new FramingException(FramingError.FrameTooLarge, $"A message of {length} bytes does not fit in one UDP datagram to {_peer} (at most {_maxDatagramSize} bytes).");
-        }
-    }
-
-    private void ThrowIfClosed()
-    {
-        if (Volatile.Read(ref _closed) != 0)
-        {
-            throw new ConnectionAbortedException("The message connection is closed.");
         }
     }
 }

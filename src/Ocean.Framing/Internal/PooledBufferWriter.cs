@@ -4,7 +4,7 @@ namespace Ocean.Framing.Internal;
 
 /// <summary>
 /// A growable buffer writer over <see cref="ArrayPool{T}"/>. One instance per thread is cached, so the
-/// steady state allocates nothing: take it with <see cref="Rent"/>, give it back with <see cref="Return"/>.
+/// steady state allocates nothing: take it with <see cref="Rent()"/>, give it back with <see cref="Return"/>.
 /// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
@@ -13,6 +13,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
 
     private byte[] _buffer = [];
     private int _written;
+    private int _limit = int.MaxValue;
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
@@ -27,9 +28,18 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
         return writer;
     }
 
+    /// <summary>Rents a writer that refuses to hold more than <paramref name="limit"/> bytes (a message's maximum size).</summary>
+    public static PooledBufferWriter Rent(int limit)
+    {
+        var writer = Rent();
+        writer._limit = limit;
+        return writer;
+    }
+
     public static void Return(PooledBufferWriter writer)
     {
         writer._written = 0;
+        writer._limit = int.MaxValue;
         if (writer._buffer.Length > 1024 * 1024)
         {
             // Do not keep a huge buffer around per thread.
@@ -49,6 +59,11 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
         }
 
         _written += count;
+        if (_written > _limit)
+        {
+            // Fail as the limit is passed, not after a huge message has been buffered.
+            throw new FramingException(FramingError.FrameTooLarge, $"A message of {_written} bytes or more is larger than the connection's maximum of {_limit}.");
+        }
     }
 
     public Memory<byte> GetMemory(int sizeHint = 0)

@@ -9,20 +9,26 @@ using Ocean.Transport;
 
 namespace Ocean.Framing.Internal;
 
-/// <summary>Messages over a stream connection: the read loop owns the pipe reader, senders share the writer.</summary>
+/// <summary>
+/// Messages over a stream connection: the read side owns the pipe reader and the codec's decoder; the send side
+/// is a <see cref="ReplyBatcher"/> over the pipe writer. The reader tells the batcher only when it returns a frame
+/// and when it is about to wait.
+/// </summary>
 internal sealed partial class StreamMessageConnection : MessageConnection
 {
     private static readonly TimerCallback s_onDeadline = static state => ((StreamMessageConnection)state!)._reader.CancelPendingRead();
 
     private readonly Connection _connection;
     private readonly PipeReader _reader;
-    private readonly PipeWriter _writer;
+    private readonly ReplyBatcher _replies;
+    private readonly ConnectionLifetime _lifetime = new();
+    private readonly CancellationTokenRegistration _transportClosed;
     private readonly FrameCodec _codec;
+    private readonly EndPoint? _remoteEndPoint;
     private readonly IFrameDecoder _decoder;
     private readonly TimeProvider _time;
     private readonly TimeSpan _frameTimeout;
     private readonly TimeSpan _idleTimeout;
-    private readonly int _maxHeldBytes;
     private readonly ILogger _logger;
     private readonly ByteBudget? _budget;
     private readonly long _budgetAllowance;
@@ -37,8 +43,10 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     private long _frameStart;
     private long _lastFrameEnd;
     private int _reading;
+    private int _cancelRequested;
     private ExceptionDispatchInfo? _failure;
     private volatile bool _disposed;
+    private volatile bool _closedByApplication;
 
     public StreamMessageConnection(Connection connection, FrameCodec codec, MessageConnectionOptions options)
         : this(connection, codec, options, budget: null, budgetAllowance: 0)
@@ -52,16 +60,28 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _budgetAllowance = budgetAllowance;
         _connection = connection;
         _reader = connection.Transport.Input;
-        _writer = connection.Transport.Output;
         _codec = codec;
+        _remoteEndPoint = connection.RemoteEndPoint; // fixed for a stream: taken once, not per message
         _decoder = codec.CreateDecoder();
         _time = options.TimeProvider;
         _frameTimeout = options.FrameTimeout;
         _idleTimeout = options.IdleTimeout;
-        _maxHeldBytes = options.MaxHeldReplyBytes;
+        _replies = new ReplyBatcher(connection.Transport.Output, options.MaxHeldReplyBytes, options.TimeProvider, SendFailure);
         _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageConnection") ?? NullLogger.Instance;
         _lastFrameEnd = _time.GetTimestamp();
+        _transportClosed = connection.ConnectionClosed.UnsafeRegister(static state => ((ConnectionLifetime)state!).Signal(), _lifetime);
     }
+
+    /// <summary>The transport connection's id: Transport's and Framing's logs name this connection alike.</summary>
+    public override string Id => _connection.Id;
+
+    public override int MaxMessageSize => _codec.MaxPayloadLength;
+
+    public override bool IsReliable => true;
+
+    public override bool IsOrdered => true;
+
+    public override CancellationToken ConnectionClosed => _lifetime.Token;
 
     public override EndPoint? LocalEndPoint => _connection.LocalEndPoint;
 
@@ -73,9 +93,10 @@ internal sealed partial class StreamMessageConnection : MessageConnection
     public override ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         _failure?.Throw();
-        if (_disposed)
+        _lifetime.ThrowIfAborted();
+        if (_disposed || _closedByApplication)
         {
-            // The pipe and its buffers are gone: a late reader (say, a task a server's handler left behind) ends cleanly.
+            // The pipe and its buffers are gone, or going: a late reader (say, a task a server's handler left behind) ends cleanly.
             return new ValueTask<MessageReceiveResult>(new MessageReceiveResult(default, isCompleted: true));
         }
 
@@ -87,6 +108,12 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         var handedOff = false;
         try
         {
+            if (Volatile.Read(ref _cancelRequested) != 0 && Interlocked.Exchange(ref _cancelRequested, 0) != 0)
+            {
+                // Cancelled before this read began (the pipe's own cancel, still pending, is ignored as stale).
+                return new ValueTask<MessageReceiveResult>(MessageReceiveResult.Canceled);
+            }
+
             // Fast path: the next frame is already in the buffer of the last pipe read; no pipe call, no await.
             if (_holding)
             {
@@ -123,7 +150,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
             while (true)
             {
                 // About to wait for the peer: first send the replies held back for this batch.
-                var held = FlushDeferredAsync();
+                var held = _replies.FlushHeldAsync();
                 if (!held.IsCompletedSuccessfully)
                 {
                     await held.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -135,9 +162,20 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 {
                     result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException && _lifetime.IsAborted)
+                {
+                    throw _lifetime.Aborted(); // the same exception, with the abort's reason, whatever the transport raised
+                }
                 finally
                 {
                     _deadline?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                }
+
+                if (_lifetime.IsAborted)
+                {
+                    // Aborted while waiting: whatever the transport made of it, the reader sees the abort and its reason.
+                    _reader.AdvanceTo(result.Buffer.Start);
+                    throw _lifetime.Aborted();
                 }
 
                 _holding = true;
@@ -146,6 +184,12 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 if (result.IsCanceled)
                 {
                     CheckDeadlines();
+                    if (Interlocked.Exchange(ref _cancelRequested, 0) != 0)
+                    {
+                        // CancelPendingReceive: keep the bytes held; the next read decodes them first (the fast path),
+                        // so a frame that arrived with the cancel is not left waiting for more bytes.
+                        return MessageReceiveResult.Canceled;
+                    }
                 }
 
                 if (TryTakeFrame(out var message))
@@ -192,7 +236,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
             if (found)
             {
                 _buffer = input.Slice(consumed);
-                NoteFrameReturned(moreBuffered: !_buffer.IsEmpty);
+                _replies.NoteFrameReturned(moreBuffered: !_buffer.IsEmpty);
                 _frameStart = 0;
                 if (_idleTimeout != Timeout.InfiniteTimeSpan)
                 {
@@ -200,7 +244,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 }
 
                 FramingMetrics.FramesReceived.Add(1);
-                message = new MessageReceiveResult(frame, isCompleted: false);
+                message = new MessageReceiveResult(frame, isCanceled: false, isCompleted: false, _remoteEndPoint);
                 return true;
             }
 
@@ -238,62 +282,11 @@ internal sealed partial class StreamMessageConnection : MessageConnection
                 throw Fail(new FramingException(FramingError.TruncatedFrame, $"The peer closed the connection in the middle of a frame ({remaining.Length} bytes of it had arrived)."), nameof(FramingError.TruncatedFrame));
             }
 
-            _completedAfterRelease = new MessageReceiveResult(default, isCompleted: true);
+            _completedAfterRelease = MessageReceiveResult.Completed;
+            _lifetime.Signal(); // the peer's clean end: nothing more will arrive
         }
 
         return false;
-    }
-
-    /// <summary>
-    /// Keeps this connection's reservation from the server's budget equal to what it holds beyond its
-    /// allowance; <see langword="false"/> when the budget cannot cover it. Takes the lock only when the
-    /// reservation changes, so connections within their allowance never touch it.
-    /// </summary>
-    private bool TryReserveFor(long held)
-    {
-        var needed = Math.Max(0, held - _budgetAllowance);
-        if (needed == Volatile.Read(ref _reserved))
-        {
-            return true;
-        }
-
-        lock (_budgetLock)
-        {
-            if (_budgetReleased)
-            {
-                return true; // closed meanwhile: nothing is reserved any more
-            }
-
-            var change = needed - _reserved;
-            if (change > 0 && !_budget!.TryReserve(change))
-            {
-                return false;
-            }
-
-            if (change < 0)
-            {
-                _budget!.Release(-change);
-            }
-
-            Volatile.Write(ref _reserved, needed);
-            return true;
-        }
-    }
-
-    /// <summary>Gives back whatever this connection reserved from the server's budget; it reserves nothing after.</summary>
-    private void ReleaseBudget()
-    {
-        if (_budget is null)
-        {
-            return;
-        }
-
-        lock (_budgetLock)
-        {
-            _budgetReleased = true;
-            _budget.Release(_reserved);
-            Volatile.Write(ref _reserved, 0);
-        }
     }
 
     private void Release(SequencePosition consumed, SequencePosition examined)
@@ -303,8 +296,16 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _reader.AdvanceTo(consumed, examined);
     }
 
+    public override void CancelPendingReceive()
+    {
+        // The flag tells this cancel from the deadline timer's, which cancels the same pipe read.
+        Volatile.Write(ref _cancelRequested, 1);
+        _reader.CancelPendingRead();
+    }
+
     public override ValueTask CloseAsync(CancellationToken cancellationToken = default)
     {
+        _closedByApplication = true;
         MarkClosed();
         ReleaseBudget();
         return _connection.CloseAsync(cancellationToken);
@@ -312,7 +313,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
 
     public override void Abort(Exception? reason = null)
     {
-        MarkClosed();
+        MarkClosed(abort: true, reason);
         ReleaseBudget();
         _connection.Abort(reason);
     }
@@ -324,46 +325,19 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         ReleaseBudget();
         await _connection.DisposeAsync().ConfigureAwait(false);
         _deadline?.Dispose();
+        await _transportClosed.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Arms the one timer for whichever deadline applies while waiting: the frame's, or the idle one.</summary>
-    private void ArmDeadline()
+    /// <summary>Closes the sending side (later sends fail) and fires <see cref="ConnectionClosed"/>.</summary>
+    private void MarkClosed(bool abort = false, Exception? reason = null)
     {
-        var partial = _frameStart != 0;
-        var limit = partial ? _frameTimeout : _idleTimeout;
-        if (limit == Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-
-        var elapsed = _time.GetElapsedTime(partial ? _frameStart : _lastFrameEnd);
-        var due = limit - elapsed;
-        _deadline ??= _time.CreateTimer(s_onDeadline, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _deadline.Change(due > TimeSpan.Zero ? due : TimeSpan.FromTicks(1), Timeout.InfiniteTimeSpan);
+        _lifetime.TryClose(abort, reason);
+        _replies.Close();
     }
 
-    /// <summary>After a cancelled read: throws if a deadline really passed (the cancel may also be stale).</summary>
-    private void CheckDeadlines()
-    {
-        if (_frameStart == 0 && !_buffer.IsEmpty)
-        {
-            _frameStart = _time.GetTimestamp();
-        }
-
-        if (_frameStart != 0)
-        {
-            if (_frameTimeout != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(_frameStart) >= _frameTimeout)
-            {
-                Release(_buffer.Start, _buffer.End);
-                throw Fail(new FramingException(FramingError.FrameTimeout, $"A frame did not complete within {_frameTimeout} of its first byte."), nameof(FramingError.FrameTimeout));
-            }
-        }
-        else if (_idleTimeout != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(_lastFrameEnd) >= _idleTimeout)
-        {
-            Release(_buffer.Start, _buffer.End);
-            throw Fail(new TimeoutException($"No message arrived for {_idleTimeout}."), "IdleTimeout");
-        }
-    }
+    /// <summary>What a send raises once the connection is closed, by this side or by the transport.</summary>
+    private ConnectionAbortedException SendFailure() =>
+        _lifetime.IsAborted ? _lifetime.Aborted() : new ConnectionAbortedException("The connection is closed; the message may not have been delivered.");
 
     /// <summary>Records a fatal input error, closes the connection, and returns the exception to throw.</summary>
     /// <remarks>

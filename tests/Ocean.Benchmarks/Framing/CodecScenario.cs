@@ -15,13 +15,14 @@ namespace Ocean.Benchmarks.Framing;
 internal static class CodecScenario
 {
     public const string Ocean = "ocean message connection";
+    public const string OceanWriter = "ocean message connection, message writer";
     public const string HandWritten = "hand-written BinaryPrimitives";
 
     public static Scenario Create() => new(
         "framing",
         "Length-prefixed framing of 64-byte messages over an in-memory pipe (send + read per op): Ocean.Framing vs hand-written code",
         [
-            new BenchmarkCase("send+read 64 B, batches of 32", "messages", HandWritten, () => [new OceanVariant(), new HandWrittenVariant()]),
+            new BenchmarkCase("send+read 64 B, batches of 32", "messages", HandWritten, () => [new OceanVariant(writer: false), new OceanVariant(writer: true), new HandWrittenVariant()]),
         ]);
 
     private const int Batch = 32;
@@ -29,12 +30,13 @@ internal static class CodecScenario
 
     private static PipeOptions InlineOptions => new(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
 
-    private sealed class OceanVariant : IBenchmarkVariant
+    /// <summary>Ocean's message connection; with <c>writer</c>, a serializer-style writer fills the message in place (SendAsync(state, writeMessage)).</summary>
+    private sealed class OceanVariant(bool writer) : IBenchmarkVariant
     {
         private MessageConnection? _sender;
         private MessageConnection? _receiver;
 
-        public string Name => Ocean;
+        public string Name => writer ? OceanWriter : Ocean;
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -55,7 +57,14 @@ internal static class CodecScenario
             {
                 for (var i = 0; i < Batch; i++)
                 {
-                    await sender.SendAsync(s_payload, cancellationToken);
+                    if (writer)
+                    {
+                        await sender.SendAsync(s_payload, static (payload, output) => output.Write(payload), cancellationToken);
+                    }
+                    else
+                    {
+                        await sender.SendAsync(s_payload, cancellationToken);
+                    }
                 }
 
                 for (var i = 0; i < Batch; i++)

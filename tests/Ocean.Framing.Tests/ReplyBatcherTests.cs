@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Ocean.Framing.Internal;
+using Ocean.Transport;
+
+namespace Ocean.Framing.Tests;
+
+/// <summary>The send side of a stream message connection on its own: flushing, coalescing, and replies held for a batch.</summary>
+public sealed class ReplyBatcherTests
+{
+    [Fact]
+    public async Task SendAsync_NoBatchBuffered_FlushesAtOnce()
+    {
+        var pipe = new Pipe();
+        var batcher = Create(pipe.Writer);
+
+        await batcher.SendAsync("one"u8.ToArray(), Write).AsTask().WithTimeout();
+
+        Readable(pipe).Should().Equal("one"u8.ToArray());
+        batcher.IsHolding.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task SendAsync_ReaderHasMoreBuffered_HeldUntilTheReaderWaits()
+    {
+        var pipe = new Pipe();
+        var batcher = Create(pipe.Writer);
+        batcher.NoteFrameReturned(moreBuffered: true);
+
+        await batcher.SendAsync("one"u8.ToArray(), Write).AsTask().WithTimeout();
+        await batcher.SendAsync("two"u8.ToArray(), Write).AsTask().WithTimeout();
+
+        batcher.IsHolding.Should().BeTrue();
+        Readable(pipe).Should().BeEmpty("the replies wait for the rest of the batch");
+
+        await batcher.FlushHeldAsync().AsTask().WithTimeout();
+
+        Readable(pipe).Should().Equal("onetwo"u8.ToArray());
+        batcher.IsHolding.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task SendAsync_Held_TheTimerReleasesItAfterOneMillisecond()
+    {
+        var pipe = new Pipe();
+        var clock = new ManualTimeProvider();
+        var batcher = new ReplyBatcher(pipe.Writer, 1024, clock, static () => new ConnectionAbortedException("closed"));
+        batcher.NoteFrameReturned(moreBuffered: true);
+        await batcher.SendAsync("held"u8.ToArray(), Write).AsTask().WithTimeout();
+        Readable(pipe).Should().BeEmpty();
+
+        clock.Advance(ReplyBatcher.MaxHold);
+
+        byte[] seen = [];
+        await TestTimeouts.UntilAsync(() => (seen = Readable(pipe)).Length > 0, because: "the hold timer should flush");
+        seen.Should().Equal("held"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task SendAsync_HeldBytesPassTheMaximum_FlushesEverythingAtOnce()
+    {
+        var pipe = new Pipe();
+        var batcher = new ReplyBatcher(pipe.Writer, maxHeldBytes: 10, TimeProvider.System, static () => new ConnectionAbortedException("closed"));
+        batcher.NoteFrameReturned(moreBuffered: true);
+
+        await batcher.SendAsync("123456"u8.ToArray(), Write).AsTask().WithTimeout();
+        Readable(pipe).Should().BeEmpty();
+        await batcher.SendAsync("789012"u8.ToArray(), Write).AsTask().WithTimeout();
+
+        Readable(pipe).Should().Equal("123456789012"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task SendAsync_FromAnotherThreadThanTheReader_NotHeld()
+    {
+        var pipe = new Pipe();
+        var batcher = Create(pipe.Writer);
+        using var noted = new ManualResetEventSlim();
+        using var done = new ManualResetEventSlim();
+        var reader = new Thread(() =>
+        {
+            batcher.NoteFrameReturned(moreBuffered: true);
+            noted.Set();
+            done.Wait(TestTimeouts.Operation); // alive meanwhile, so no other thread can have its id
+        });
+        reader.Start();
+        noted.Wait(TestTimeouts.Operation).Should().BeTrue();
+
+        await batcher.SendAsync("other"u8.ToArray(), Write).AsTask().WithTimeout();
+        done.Set();
+        reader.Join();
+
+        Readable(pipe).Should().Equal("other"u8.ToArray(), "only the reader's own replies are held for its batch");
+    }
+
+    [Fact]
+    public async Task SendAsync_WhileAFlushWaits_CarriedByTheNextFlushAndBothComplete()
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4, resumeWriterThreshold: 2, useSynchronizationContext: false));
+        var batcher = Create(pipe.Writer);
+
+        var first = batcher.SendAsync("first"u8.ToArray(), Write).AsTask();
+        first.IsCompleted.Should().BeFalse("the pipe is over its threshold: the flush waits for the reader");
+        var second = batcher.SendAsync("second"u8.ToArray(), Write).AsTask();
+        second.IsCompleted.Should().BeFalse("it rides on the flush in progress");
+
+        var received = await pipe.Reader.ReadExactlyAsync("firstsecond".Length).WithTimeout();
+
+        received.Should().Equal("firstsecond"u8.ToArray());
+        await Task.WhenAll(first, second).WithTimeout();
+    }
+
+    [Fact]
+    public async Task SendAsync_AfterClose_ThrowsTheClosedError()
+    {
+        var pipe = new Pipe();
+        var batcher = Create(pipe.Writer);
+        batcher.NoteFrameReturned(moreBuffered: true);
+        await batcher.SendAsync("held"u8.ToArray(), Write).AsTask().WithTimeout();
+
+        batcher.Close();
+
+        FluentActions.Invoking(() => batcher.SendAsync("late"u8.ToArray(), Write)).Should().Throw<ConnectionAbortedException>();
+        await batcher.FlushHeldAsync().AsTask().WithTimeout(); // nothing to do once closed: the close sends what is held
+    }
+
+    [Fact]
+    public async Task SendAsync_WriterSendsOnTheSameBatcher_Refused()
+    {
+        var pipe = new Pipe();
+        var batcher = Create(pipe.Writer);
+
+        FluentActions.Invoking(() => batcher.SendAsync(batcher, static (b, writer) =>
+        {
+            _ = b.SendAsync("inner"u8.ToArray(), Write);
+            return 0;
+        })).Should().Throw<InvalidOperationException>();
+
+        await batcher.SendAsync("after"u8.ToArray(), Write).AsTask().WithTimeout();
+        Readable(pipe).Should().Equal("after"u8.ToArray());
+    }
+
+    private static ReplyBatcher Create(PipeWriter writer) =>
+        new(writer, 64 * 1024, TimeProvider.System, static () => new ConnectionAbortedException("closed"));
+
+    private static long Write(byte[] bytes, PipeWriter writer)
+    {
+        writer.Write(bytes);
+        return bytes.Length;
+    }
+
+    /// <summary>What the pipe has flushed so far, without consuming it (marked examined: the next call sees only newer bytes).</summary>
+    private static byte[] Readable(Pipe pipe)
+    {
+        if (!pipe.Reader.TryRead(out var result))
+        {
+            return [];
+        }
+
+        var bytes = result.Buffer.ToArray();
+        pipe.Reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        return bytes;
+    }
+}
