@@ -68,12 +68,12 @@ public sealed class GraphMarshaller : IMarshaller
     {
         ArgumentNullException.ThrowIfNull(output);
         var codec = _factory.Get<T>();
-        var writer = GraphWriter.Rent(_factory);
+        var writer = GraphWriter.Rent(_factory, output);
         try
         {
             writer.WriteHeader(codec.Signature);
             codec.Write(writer, value);
-            writer.CopyTo(output);
+            writer.Commit();
         }
         finally
         {
@@ -87,12 +87,12 @@ public sealed class GraphMarshaller : IMarshaller
         BoxedValue.Check(type, value);
         ArgumentNullException.ThrowIfNull(output);
         var codec = _factory.Get(type);
-        var writer = GraphWriter.Rent(_factory);
+        var writer = GraphWriter.Rent(_factory, output);
         try
         {
             writer.WriteHeader(codec.Signature);
             codec.WriteBoxed(writer, value);
-            writer.CopyTo(output);
+            writer.Commit();
         }
         finally
         {
