@@ -22,6 +22,11 @@ namespace Ocean.Marshalling;
 /// collide; keys of other types that collide cost at most <see cref="GraphMarshallerOptions.MaxKeyComparisons"/>
 /// comparisons per stream. Per-type readers and writers are compiled once and shared; the marshaller is
 /// thread-safe.</para>
+/// <para>Marshalling writes straight into the output's memory, a chunk at a time, with no copy of its own. A type that
+/// is not supported or a boxed value that does not match its type is refused before any byte is written; a value
+/// refused halfway (a limit, an unrepresentable value such as an unpaired surrogate, a surrogate failure) may leave
+/// the start of its stream in the output, which the caller then discards. The output never holds more than
+/// <see cref="GraphMarshallerOptions.MaxBytes"/> bytes of the stream.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Internal.DynamicCodeMessages.GraphDynamicCode)]
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Internal.DynamicCodeMessages.GraphUnreferencedCode)]
@@ -68,12 +73,12 @@ public sealed class GraphMarshaller : IMarshaller
     {
         ArgumentNullException.ThrowIfNull(output);
         var codec = _factory.Get<T>();
-        var writer = GraphWriter.Rent(_factory);
+        var writer = GraphWriter.Rent(_factory, output);
         try
         {
             writer.WriteHeader(codec.Signature);
             codec.Write(writer, value);
-            writer.CopyTo(output);
+            writer.Commit();
         }
         finally
         {
@@ -87,12 +92,12 @@ public sealed class GraphMarshaller : IMarshaller
         BoxedValue.Check(type, value);
         ArgumentNullException.ThrowIfNull(output);
         var codec = _factory.Get(type);
-        var writer = GraphWriter.Rent(_factory);
+        var writer = GraphWriter.Rent(_factory, output);
         try
         {
             writer.WriteHeader(codec.Signature);
             codec.WriteBoxed(writer, value);
-            writer.CopyTo(output);
+            writer.Commit();
         }
         finally
         {
@@ -167,9 +172,13 @@ public sealed class GraphMarshaller : IMarshaller
     /// The message is one object-graph stream: the magic and version once, then for each value its type signature and
     /// the value, all sharing one handle and class table (a message of one value has exactly the bytes of
     /// <see cref="Marshal{T}"/>). A protocol header is written as values too (primitives or a registered struct).
-    /// Each value is built in a pooled per-thread buffer and handed to <paramref name="output"/> when its write
-    /// returns, so a value that is refused leaves none of its bytes in the output. <see cref="GraphMarshallerOptions.MaxBytes"/>
-    /// and <see cref="GraphMarshallerOptions.MaxObjects"/> count over the whole message.
+    /// Each value is written straight into <paramref name="output"/>'s memory and handed over (advanced) by the time its
+    /// write returns. A type that is not supported or a boxed value that does not match its type is refused before any
+    /// byte is written, and the message carries on; a value refused halfway (a limit, an unrepresentable value, a
+    /// surrogate failure) may leave the start of its bytes in the output, so the writer then refuses further writes and
+    /// the caller discards the output (a channel's framing discards a frame whose writer throws).
+    /// <see cref="GraphMarshallerOptions.MaxBytes"/> and <see cref="GraphMarshallerOptions.MaxObjects"/> count over the
+    /// whole message, and nothing past <see cref="GraphMarshallerOptions.MaxBytes"/> is ever written.
     /// </remarks>
     public MarshallingWriter CreateWriter(IBufferWriter<byte> output, MarshallingContext? context = null)
     {

@@ -4,25 +4,24 @@ namespace Ocean.Marshalling.Internal;
 
 /// <summary>
 /// Several values in one object-graph stream: the magic once, then each value's signature and the value, with one
-/// handle table. Each value is built in the rented writer's buffer and handed to the output when it is complete.
+/// handle table. Each value is written straight into the output; a value that fails halfway may leave part of itself
+/// there, so the writer refuses further writes and the caller discards the output.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(DynamicCodeMessages.GraphDynamicCode)]
 [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(DynamicCodeMessages.GraphUnreferencedCode)]
 internal sealed class GraphMessageWriter : MarshallingWriter
 {
     private readonly GraphCodecFactory _factory;
-    private readonly IBufferWriter<byte> _output;
     private GraphWriter? _writer;
     private bool _failed;
 
     public GraphMessageWriter(GraphCodecFactory factory, IBufferWriter<byte> output, MarshallingContext? context)
     {
         _factory = factory;
-        _output = output;
-        _writer = GraphWriter.Rent(factory);
+        _writer = GraphWriter.Rent(factory, output);
         _writer.Context = context;
         _writer.WriteMagic();
-        _writer.FlushTo(output);
+        _writer.Commit();
     }
 
     public override long Position => _writer?.Position ?? throw new ObjectDisposedException(nameof(MarshallingWriter));
@@ -65,14 +64,14 @@ internal sealed class GraphMessageWriter : MarshallingWriter
             throw new InvalidOperationException("An earlier write into this message failed; the message is incomplete.");
         }
 
-        // Cleared by End; the bytes of a value that throws stay in the buffer and are dropped on return.
+        // Cleared by End; a value that throws may have handed part of itself to the output, so the message is incomplete.
         _failed = true;
         return writer;
     }
 
     private void End(GraphWriter writer)
     {
-        writer.FlushTo(_output);
+        writer.Commit();
         _failed = false;
     }
 }

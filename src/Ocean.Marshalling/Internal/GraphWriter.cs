@@ -9,12 +9,19 @@ using System.Text.Unicode;
 namespace Ocean.Marshalling.Internal;
 
 /// <summary>
-/// Writes one object-graph stream into a pooled buffer (copied to the caller's buffer writer only once the whole
-/// value is written, so a refused value leaves nothing behind). One per thread, reused; holds the handle table.
+/// Writes one object-graph stream straight into the caller's buffer writer, a chunk at a time: it holds the array
+/// behind the output's current memory and hands the bytes over (<see cref="IBufferWriter{T}.Advance"/>) when the chunk
+/// is full or the value is done. Nothing already written is ever patched (counts, lengths and class descriptors are
+/// all known when they are written), so no value needs a buffer of its own. A value refused halfway may leave the
+/// chunks handed over before the refusal in the output; the caller discards that output. Only an output whose memory
+/// is not an array goes through a small scratch array, copied in per chunk. One per thread, reused; holds the handle table.
 /// </summary>
 internal sealed class GraphWriter
 {
     private const int KeptBufferSize = 64 * 1024;
+
+    /// <summary>The most a long byte run asks the output for at once, so it is written in chunks of the output's size.</summary>
+    private const int MaxChunkHint = 16 * 1024;
     private const int KeptTableSize = 1024;
 
     [ThreadStatic]
@@ -23,13 +30,26 @@ internal sealed class GraphWriter
     private readonly List<(int Handle, GraphClass Class)> _pending = [];
     private Dictionary<object, int> _handles = new(ReferenceEqualityComparer.Instance);
     private Dictionary<GraphClass, int> _classes = new(ReferenceEqualityComparer.Instance);
-    private byte[] _buffer = new byte[512];
 
-    /// <summary>Where writing must stop: the buffer's end or <see cref="GraphLimits.MaxBytes"/>, whichever is first.</summary>
-    private int _capacity;
+    /// <summary>Used only when the output's memory is not backed by an array.</summary>
+    private byte[] _scratch = [];
+
+    private IBufferWriter<byte>? _output;
+
+    /// <summary>The array being written: the output's own (<see cref="_direct"/>) or <see cref="_scratch"/>; empty between chunks.</summary>
+    private byte[] _array = [];
+
+    /// <summary>Where the current chunk starts in <see cref="_array"/>.</summary>
+    private int _start;
+
+    /// <summary>Where the next byte goes in <see cref="_array"/>.</summary>
     private int _position;
 
-    /// <summary>The bytes of this stream already handed to the output (<see cref="FlushTo"/>), counted against MaxBytes.</summary>
+    /// <summary>Where writing must stop in <see cref="_array"/>: the chunk's end or <see cref="GraphLimits.MaxBytes"/>, whichever is first.</summary>
+    private int _capacity;
+    private bool _direct;
+
+    /// <summary>The bytes of this stream already handed to the output, counted against MaxBytes.</summary>
     private long _flushed;
     private GraphClass? _lastClass;
     private int _lastClassRef;
@@ -50,23 +70,30 @@ internal sealed class GraphWriter
     /// </summary>
     public Dictionary<(Type Declared, object Value), object?> SurrogateIdentity => _surrogateIdentity ??= new(GraphSurrogateKeyComparer.Instance);
 
-    /// <summary>The bytes of the stream so far: flushed and buffered.</summary>
-    public long Position => _flushed + _position;
+    /// <summary>The bytes of the stream so far: handed over and in the current chunk.</summary>
+    public long Position => _flushed + (_position - _start);
 
-    public static GraphWriter Rent(GraphCodecFactory factory)
+    public static GraphWriter Rent(GraphCodecFactory factory, IBufferWriter<byte> output)
     {
         // Taken out of the slot while in use, so a re-entrant call (a getter that marshals) gets its own.
         var writer = t_cached ?? new GraphWriter();
         t_cached = null;
         writer.Factory = factory;
         writer._limits = factory.Limits;
-        writer._capacity = Math.Min(writer._buffer.Length, factory.Limits.MaxBytes);
+        writer._output = output;
         return writer;
     }
 
     public void Return()
     {
+        // The current chunk is dropped, not handed over: after a failure its bytes are not wanted, and the output's
+        // memory is not held past this stream.
+        _output = null;
+        _array = [];
+        _start = 0;
         _position = 0;
+        _capacity = 0;
+        _direct = false;
         _flushed = 0;
         _depth = 0;
         Context = null;
@@ -82,16 +109,14 @@ internal sealed class GraphWriter
         _pending.Clear();
         _handles = Reset(_handles);
         _classes = Reset(_classes);
-        if (_buffer.Length > KeptBufferSize)
+        if (_scratch.Length > KeptBufferSize)
         {
-            _buffer = new byte[512];
+            _scratch = [];
         }
 
         Factory = null!;
         t_cached = this;
     }
-
-    public void CopyTo(IBufferWriter<byte> output) => output.Write(_buffer.AsSpan(0, _position));
 
     public void WriteHeader(byte[] rootSignature)
     {
@@ -102,19 +127,31 @@ internal sealed class GraphWriter
     /// <summary>Writes the stream's magic and version, which a message of several values writes once.</summary>
     public void WriteMagic()
     {
-        Ensure(3);
-        _buffer[_position++] = GraphWire.Magic0;
-        _buffer[_position++] = GraphWire.Magic1;
-        _buffer[_position++] = GraphWire.Version;
+        var span = Take(3);
+        span[0] = GraphWire.Magic0;
+        span[1] = GraphWire.Magic1;
+        span[2] = GraphWire.Version;
     }
 
-    /// <summary>Hands the buffered bytes to <paramref name="output"/>; the handle and class tables carry on.</summary>
-    public void FlushTo(IBufferWriter<byte> output)
+    /// <summary>Hands the current chunk to the output, at the end of a value; the handle and class tables carry on.</summary>
+    public void Commit()
     {
-        output.Write(_buffer.AsSpan(0, _position));
-        _flushed += _position;
+        var count = _position - _start;
+        if (_direct)
+        {
+            _output!.Advance(count);
+        }
+        else if (count != 0)
+        {
+            _output!.Write(_scratch.AsSpan(0, count));
+        }
+
+        _flushed += count;
+        _array = [];
+        _start = 0;
         _position = 0;
-        _capacity = (int)Math.Min(_buffer.Length, _limits.MaxBytes - _flushed);
+        _capacity = 0;
+        _direct = false;
     }
 
     /// <summary>Writes a back reference and returns true when <paramref name="value"/> was written before; else gives it the next handle.</summary>
@@ -209,14 +246,14 @@ internal sealed class GraphWriter
             Grow(1);
         }
 
-        _buffer[_position++] = value;
+        _array[_position++] = value;
     }
 
     public void WriteVarint(uint value)
     {
         // Exactly the bytes it takes, so a stream may end with a varint right at MaxBytes.
         Ensure((BitOperations.Log2(value) / 7) + 1);
-        var buffer = _buffer;
+        var buffer = _array;
         var position = _position;
         while (value >= 0x80)
         {
@@ -230,9 +267,14 @@ internal sealed class GraphWriter
 
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
-        Ensure(bytes.Length);
-        bytes.CopyTo(_buffer.AsSpan(_position));
-        _position += bytes.Length;
+        if (_capacity - _position >= bytes.Length)
+        {
+            bytes.CopyTo(_array.AsSpan(_position));
+            _position += bytes.Length;
+            return;
+        }
+
+        WriteBytesInChunks(bytes);
     }
 
     public void WriteBool(bool value) => WriteByte(value ? (byte)1 : (byte)0);
@@ -286,7 +328,7 @@ internal sealed class GraphWriter
 
         WriteVarint((uint)byteCount + 1);
         Ensure(byteCount);
-        if (Utf8.FromUtf16(value, _buffer.AsSpan(_position, byteCount), out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        if (Utf8.FromUtf16(value, _array.AsSpan(_position, byteCount), out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
         {
             throw new MarshallingException(MarshallingError.UnrepresentableValue, "A string holds an unpaired surrogate, which UTF-8 cannot carry.");
         }
@@ -334,7 +376,7 @@ internal sealed class GraphWriter
             Grow(count);
         }
 
-        var span = _buffer.AsSpan(_position, count);
+        var span = _array.AsSpan(_position, count);
         _position += count;
         return span;
     }
@@ -348,26 +390,73 @@ internal sealed class GraphWriter
         }
     }
 
-    /// <summary>
-    /// Makes room for <paramref name="count"/> more bytes or refuses them. Every write that does not fit the capacity
-    /// comes here, and the capacity never passes MaxBytes, so no write can take the stream past the limit.
-    /// </summary>
-    private void Grow(int count)
+    /// <summary>A run longer than the room left: refused whole if it would pass MaxBytes, else copied a chunk at a time.</summary>
+    private void WriteBytesInChunks(ReadOnlySpan<byte> bytes)
     {
-        var needed = (long)_position + count;
-        if (_flushed + needed > _limits.MaxBytes)
+        CheckLimit(bytes.Length);
+        while (true)
+        {
+            var room = _capacity - _position;
+            if (room >= bytes.Length)
+            {
+                bytes.CopyTo(_array.AsSpan(_position));
+                _position += bytes.Length;
+                return;
+            }
+
+            bytes[..room].CopyTo(_array.AsSpan(_position));
+            _position += room;
+            bytes = bytes[room..];
+            Grow(Math.Min(bytes.Length, MaxChunkHint));
+        }
+    }
+
+    private void CheckLimit(int count)
+    {
+        if (Position + count > _limits.MaxBytes)
         {
             throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream would take more than the limit of {_limits.MaxBytes} bytes.");
         }
+    }
 
-        if (needed > _buffer.Length)
+    /// <summary>
+    /// Makes <paramref name="count"/> contiguous bytes of room or refuses them. Every write that does not fit the
+    /// capacity comes here, and the capacity never passes MaxBytes, so no write can take the stream past the limit.
+    /// The chunk so far is handed to the output and the output asked for the next one.
+    /// </summary>
+    private void Grow(int count)
+    {
+        CheckLimit(count);
+        Commit();
+        var output = _output!;
+        var memory = output.GetMemory(count);
+        int end;
+        if (MemoryMarshal.TryGetArray<byte>(memory, out var segment))
         {
-            var size = (int)Math.Min(Math.Max(needed, (long)_buffer.Length * 2), Array.MaxLength);
-            var larger = new byte[size];
-            _buffer.AsSpan(0, _position).CopyTo(larger);
-            _buffer = larger;
+            _array = segment.Array!;
+            _start = segment.Offset;
+            end = segment.Offset + segment.Count;
+            _direct = true;
+        }
+        else
+        {
+            // Not an array (native or pinned memory): write a scratch chunk and copy it in on Commit.
+            if (_scratch.Length < count)
+            {
+                _scratch = new byte[Math.Max(count, Math.Max(512, Math.Min(memory.Length, KeptBufferSize)))];
+            }
+
+            _array = _scratch;
+            _start = 0;
+            end = _scratch.Length;
         }
 
-        _capacity = (int)Math.Min(_buffer.Length, _limits.MaxBytes - _flushed);
+        _position = _start;
+        _capacity = (int)Math.Min(end, _start + (_limits.MaxBytes - _flushed));
+        if (end - _start < count)
+        {
+            // The caller would write past the memory it was given (the rest of a pooled array may be someone else's).
+            throw new InvalidOperationException($"The output's GetMemory({count}) returned only {end - _start} bytes.");
+        }
     }
 }
