@@ -60,7 +60,7 @@ public sealed class ReplyBatcherTests
     public async Task SendAsync_HeldBytesPassTheMaximum_FlushesEverythingAtOnce()
     {
         var pipe = new Pipe();
-        var batcher = new ReplyBatcher(pipe.Writer, maxHeldBytes: 10, TimeProvider.System, static () => new ConnectionAbortedException("closed"));
+        var batcher = new ReplyBatcher(pipe.Writer, maxHeldBytes: 10, new ManualTimeProvider(), static () => new ConnectionAbortedException("closed")); // the 1 ms hold timer never fires
         batcher.NoteFrameReturned(moreBuffered: true);
 
         await batcher.SendAsync("123456"u8.ToArray(), Write).AsTask().WithTimeout();
@@ -141,7 +141,7 @@ public sealed class ReplyBatcherTests
     }
 
     private static ReplyBatcher Create(PipeWriter writer) =>
-        new(writer, 64 * 1024, TimeProvider.System, static () => new ConnectionAbortedException("closed"));
+        new(writer, 64 * 1024, new ManualTimeProvider(), static () => new ConnectionAbortedException("closed"));
 
     private static long Write(byte[] bytes, PipeWriter writer)
     {
