@@ -13,6 +13,8 @@
 #   --core N          the core both processes are pinned to (default 0)
 #   --out DIR         keep the raw results (results.tsv, one loadgen JSON line per measurement) and
 #                     server logs here (default: a temporary directory, removed at exit)
+#   --client MODE     the load generator's I/O: inline (async with inline socket completions, the
+#                     cheapest per message, default), async, or blocking (a thread per connection)
 #   --no-build        use the existing Release build
 #
 # Workloads (payload 64 B unless swept; TCP messages are a 4-byte big-endian length + payload, the
@@ -50,6 +52,7 @@ variants_filter=""
 core=0
 out=""
 build=1
+client=inline
 drain=5
 
 die() { echo "cross-process.sh: $*" >&2; exit 2; }
@@ -62,6 +65,7 @@ while [[ $# -gt 0 ]]; do
     --variants) variants_filter="${2:?}"; shift 2 ;;
     --core) core="${2:?}"; shift 2 ;;
     --out) out="${2:?}"; shift 2 ;;
+    --client) client="${2:?}"; shift 2 ;;
     --no-build) build=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
@@ -71,6 +75,12 @@ done
 [[ "$seconds" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--seconds must be a number"
 [[ "$warmup" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--warmup must be a number"
 [[ "$core" =~ ^[0-9]+$ ]] || die "--core must be a core number"
+case "$client" in
+  inline) client_env=(env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1); client_args=(--client async) ;;
+  async) client_env=(env -u DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS); client_args=(--client async) ;;
+  blocking) client_env=(env -u DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS); client_args=(--client blocking) ;;
+  *) die "--client must be inline, async or blocking" ;;
+esac
 [[ "$workloads" == all ]] && workloads="pingpong,pipelined,sweep-pipelined,sweep-pingpong,udp"
 command -v taskset >/dev/null || die "taskset is needed"
 command -v python3 >/dev/null || die "python3 is needed for the table"
@@ -137,7 +147,8 @@ printf 'run\tworkload\tvariant\tbaseline\trc\tjson\tserver_cpu_ticks\n' > "$resu
 measure() {
   local run="$1" workload="$2" proto="$3" args="$4" kind="$5" baseline="$6"
   local log="$out/serve-$run-$workload-$kind"
-  local -a env_prefix=()
+  # Only raw-inline's process gets inline completions; no other server inherits them from our environment.
+  local -a env_prefix=(env -u DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS)
   [[ "$kind" == raw-inline ]] && env_prefix=(env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
   local -a extra=()
   [[ "$kind" == ocean-framing-line ]] && extra=(--framing line)
@@ -165,8 +176,8 @@ measure() {
     before="$(cpu_ticks "$pid")"
     # shellcheck disable=SC2086 # $args is a list of options
     set +e
-    json="$(timeout "$loadgen_timeout" taskset -c "$core" dotnet "$dll" loadgen --target "$proto://127.0.0.1:$port" \
-      $args "${extra[@]}" --seconds "$seconds" --warmup "$warmup" --drain-timeout "$drain" 2>> "$log.err" < /dev/null)"
+    json="$("${client_env[@]}" timeout "$loadgen_timeout" taskset -c "$core" dotnet "$dll" loadgen --target "$proto://127.0.0.1:$port" \
+      $args "${extra[@]}" "${client_args[@]}" --seconds "$seconds" --warmup "$warmup" --drain-timeout "$drain" 2>> "$log.err" < /dev/null)"
     rc=$?
     set -e
     after="$(cpu_ticks "$pid")"
@@ -221,7 +232,8 @@ for r in rows:
     if key not in order: order.append(key)
 base = {(r['run'], r['workload']): rate(r) for r in rows if r['variant'] == r['baseline']}
 
-print(f"Cross-process echo, server and load generator pinned to core {core}; {runs} run(s) x {seconds} s (+{warmup} s warm-up); medians over runs.")
+clients = sorted({r['j'].get('client', '?') for r in rows if 'client' in r['j']})
+print(f"Cross-process echo, server and load generator pinned to core {core}; {runs} run(s) x {seconds} s (+{warmup} s warm-up); medians over runs; load generator I/O: {', '.join(clients)}.")
 print("Ratio: variant msg/s / baseline msg/s in the same run. Server CPU: user+system time of the server process per message, whole run incl. warm-up.")
 print()
 print("| workload | variant | msg/s | ratio | p50 µs | p99 µs | p99.9 µs | server CPU µs/msg | B/msg | errors |")

@@ -43,6 +43,13 @@ internal sealed class LoadGenOptions
 
     public double Seconds { get; init; } = 5;
 
+    /// <summary>Blocking socket calls on a thread per connection, or async calls (default).</summary>
+    public bool BlockingClient { get; init; }
+
+    /// <summary>How the client does its I/O, as reported: blocking, async, or async-inline (async with inline socket completions).</summary>
+    public string ClientDescription => BlockingClient ? "blocking"
+        : Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1" ? "async-inline" : "async";
+
     public double Warmup { get; init; } = 1;
 
     /// <summary>How long after the measured window the in-flight replies may take before the run fails.</summary>
@@ -68,6 +75,9 @@ internal sealed class LoadGenOptions
           --connections N             connections (UDP: sockets), default 1
           --depth D                   messages in flight per connection in pipelined mode, default 32
           --payload B                 payload bytes per message, 16 to 1048576, default 64
+          --client async|blocking     socket calls of the client: async (default; cheapest with
+                                      DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 in the environment, which
+                                      cross-process.sh sets) or blocking on a thread per connection
           --seconds S                 measured seconds, default 5
           --warmup S                  unmeasured seconds before, default 1
           --drain-timeout S           time allowed for the last replies after the window, default 5
@@ -83,6 +93,7 @@ internal sealed class LoadGenOptions
         string? target = null;
         string mode = "pingpong";
         string? framing = null;
+        string client = "async";
         int connections = 1;
         int? depth = null;
         int payload = 64;
@@ -96,6 +107,7 @@ internal sealed class LoadGenOptions
                 case "--target": target = Value(args, ref i); break;
                 case "--mode": mode = Value(args, ref i); break;
                 case "--framing": framing = Value(args, ref i); break;
+                case "--client": client = Value(args, ref i); break;
                 case "--connections": connections = (int)ParseLong(arg, Value(args, ref i), 1, MaxConnections); break;
                 case "--depth": depth = (int)ParseLong(arg, Value(args, ref i), 1, MaxDepth); break;
                 case "--payload": payload = (int)ParseLong(arg, Value(args, ref i), MinPayload, MaxPayload); break;
@@ -115,6 +127,11 @@ internal sealed class LoadGenOptions
         if (mode is not ("pingpong" or "pipelined"))
         {
             throw new ArgumentException($"--mode must be pingpong or pipelined, not '{mode}'.");
+        }
+
+        if (client is not ("blocking" or "async"))
+        {
+            throw new ArgumentException($"--client must be blocking or async, not '{client}'.");
         }
 
         var (udp, endPoint) = ParseTarget(target);
@@ -141,6 +158,7 @@ internal sealed class LoadGenOptions
             TargetText = target,
             Format = format,
             PingPong = pingPong,
+            BlockingClient = client == "blocking",
             Connections = connections,
             Depth = pingPong ? 1 : depth ?? 32,
             Payload = payload,

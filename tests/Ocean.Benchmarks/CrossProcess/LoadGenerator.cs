@@ -64,7 +64,9 @@ internal static class LoadGenerator
         for (var i = 0; i < connections.Length; i++)
         {
             var connection = connections[i];
-            tasks[i] = Task.Run(() => connection.RunAsync(measureStart, measureEnd));
+            tasks[i] = options.BlockingClient
+                ? connection.RunBlocking(measureStart, measureEnd)
+                : Task.Run(() => connection.RunAsync(measureStart, measureEnd));
         }
 
         // The watchdog: past the hard deadline every socket is closed, which ends every loop with an error.
@@ -121,6 +123,7 @@ internal static class LoadGenerator
             json.WriteNumber("bytesPerMessage", options.FrameSize);
             json.WriteNumber("seconds", options.Seconds);
             json.WriteNumber("warmup", options.Warmup);
+            json.WriteString("client", options.ClientDescription);
             json.WriteNumber("messages", summary.Messages);
             json.WriteNumber("totalMessages", summary.TotalMessages);
             json.WriteNumber("msgPerSec", Math.Round(summary.MessagesPerSecond, 1));
@@ -141,7 +144,7 @@ internal static class LoadGenerator
         Console.Out.Flush();
         Console.Error.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"loadgen {options.TargetText} {mode} {format} {options.Connections}x{options.Depth} payload {options.Payload} B ({options.FrameSize} B/msg): " +
+            $"loadgen ({options.ClientDescription}) {options.TargetText} {mode} {format} {options.Connections}x{options.Depth} payload {options.Payload} B ({options.FrameSize} B/msg): " +
             $"{summary.MessagesPerSecond:N0} msg/s, p50 {summary.P50 / 1000:0.0} us, p99 {summary.P99 / 1000:0.0} us, p99.9 {summary.P999 / 1000:0.0} us, max {summary.Max / 1000:0.0} us, " +
             $"errors {summary.Errors}{(summary.FirstError is null ? string.Empty : $" (first: {summary.FirstError})")}"));
     }
@@ -192,6 +195,9 @@ internal static class LoadGenerator
         private readonly byte[] _receive;
         private readonly long[] _sentAt;
         private int _timedOut;
+        private long _nextSend;
+        private long _nextExpect;
+        private int _filled;
 
         private ConnectionLoad(LoadGenOptions options, Socket socket, int index)
         {
@@ -271,6 +277,34 @@ internal static class LoadGenerator
 
         public void Close() => _socket.Dispose();
 
+        /// <summary>Runs the loop on a thread of its own with blocking socket calls, the cheapest client per message.</summary>
+        public Task RunBlocking(long measureStart, long measureEnd)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                Guard(() =>
+                {
+                    if (_options.Format == WireFormat.Datagram)
+                    {
+                        RunDatagramsBlocking(measureStart, measureEnd);
+                    }
+                    else
+                    {
+                        RunStreamBlocking(measureStart, measureEnd);
+                    }
+                });
+                done.SetResult();
+            })
+            {
+                IsBackground = true,
+                Name = $"loadgen {_index}",
+            };
+            thread.Start();
+            return done.Task;
+        }
+
+        /// <summary>Runs the loop as async socket calls on the thread pool.</summary>
         public async Task RunAsync(long measureStart, long measureEnd)
         {
             try
@@ -286,104 +320,198 @@ internal static class LoadGenerator
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
             {
-                Error(Volatile.Read(ref _timedOut) != 0
-                    ? "timed out waiting for replies after the measured window"
-                    : $"{ex.GetType().Name}: {ex.Message}");
+                SocketError(ex);
             }
         }
 
+        private void Guard(Action run)
+        {
+            try
+            {
+                run();
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+            {
+                SocketError(ex);
+            }
+        }
+
+        private void SocketError(Exception ex) =>
+            Error(Volatile.Read(ref _timedOut) != 0
+                ? "timed out waiting for replies after the measured window"
+                : $"{ex.GetType().Name}: {ex.Message}");
+
         private async Task RunStreamAsync(long measureStart, long measureEnd)
         {
-            var depth = _options.Depth;
-            var max = _options.MaxMessagesPerConnection;
-            long nextSend = 0, nextExpect = 0;
-
-            // Fill the pipeline.
-            var now = Stopwatch.GetTimestamp();
-            for (var slot = 0; slot < depth && nextSend < max; slot++)
+            await SendAllAsync(Start());
+            while (_nextExpect < _nextSend)
             {
-                Stamp(slot, nextSend++, now);
-            }
-
-            await SendAllAsync((int)nextSend * _frameSize);
-            var filled = 0;
-            while (nextExpect < nextSend)
-            {
-                var received = await _socket.ReceiveAsync(_receive.AsMemory(filled), SocketFlags.None);
-                if (received == 0)
+                var received = await _socket.ReceiveAsync(_receive.AsMemory(_filled), SocketFlags.None);
+                var reply = OnStreamReceived(received, measureStart, measureEnd);
+                if (reply < 0)
                 {
-                    Error($"short read: the server closed the connection with {nextSend - nextExpect} messages in flight and {filled} bytes of a frame");
                     return;
                 }
 
-                filled += received;
-                now = Stopwatch.GetTimestamp();
-                var measured = now >= measureStart && now < measureEnd;
-                var sendMore = now < measureEnd;
-                var offset = 0;
-                var toSend = 0;
-                while (filled - offset >= _frameSize)
+                if (reply > 0)
                 {
-                    if (!Matches(_receive.AsSpan(offset, _frameSize), nextExpect))
-                    {
-                        Error($"mismatched echo: message {nextExpect} came back different");
-                        return;
-                    }
-
-                    Complete(nextExpect++, now, measured);
-                    offset += _frameSize;
-                    if (sendMore && nextSend < max)
-                    {
-                        Stamp(toSend++, nextSend++, now);
-                    }
-                }
-
-                if (offset > 0)
-                {
-                    _receive.AsSpan(offset, filled - offset).CopyTo(_receive);
-                    filled -= offset;
-                }
-
-                if (toSend > 0)
-                {
-                    await SendAllAsync(toSend * _frameSize);
+                    await SendAllAsync(reply);
                 }
             }
 
-            if (filled > 0)
+            CheckNothingLeft();
+        }
+
+        private void RunStreamBlocking(long measureStart, long measureEnd)
+        {
+            SendAll(Start());
+            while (_nextExpect < _nextSend)
             {
-                Error($"unexpected data: {filled} bytes after the last expected echo");
+                var received = _socket.Receive(_receive.AsSpan(_filled), SocketFlags.None);
+                var reply = OnStreamReceived(received, measureStart, measureEnd);
+                if (reply < 0)
+                {
+                    return;
+                }
+
+                if (reply > 0)
+                {
+                    SendAll(reply);
+                }
             }
+
+            CheckNothingLeft();
         }
 
         private async Task RunDatagramsAsync(long measureStart, long measureEnd)
         {
-            var depth = _options.Depth;
-            var max = _options.MaxMessagesPerConnection;
-            long nextSend = 0, nextExpect = 0;
-            var now = Stopwatch.GetTimestamp();
-            for (var slot = 0; slot < depth && nextSend < max; slot++)
+            var count = Start();
+            for (var offset = 0; offset < count; offset += _frameSize)
             {
-                Stamp(slot, nextSend++, now);
-                await _socket.SendAsync(_send.AsMemory(slot * _frameSize, _frameSize), SocketFlags.None);
+                await _socket.SendAsync(_send.AsMemory(offset, _frameSize), SocketFlags.None);
             }
 
-            while (nextExpect < nextSend)
+            while (_nextExpect < _nextSend)
             {
                 var received = await _socket.ReceiveAsync(_receive.AsMemory(), SocketFlags.None);
-                now = Stopwatch.GetTimestamp();
-                if (received != _frameSize || !Matches(_receive.AsSpan(0, _frameSize), nextExpect))
+                var reply = OnDatagramReceived(received, measureStart, measureEnd);
+                if (reply < 0)
                 {
-                    Error($"mismatched datagram: expected message {nextExpect} ({_frameSize} bytes), got {received} bytes that differ (lost or reordered datagram)");
                     return;
                 }
 
-                Complete(nextExpect++, now, now >= measureStart && now < measureEnd);
-                if (now < measureEnd && nextSend < max)
+                if (reply > 0)
                 {
-                    Stamp(0, nextSend++, now);
-                    await _socket.SendAsync(_send.AsMemory(0, _frameSize), SocketFlags.None);
+                    await _socket.SendAsync(_send.AsMemory(0, reply), SocketFlags.None);
                 }
+            }
+        }
+
+        private void RunDatagramsBlocking(long measureStart, long measureEnd)
+        {
+            var count = Start();
+            for (var offset = 0; offset < count; offset += _frameSize)
+            {
+                _socket.Send(_send.AsSpan(offset, _frameSize), SocketFlags.None);
+            }
+
+            while (_nextExpect < _nextSend)
+            {
+                var received = _socket.Receive(_receive.AsSpan(), SocketFlags.None);
+                var reply = OnDatagramReceived(received, measureStart, measureEnd);
+                if (reply < 0)
+                {
+                    return;
+                }
+
+                if (reply > 0)
+                {
+                    _socket.Send(_send.AsSpan(0, reply), SocketFlags.None);
+                }
+            }
+        }
+
+        /// <summary>Stamps the first <see cref="LoadGenOptions.Depth"/> messages; returns the bytes to send.</summary>
+        private int Start()
+        {
+            var now = Stopwatch.GetTimestamp();
+            var slot = 0;
+            while (slot < _options.Depth && _nextSend < _options.MaxMessagesPerConnection)
+            {
+                Stamp(slot++, _nextSend++, now);
+            }
+
+            return slot * _frameSize;
+        }
+
+        /// <summary>
+        /// Consumes the whole echoes in the receive buffer and stamps one new message per echo (until the
+        /// window ends); returns the bytes to send, or -1 after an error.
+        /// </summary>
+        private int OnStreamReceived(int received, long measureStart, long measureEnd)
+        {
+            if (received == 0)
+            {
+                Error($"short read: the server closed the connection with {_nextSend - _nextExpect} messages in flight and {_filled} bytes of a frame");
+                return -1;
+            }
+
+            _filled += received;
+            var now = Stopwatch.GetTimestamp();
+            var measured = now >= measureStart && now < measureEnd;
+            var sendMore = now < measureEnd;
+            var offset = 0;
+            var toSend = 0;
+            while (_filled - offset >= _frameSize)
+            {
+                if (!Matches(_receive.AsSpan(offset, _frameSize), _nextExpect))
+                {
+                    Error($"mismatched echo: message {_nextExpect} came back different");
+                    return -1;
+                }
+
+                Complete(_nextExpect++, now, measured);
+                offset += _frameSize;
+                if (sendMore && _nextSend < _options.MaxMessagesPerConnection)
+                {
+                    Stamp(toSend++, _nextSend++, now);
+                }
+            }
+
+            if (offset > 0)
+            {
+                _receive.AsSpan(offset, _filled - offset).CopyTo(_receive);
+                _filled -= offset;
+            }
+
+            return toSend * _frameSize;
+        }
+
+        /// <summary>Checks one echoed datagram; returns the bytes of the next datagram to send (0: none), or -1 after an error.</summary>
+        private int OnDatagramReceived(int received, long measureStart, long measureEnd)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (received != _frameSize || !Matches(_receive.AsSpan(0, _frameSize), _nextExpect))
+            {
+                Error($"mismatched datagram: expected message {_nextExpect} ({_frameSize} bytes), got {received} bytes that differ (lost or reordered datagram)");
+                return -1;
+            }
+
+            Complete(_nextExpect++, now, now >= measureStart && now < measureEnd);
+            if (now < measureEnd && _nextSend < _options.MaxMessagesPerConnection)
+            {
+                Stamp(0, _nextSend++, now);
+                return _frameSize;
+            }
+
+            return 0;
+        }
+
+        private void CheckNothingLeft()
+        {
+            if (_filled > 0)
+            {
+                Error($"unexpected data: {_filled} bytes after the last expected echo");
             }
         }
 
@@ -419,6 +547,15 @@ internal static class LoadGenerator
             {
                 destination[i] = (byte)"0123456789abcdef"[(int)(sequence & 0xF)];
                 sequence >>= 4;
+            }
+        }
+
+        private void SendAll(int count)
+        {
+            var sent = 0;
+            while (sent < count)
+            {
+                sent += _socket.Send(_send.AsSpan(sent, count - sent), SocketFlags.None);
             }
         }
 
