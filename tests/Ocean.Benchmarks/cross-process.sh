@@ -24,6 +24,8 @@
 #   sweep-pipelined   TCP, 4 connections x 8 in flight, payloads 64 B, 1 KiB, 4 KiB, 16 KiB
 #   sweep-pingpong    TCP, 1 connection x 1 in flight, the same payloads
 #   udp               UDP echo, 1 socket, 1 datagram in flight
+#   (Workload names in the table: tcp-pingpong-1x1-64B, tcp-pipelined-8x32-64B, sweep-pipelined-4x8-<P>B,
+#   sweep-pingpong-1x1-<P>B, udp-pingpong-1x1-64B)
 #
 # Server kinds (Ocean.Benchmarks serve --kind K): raw (the TCP baseline), raw-inline, ocean-transport,
 # ocean-framing-lp, ocean-framing-line, kestrel; raw-udp (the UDP baseline), ocean-udp-socket,
@@ -32,7 +34,8 @@
 # Prints a markdown table: per workload and variant, the median over runs of messages/s, of the ratio
 # to the baseline measured in the same run, of p50/p99/p99.9 latency, and of the server's CPU time per
 # message (user+system from /proc, whole run including warm-up, so it tracks cost against payload),
-# plus the errors summed over runs. Exits 1 if any measurement counted errors or failed.
+# and of the bytes it allocated per message (both per message over the whole load), plus the errors
+# summed over runs. Exits 1 if any measurement counted errors or failed.
 #
 # Every server started is killed on exit (trap), failure or not; every load generator run is bounded
 # by `timeout`; every server also stops itself after --max-seconds.
@@ -128,8 +131,8 @@ for w in "${wanted[@]}"; do
   case "$w" in
     pingpong) specs+=("tcp-pingpong-1x1-64B|tcp|--mode pingpong --connections 1 --payload 64|$tcp_variants") ;;
     pipelined) specs+=("tcp-pipelined-8x32-64B|tcp|--mode pipelined --connections 8 --depth 32 --payload 64|$tcp_variants") ;;
-    sweep-pipelined) for p in 64 1024 4096 16384; do specs+=("tcp-pipelined-4x8-${p}B|tcp|--mode pipelined --connections 4 --depth 8 --payload $p|$sweep_variants"); done ;;
-    sweep-pingpong) for p in 64 1024 4096 16384; do specs+=("tcp-pingpong-1x1-${p}B|tcp|--mode pingpong --connections 1 --payload $p|$sweep_variants"); done ;;
+    sweep-pipelined) for p in 64 1024 4096 16384; do specs+=("sweep-pipelined-4x8-${p}B|tcp|--mode pipelined --connections 4 --depth 8 --payload $p|$sweep_variants"); done ;;
+    sweep-pingpong) for p in 64 1024 4096 16384; do specs+=("sweep-pingpong-1x1-${p}B|tcp|--mode pingpong --connections 1 --payload $p|$sweep_variants"); done ;;
     udp) specs+=("udp-pingpong-1x1-64B|udp|--mode pingpong --connections 1 --payload 64|$udp_variants") ;;
     *) die "unknown workload '$w'" ;;
   esac
@@ -141,7 +144,7 @@ server_lifetime=$(python3 -c "print(int(($seconds + $warmup + $drain) * 4 + 60))
 loadgen_timeout=$(python3 -c "print(int($seconds + $warmup + $drain + 30))")
 
 results="$out/results.tsv"
-printf 'run\tworkload\tvariant\tbaseline\trc\tjson\tserver_cpu_ticks\n' > "$results"
+printf 'run\tworkload\tvariant\tbaseline\trc\tjson\tserver_cpu_ticks\tserver_allocated\n' > "$results"
 
 # measure RUN WORKLOAD PROTOCOL "LOADGEN ARGS" KIND BASELINE
 measure() {
@@ -177,20 +180,22 @@ measure() {
     # shellcheck disable=SC2086 # $args is a list of options
     set +e
     json="$("${client_env[@]}" timeout "$loadgen_timeout" taskset -c "$core" dotnet "$dll" loadgen --target "$proto://127.0.0.1:$port" \
-      $args "${extra[@]}" "${client_args[@]}" --seconds "$seconds" --warmup "$warmup" --drain-timeout "$drain" 2>> "$log.err" < /dev/null)"
+      $args "${extra[@]}" "${client_args[@]}" --seconds "$seconds" --warmup "$warmup" --drain-timeout "$drain" 2> "$log.loadgen.err" < /dev/null)"
     rc=$?
     set -e
     after="$(cpu_ticks "$pid")"
     ticks=$((after - before))
     [[ -n "$json" ]] || json='{"errors":1,"firstError":"load generator printed nothing"}'
-    echo "  $(tail -n 1 "$log.err")" >&2
+    echo "  $kind: $(tail -n 1 "$log.loadgen.err")" >&2
   fi
 
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$workload" "$kind" "$baseline" "$rc" "$json" "$ticks" >> "$results"
+  local allocated
+  allocated="$(sed -n 's/^allocated \([0-9][0-9]*\)$/\1/p' "$log.out" 2>/dev/null)"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$workload" "$kind" "$baseline" "$rc" "$json" "$ticks" "${allocated:--1}" >> "$results"
 }
 
 for ((run = 1; run <= runs; run++)); do
@@ -234,10 +239,10 @@ base = {(r['run'], r['workload']): rate(r) for r in rows if r['variant'] == r['b
 
 clients = sorted({r['j'].get('client', '?') for r in rows if 'client' in r['j']})
 print(f"Cross-process echo, server and load generator pinned to core {core}; {runs} run(s) x {seconds} s (+{warmup} s warm-up); medians over runs; load generator I/O: {', '.join(clients)}.")
-print("Ratio: variant msg/s / baseline msg/s in the same run. Server CPU: user+system time of the server process per message, whole run incl. warm-up.")
+print("Ratio: variant msg/s / baseline msg/s in the same run. Server CPU and allocation: the server process's user+system time and allocated bytes per message over the whole load, warm-up and connection set-up included.")
 print()
-print("| workload | variant | msg/s | ratio | p50 µs | p99 µs | p99.9 µs | server CPU µs/msg | B/msg | errors |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| workload | variant | msg/s | ratio | p50 µs | p99 µs | p99.9 µs | server CPU µs/msg | server alloc B/msg | wire B/msg | errors |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 failed = False
 for workload, variant in order:
     rs = [r for r in rows if r['workload'] == workload and r['variant'] == variant]
@@ -245,9 +250,10 @@ for workload, variant in order:
     failed |= errors > 0 or any(r['rc'] != '0' for r in rs)
     ratios = [rate(r) / base[(r['run'], workload)] for r in rs if base.get((r['run'], workload), 0) > 0]
     cpu = [int(r['server_cpu_ticks']) / clk * 1e6 / r['j']['totalMessages'] for r in rs if r['j'].get('totalMessages')]
+    alloc = [int(r['server_allocated']) / r['j']['totalMessages'] for r in rs if r['j'].get('totalMessages') and int(r['server_allocated']) >= 0]
     def m(field): return med([float(r['j'][field]) for r in rs if field in r['j'] and r['j'].get('messages')])
     bpm = rs[0]['j'].get('bytesPerMessage', '')
-    print(f"| {workload} | {variant} | {med([rate(r) for r in rs]):,.0f} | {med(ratios):.2f}x | {m('p50Us'):.1f} | {m('p99Us'):.1f} | {m('p999Us'):.1f} | {med(cpu):.2f} | {bpm} | {errors} |")
+    print(f"| {workload} | {variant} | {med([rate(r) for r in rs]):,.0f} | {med(ratios):.2f}x | {m('p50Us'):.1f} | {m('p99Us'):.1f} | {m('p999Us'):.1f} | {med(cpu):.2f} | {med(alloc):.2f} | {bpm} | {errors} |")
 errs = [r for r in rows if r['j'].get('firstError')]
 if errs:
     print()

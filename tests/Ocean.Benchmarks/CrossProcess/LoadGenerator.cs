@@ -23,6 +23,12 @@ internal static class LoadGenerator
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(LoadGenOptions.Usage);
+            return 0;
+        }
+
         LoadGenOptions options;
         try
         {
@@ -55,6 +61,7 @@ internal static class LoadGenerator
             return 1;
         }
 
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var start = Stopwatch.GetTimestamp();
         var measureStart = start + Ticks(options.Warmup);
         var measureEnd = measureStart + Ticks(options.Seconds);
@@ -94,7 +101,7 @@ internal static class LoadGenerator
             connection.Close();
         }
 
-        var summary = Summary.From(connections, options.Seconds);
+        var summary = Summary.From(connections, options.Seconds) with { AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore };
         WriteResult(options, summary);
         return summary.Errors == 0 && summary.Messages > 0 ? 0 : 1;
     }
@@ -132,6 +139,9 @@ internal static class LoadGenerator
             json.WriteNumber("p999Us", Math.Round(summary.P999 / 1000, 2));
             json.WriteNumber("maxUs", Math.Round(summary.Max / 1000, 2));
             json.WriteNumber("errors", summary.Errors);
+
+            // Everything the client process allocated during the run (watchdog and set-up included), per message.
+            json.WriteNumber("clientAllocatedBytesPerMessage", summary.TotalMessages == 0 ? 0 : Math.Round((double)summary.AllocatedBytes / summary.TotalMessages, 3));
             if (summary.FirstError is not null)
             {
                 json.WriteString("firstError", summary.FirstError);
@@ -151,6 +161,8 @@ internal static class LoadGenerator
 
     private sealed record Summary(long Messages, long TotalMessages, double MessagesPerSecond, double P50, double P99, double P999, double Max, long Errors, string? FirstError)
     {
+        public long AllocatedBytes { get; init; }
+
         public static Summary Failed(string error) => new(0, 0, 0, 0, 0, 0, 0, 1, error);
 
         public static Summary From(ConnectionLoad[] connections, double seconds)

@@ -9,7 +9,8 @@ namespace Ocean.Benchmarks.CrossProcess;
 /// <summary>
 /// <c>Ocean.Benchmarks serve --kind K --port P</c>: one echo server in this process, on 127.0.0.1. The
 /// first line on stdout is the bound port; the process then serves until SIGTERM or SIGINT, or until
-/// --max-seconds have passed (so a forgotten server cannot outlive the benchmark by long).
+/// --max-seconds have passed (so a forgotten server cannot outlive the benchmark by long), and prints
+/// a second line, <c>allocated N</c>: the bytes it allocated while serving.
 /// </summary>
 internal static class ServeCommand
 {
@@ -30,11 +31,17 @@ internal static class ServeCommand
 
     public static string Usage =>
         "Usage: Ocean.Benchmarks serve --kind KIND [--port 0] [--max-seconds 3600]\n\n" +
-        "Prints the bound port as the first line on stdout; serves on 127.0.0.1 until SIGTERM/SIGINT.\nKinds:\n" +
+        "Prints the bound port as the first line on stdout; serves on 127.0.0.1 until SIGTERM/SIGINT, then\nprints 'allocated N' (bytes allocated while serving) as the second line.\nKinds:\n" +
         string.Join('\n', Kinds.Select(k => $"  {k.Key,-20} {k.Value.Protocol}  {k.Value.Description}"));
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
         string? kind = null;
         var port = 0;
         var maxSeconds = 3600.0;
@@ -83,7 +90,12 @@ internal static class ServeCommand
             Console.Out.WriteLine(((IPEndPoint)server.EndPoint).Port.ToString(CultureInfo.InvariantCulture));
             Console.Out.Flush();
             Console.Error.WriteLine($"serve: {kind} ({entry.Description}) on {server.EndPoint}, pid {Environment.ProcessId}");
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             await Task.WhenAny(stop.Task, Task.Delay(TimeSpan.FromSeconds(maxSeconds)));
+
+            // The second stdout line: what serving allocated (connections' set-up included), for bytes per message.
+            Console.Out.WriteLine($"allocated {GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore}");
+            Console.Out.Flush();
         }
 
         return 0;
