@@ -43,6 +43,11 @@ internal sealed class BenchmarkOptions
           --help            show this text
 
         Run pinned to one core for stable figures: tests/Ocean.Benchmarks/run.sh
+
+        Cross-process mode (see tests/Ocean.Benchmarks/README.md and cross-process.sh):
+          Ocean.Benchmarks serve --kind KIND [--port 0]      one echo server; prints its port first
+          Ocean.Benchmarks loadgen --target tcp://127.0.0.1:PORT [options]
+          Ocean.Benchmarks serve --help / loadgen --help      their options
         """;
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a readable message on bad input.</summary>

@@ -2,10 +2,20 @@ using System.Diagnostics;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using Ocean.Benchmarks;
+using Ocean.Benchmarks.CrossProcess;
 using Ocean.Benchmarks.Framing;
 using Ocean.Benchmarks.Marshalling;
 using Ocean.Benchmarks.TcpEcho;
 using Ocean.Benchmarks.UdpEcho;
+
+// Cross-process mode: `serve` runs one echo server, `loadgen` drives one from another process.
+switch (args.FirstOrDefault())
+{
+    case "serve":
+        return await ServeCommand.RunAsync(args[1..]);
+    case "loadgen":
+        return await LoadGenerator.RunAsync(args[1..]);
+}
 
 // Every scenario the runner knows; later issues add UDP, framing and CDR here.
 Scenario[] scenarios =
