@@ -68,7 +68,10 @@ public sealed class MessageServerOptions : MessageConnectionOptions
             : throw new ArgumentOutOfRangeException(nameof(value), value, "Must not be negative.");
     }
 
-    /// <summary>How many UDP peers may have a message connection at once (default 1,024); datagrams from more are dropped and counted.</summary>
+    /// <summary>
+    /// How many UDP peers' handlers may run at once (default 1,024); datagrams from new peers beyond that are dropped
+    /// and counted. A peer counts from its first datagram until its handler returns, even after it expired or closed.
+    /// </summary>
     public int MaxPeers
     {
         get => _maxPeers;

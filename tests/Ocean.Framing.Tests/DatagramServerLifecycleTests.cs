@@ -260,4 +260,69 @@ public sealed class DatagramServerLifecycleTests
         await FluentActions.Awaiting(() => peer.SendAsync(new byte[] { 2 }).AsTask()).Should().ThrowAsync<Ocean.Transport.ConnectionAbortedException>("the peer was aborted at the deadline");
         hold.SetResult();
     }
+
+    [Fact]
+    public async Task MaxPeers_ExpiredPeerWhoseHandlerStillRuns_StillCountsUntilItsHandlerReturns()
+    {
+        var clock = new ManualTimeProvider();
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = 0;
+        var maxRunning = 0;
+        var started = 0;
+        var options = new MessageServerOptions { MaxPeers = 1, IdleTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock };
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, _) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref maxRunning, now);
+            Interlocked.Increment(ref started);
+            try
+            {
+                await connection.ReceiveAsync();
+                await hold.Task; // a hostile peer's handler that does not return when its peer expires
+            }
+            finally
+            {
+                Interlocked.Decrement(ref running);
+            }
+        }, options);
+        await server.StartAsync();
+        var listener = server.DatagramListener!;
+        var clients = new List<MessageConnection>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+                clients.Add(client);
+                var endPoint = (IPEndPoint)client.LocalEndPoint!;
+                await client.SendAsync(new byte[] { (byte)i });
+                await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == i + 1);
+
+                // Either its handler started, or its datagram was dropped at the peer limit (no connection for it).
+                await TestTimeouts.UntilAsync(() => Volatile.Read(ref started) > i || listener.FindPeer(endPoint) is null);
+                clock.Advance(TimeSpan.FromSeconds(11));
+                await TestTimeouts.UntilAsync(() => listener.FindPeer(endPoint) is null, because: "the peer expires");
+            }
+
+            Volatile.Read(ref maxRunning).Should().Be(1, "an expired peer whose handler still runs counts against MaxPeers");
+            Volatile.Read(ref started).Should().Be(1);
+        }
+        finally
+        {
+            hold.SetResult();
+            await server.DisposeAsync();
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
 }

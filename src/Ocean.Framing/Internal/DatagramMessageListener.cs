@@ -25,6 +25,7 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
     private DatagramSocket? _socket;
     private byte[] _buffer = [];
     private long _received;
+    private int _running;
 
     public DatagramMessageListener(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions options)
     {
@@ -54,6 +55,9 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
 
     /// <summary>The server's logger.</summary>
     public ILogger Logger => _logger;
+
+    /// <summary>Peers whose handlers run, expired or closed ones included: what <see cref="MessageServerOptions.MaxPeers"/> bounds.</summary>
+    internal int RunningPeers => Volatile.Read(ref _running);
 
     /// <summary>Peers with a live message connection (for tests).</summary>
     internal int PeerCount => _peers.Count;
@@ -154,6 +158,7 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         finally
         {
             await peer.DisposeAsync().ConfigureAwait(false);
+            Interlocked.Decrement(ref _running); // only now may a new peer take its place
         }
     }
 
@@ -186,7 +191,9 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
             for (var attempt = 0; attempt < 2; attempt++)
             {
                 _peers.TryGetValue(sender, out var peer);
-                if (peer is null && _peers.Count >= _options.MaxPeers)
+                // Running handlers, not live peers: an expired peer whose handler has not returned still holds its place,
+                // or a peer could expire in turn and leave any number of handlers running.
+                if (peer is null && Volatile.Read(ref _running) >= _options.MaxPeers)
                 {
                     FramingMetrics.CountDropped("peer_limit");
                     Log.PeerLimit(_logger, sender, _options.MaxPeers);
@@ -202,6 +209,7 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
                 if (peer is null)
                 {
                     peer = started = new PeerMessageConnection(this, sender, _options.PeerQueueCapacity, now);
+                    Interlocked.Increment(ref _running); // released when its handler returns (RunPeerAsync)
                     _peers[sender] = peer;
                 }
 
