@@ -66,7 +66,9 @@ public abstract class MessageConnection : IAsyncDisposable
     /// the peer's clean end (<see cref="MessageReceiveResult.IsCompleted"/>).
     /// </summary>
     /// <remarks>
-    /// Callbacks run on the thread pool, never inside the call that closed the connection. A peer's close is
+    /// The token is already cancelled when <see cref="CloseAsync"/>, <see cref="Abort"/> or <see cref="DisposeAsync"/>
+    /// returns (the returned task may still be completing); its callbacks run on the thread pool, never inside the
+    /// call that closed the connection, so they may take locks the closing code holds. A peer's close is
     /// noticed by the reader first: a connection nobody reads learns of it only from the transport.
     /// </remarks>
     public abstract CancellationToken ConnectionClosed { get; }

@@ -293,6 +293,42 @@ public abstract partial class MessageConnectionContractTests
         await WaitFiredAsync(pair.Local.ConnectionClosed);
     }
 
+    [Theory]
+    [InlineData("close")]
+    [InlineData("abort")]
+    [InlineData("dispose")]
+    public async Task ConnectionClosed_AlreadyCancelledWhenTheClosingCallReturns_CallbacksNotRunInsideIt(string how)
+    {
+        await using var pair = await CreatePairAsync();
+        using var gate = new ManualResetEventSlim();
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = pair.Local.ConnectionClosed.Register(() =>
+        {
+            gate.Wait(TimeSpan.FromSeconds(5)); // run inline, this would hold up the closing call
+            ran.TrySetResult();
+        });
+
+        var closing = how switch
+        {
+            "close" => pair.Local.CloseAsync(),
+            "abort" => Abort(pair.Local),
+            _ => pair.Local.DisposeAsync(),
+        };
+
+        pair.Local.ConnectionClosed.IsCancellationRequested.Should().BeTrue("the token is cancelled by the time the " + how + " call returns");
+        ran.Task.IsCompleted.Should().BeFalse("callbacks are user code: they run off the closing call's thread");
+        gate.Set();
+        await ran.Task.WithTimeout();
+        await pair.Peer.DisposeAsync();
+        await closing.AsTask().WithTimeout();
+
+        static ValueTask Abort(MessageConnection connection)
+        {
+            connection.Abort();
+            return ValueTask.CompletedTask;
+        }
+    }
+
     private static Task WaitFiredAsync(CancellationToken token) =>
         TestTimeouts.UntilAsync(() => token.IsCancellationRequested, because: "ConnectionClosed should fire");
 }
