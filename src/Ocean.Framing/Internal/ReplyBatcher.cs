@@ -11,7 +11,7 @@ namespace Ocean.Framing.Internal;
 /// </summary>
 /// <remarks>
 /// The reader tells it two things only: <see cref="NoteFrameReturned"/> when it hands out a frame, and
-/// <see cref="FlushHeldAsync"/> before it waits for the peer. Held replies are bounded by bytes
+/// <see cref="StartFlushHeld"/> before it waits for the peer (never waiting for that flush). Held replies are bounded by bytes
 /// (<see cref="MessageConnectionOptions.MaxHeldReplyBytes"/>) and by time (1 ms, on the given clock).
 /// </remarks>
 internal sealed class ReplyBatcher
@@ -130,6 +130,21 @@ internal sealed class ReplyBatcher
     }
 
     /// <summary>
+    /// The reader is about to wait for the peer: starts sending what is held, without waiting for it. A peer that
+    /// does not read holds the flush on back-pressure; the reader must still wait on its bytes (and on
+    /// <see cref="MessageConnection.CancelPendingReceive"/>), or two peers pipelining at each other could deadlock.
+    /// The flush loop completes the flush; a failure is reported by the next send or read.
+    /// </summary>
+    public void StartFlushHeld()
+    {
+        var flush = FlushHeldAsync();
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(flush);
+        }
+    }
+
+    /// <summary>
     /// Marks the sending side closed, so later sends fail. Under the lock: once it returns no sender is writing
     /// into the pipe, so the transport may complete it.
     /// </summary>
@@ -171,6 +186,18 @@ internal sealed class ReplyBatcher
         }
 
         return false;
+    }
+
+    private static async Task ObserveAsync(ValueTask flush)
+    {
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Nobody waits for this flush: the connection's next send or read reports what went wrong.
+        }
     }
 
     private async Task FlushHeldQuietlyAsync()
