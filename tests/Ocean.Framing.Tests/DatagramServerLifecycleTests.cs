@@ -318,6 +318,43 @@ public sealed class DatagramServerLifecycleTests
         }
     }
 
+    [Fact]
+    public async Task HandlerReturnsWithAReadPending_DatagramArrivingMeanwhile_ItsBufferReturnsToTheBudget()
+    {
+        var gates = new System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource>();
+        var ready = new SemaphoreSlim(0);
+        await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
+        {
+            if ((await connection.ReceiveAsync()).Message.FirstSpan[0] != 1)
+            {
+                return; // a second datagram that arrived once its peer had ended: a fresh peer of its own
+            }
+
+            _ = connection.ReceiveAsync().AsTask(); // left pending as the handler returns
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            gates.Enqueue(gate);
+            ready.Release();
+            await gate.Task;
+        });
+        await server.StartAsync();
+        var listener = server.DatagramListener!;
+        for (var i = 0; i < 200; i++)
+        {
+            await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+            await client.SendAsync(new byte[] { 1 });
+            (await ready.WaitAsync(TestTimeouts.Operation)).Should().BeTrue();
+            gates.TryDequeue(out var gate).Should().BeTrue();
+
+            // The pending read takes this datagram as the handler's end releases the current one and closes.
+            await client.SendAsync(new byte[] { 2 });
+            gate!.SetResult();
+            await TestTimeouts.UntilAsync(() => listener.FindPeer((IPEndPoint)client.LocalEndPoint!) is null);
+        }
+
+        await TestTimeouts.UntilAsync(() => listener.RunningPeers == 0);
+        await TestTimeouts.UntilAsync(() => listener.QueuedBytes.Used == 0, because: "every queued datagram's buffer goes back, whichever side took it");
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;

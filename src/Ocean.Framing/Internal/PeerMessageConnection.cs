@@ -136,6 +136,14 @@ internal sealed class PeerMessageConnection : MessageConnection
                 {
                     lock (_currentLock)
                     {
+                        if (_lifetime.IsClosed)
+                        {
+                            // A read left pending by a handler that has returned: the dispose has already released
+                            // the current datagram, so this one would never go back to the pool and the budget.
+                            _listener.ReturnDatagram(datagram);
+                            break;
+                        }
+
                         _current = datagram;
                     }
 
