@@ -163,7 +163,19 @@ internal sealed class ServerCore<TConnection> : ServerCore
                 }
 
                 var next = retryDelay == TimeSpan.Zero ? MinRetryDelay : TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
-                var action = _listener.OnAcceptError(ex, next);
+                AcceptErrorAction action;
+                try
+                {
+                    action = _listener.OnAcceptError(ex, next);
+                }
+                catch (Exception classifyError)
+                {
+                    // A listener that cannot classify its error: stop accepting, but never fault the loop, or the
+                    // stop that awaits it would skip the deadline, the aborts and the listener's disposal.
+                    Log.AcceptFailed(_logger, classifyError);
+                    break;
+                }
+
                 if (action == AcceptErrorAction.Stop)
                 {
                     break;
@@ -197,7 +209,16 @@ internal sealed class ServerCore<TConnection> : ServerCore
             {
                 Interlocked.Decrement(ref _activeConnections);
                 Interlocked.Increment(ref _refusedConnections);
-                _listener.Refuse(connection, _maxConnections);
+                try
+                {
+                    _listener.Refuse(connection, _maxConnections);
+                }
+                catch (Exception refuseError)
+                {
+                    // Only that connection is affected: the loop (and the stop awaiting it) must carry on.
+                    Log.RefuseFailed(_logger, refuseError);
+                }
+
                 continue;
             }
 
@@ -249,7 +270,16 @@ internal sealed class ServerCore<TConnection> : ServerCore
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener.StopAccepting();
-        await _acceptLoop.ConfigureAwait(false);
+        try
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The loop guards the listener's calls; should anything else fault it, the stop must still carry on.
+            Log.AcceptFailed(_logger, ex);
+        }
+
         _heartbeat?.Dispose();
         foreach (var entry in _connections)
         {
