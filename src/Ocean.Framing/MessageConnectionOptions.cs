@@ -72,6 +72,16 @@ public class MessageConnectionOptions
     /// <summary>The idle timeout UDP peers of a datagram server get when <see cref="IdleTimeout"/> was left unset.</summary>
     internal static readonly TimeSpan DefaultPeerIdleTimeout = TimeSpan.FromMinutes(1);
 
+    /// <summary>Copies these settings (an unset <see cref="IdleTimeout"/> stays unset) into <paramref name="target"/>.</summary>
+    private protected void CopyTo(MessageConnectionOptions target)
+    {
+        target._frameTimeout = _frameTimeout;
+        target._idleTimeout = _idleTimeout;
+        target._maxHeldReplyBytes = _maxHeldReplyBytes;
+        target.LoggerFactory = LoggerFactory;
+        target.TimeProvider = TimeProvider;
+    }
+
     /// <summary><see cref="IdleTimeout"/> if it was set, else <paramref name="unsetDefault"/>.</summary>
     internal TimeSpan IdleTimeoutOr(TimeSpan unsetDefault) => _idleTimeout ?? unsetDefault;
 }

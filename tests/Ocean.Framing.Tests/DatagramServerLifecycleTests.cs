@@ -355,6 +355,33 @@ public sealed class DatagramServerLifecycleTests
         await TestTimeouts.UntilAsync(() => listener.QueuedBytes.Used == 0, because: "every queued datagram's buffer goes back, whichever side took it");
     }
 
+    [Fact]
+    public async Task ForDatagrams_OptionsChangedAfterCreation_TheServerKeepsItsCopy()
+    {
+        var options = new MessageServerOptions { MaxPeers = 1 };
+        var started = 0;
+        await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
+        {
+            Interlocked.Increment(ref started);
+            while (!(await connection.ReceiveAsync(stopping)).IsCompleted)
+            {
+            }
+        }, options);
+        options.MaxPeers = 10; // too late: the server works on a copy
+        await server.StartAsync();
+        var listener = server.DatagramListener!;
+        await using var first = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await using var second = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+
+        await first.SendAsync(new byte[] { 1 });
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 1);
+        await second.SendAsync(new byte[] { 2 });
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 2);
+
+        listener.FindPeer((IPEndPoint)first.LocalEndPoint!).Should().NotBeNull();
+        listener.FindPeer((IPEndPoint)second.LocalEndPoint!).Should().BeNull("MaxPeers was 1 when the server was created");
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
