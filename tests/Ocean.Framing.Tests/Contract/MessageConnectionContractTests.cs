@@ -182,6 +182,41 @@ public abstract partial class MessageConnectionContractTests
     }
 
     [Fact]
+    public async Task ReceiveAsync_WhileAnotherIsPendingWithACancelRequested_RefusedWithoutTakingThatCancel()
+    {
+        await using var pair = await CreatePairAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            var pending = pair.Local.ReceiveAsync().AsTask();
+            pair.Local.CancelPendingReceive();
+
+            // Right behind the cancel, before the pending read has woken (or after: then this one is a fresh read).
+            Task<MessageReceiveResult>? second = null;
+            try
+            {
+                second = pair.Local.ReceiveAsync().AsTask();
+            }
+            catch (InvalidOperationException)
+            {
+                // The first read still runs: refused, as any second read is.
+            }
+
+            (await pending.WithTimeout()).IsCanceled.Should().BeTrue("the cancel was meant for the pending read, not taken by the refused one");
+            if (second is not null)
+            {
+                if (second.IsFaulted && second.Exception!.InnerException is InvalidOperationException)
+                {
+                    continue;
+                }
+
+                second.IsCompleted.Should().BeFalse("a read that began after the cancel was consumed waits for a message");
+                await pair.Peer.SendAsync(Message(2, i)).AsTask().WithTimeout();
+                (await second.WithTimeout()).Message.ToArray().Should().Equal(Message(2, i));
+            }
+        }
+    }
+
+    [Fact]
     public async Task ReceiveAsync_WhileAnotherIsPending_RefusedAndThePendingOneUnharmed()
     {
         await using var pair = await CreatePairAsync();
