@@ -382,6 +382,36 @@ public sealed class DatagramServerLifecycleTests
         listener.FindPeer((IPEndPoint)second.LocalEndPoint!).Should().BeNull("MaxPeers was 1 when the server was created");
     }
 
+    [Fact]
+    public async Task MaxPeers_ManyDatagramsDropped_Event503LoggedAtMostOncePerInterval()
+    {
+        var clock = new ManualTimeProvider();
+        using var logs = new CapturingLoggerFactory();
+        var options = new MessageServerOptions { MaxPeers = 1, IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock, LoggerFactory = logs };
+        await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_drain, options);
+        await server.StartAsync();
+        var listener = server.DatagramListener!;
+        await using var first = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await using var flood = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await first.SendAsync(new byte[] { 1 });
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 1);
+        int PeerLimitEvents() => logs.Entries.Count(e => e.EventId.Id == 503);
+
+        for (var i = 0; i < 20; i++)
+        {
+            await flood.SendAsync(new byte[] { 2 });
+        }
+
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 21);
+        PeerLimitEvents().Should().Be(1, "a flood of dropped datagrams (spoofed sources, say) must not flood the log");
+
+        clock.Advance(DatagramMessageListener.PeerLimitLogInterval);
+        await flood.SendAsync(new byte[] { 3 });
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 22);
+        PeerLimitEvents().Should().Be(2, "once the interval has passed the limit is reported again");
+        logs.Entries.Last(e => e.EventId.Id == 503).Message.Should().Contain("20 datagrams", "the report counts the drops since the last one");
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;

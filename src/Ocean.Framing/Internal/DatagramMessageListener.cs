@@ -26,6 +26,9 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
     private byte[] _buffer = [];
     private long _received;
     private int _running;
+    private long _peerLimitDrops;
+    private long _peerLimitLogged;
+    private bool _peerLimitEverLogged;
 
     public DatagramMessageListener(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions options)
     {
@@ -35,6 +38,9 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageServer") ?? NullLogger.Instance;
         _queuedBytes = new ByteBudget(options.MaxQueuedDatagramBytes);
     }
+
+    /// <summary>Event 503 (peer limit) is logged at most once per this interval of the server's clock.</summary>
+    internal static readonly TimeSpan PeerLimitLogInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>The first pause after a receive error that is not about one datagram (the server core's; for tests).</summary>
     internal static TimeSpan MinReceiveBackoff => ServerCore.MinRetryDelay;
@@ -196,7 +202,7 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
                 if (peer is null && Volatile.Read(ref _running) >= _options.MaxPeers)
                 {
                     FramingMetrics.CountDropped("peer_limit");
-                    Log.PeerLimit(_logger, sender, _options.MaxPeers);
+                    LogPeerLimit(sender, now);
                     return started;
                 }
 
@@ -237,6 +243,24 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         }
 
         return started;
+    }
+
+    /// <summary>
+    /// Reports the peer limit at most once per <see cref="PeerLimitLogInterval"/>: datagrams from spoofed sources
+    /// could otherwise write a warning each. Every drop is still counted in the metric. Only the receive loop calls it.
+    /// </summary>
+    private void LogPeerLimit(IPEndPoint sender, long now)
+    {
+        _peerLimitDrops++;
+        if (_peerLimitEverLogged && _options.TimeProvider.GetElapsedTime(_peerLimitLogged, now) < PeerLimitLogInterval)
+        {
+            return;
+        }
+
+        Log.PeerLimit(_logger, sender, _options.MaxPeers, _peerLimitDrops, PeerLimitLogInterval);
+        _peerLimitEverLogged = true;
+        _peerLimitLogged = now;
+        _peerLimitDrops = 0;
     }
 
     private QueuedDatagram? TryCopy(ReadOnlySpan<byte> payload, IPEndPoint sender)
