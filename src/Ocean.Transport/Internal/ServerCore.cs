@@ -95,6 +95,7 @@ internal sealed class ServerCore<TConnection> : ServerCore
         _shutdownTimeout = shutdownTimeout;
         _timeProvider = timeProvider;
         _logger = logger;
+        listener.TryRefuseAtLimit = TryRefuseAtLimit;
     }
 
     public override EndPoint? EndPoint => _listener.EndPoint;
@@ -230,6 +231,19 @@ internal sealed class ServerCore<TConnection> : ServerCore
                 (Core: this, Connection: connection, Completion: completion),
                 preferLocal: false);
         }
+    }
+
+    // Only the accept loop adds connections (handlers only leave): a connection found under the limit here is still under it.
+    private bool TryRefuseAtLimit()
+    {
+        if (Volatile.Read(ref _activeConnections) < _maxConnections)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _acceptedConnections);
+        Interlocked.Increment(ref _refusedConnections);
+        return true;
     }
 
     private async Task RunAsync(TConnection connection, TaskCompletionSource completion)
