@@ -66,7 +66,9 @@ public abstract class MessageConnection : IAsyncDisposable
     /// the peer's clean end (<see cref="MessageReceiveResult.IsCompleted"/>).
     /// </summary>
     /// <remarks>
-    /// Callbacks run on the thread pool, never inside the call that closed the connection. A peer's close is
+    /// The token is already cancelled when <see cref="CloseAsync"/>, <see cref="Abort"/> or <see cref="DisposeAsync"/>
+    /// returns (the returned task may still be completing); its callbacks run on the thread pool, never inside the
+    /// call that closed the connection, so they may take locks the closing code holds. A peer's close is
     /// noticed by the reader first: a connection nobody reads learns of it only from the transport.
     /// </remarks>
     public abstract CancellationToken ConnectionClosed { get; }
@@ -148,10 +150,14 @@ public abstract class MessageConnection : IAsyncDisposable
     /// <returns>
     /// The message (valid until the next read), or <see cref="MessageReceiveResult.IsCompleted"/> when the peer closed
     /// cleanly, or once this connection has been disposed (a reader still running after its server's handler
-    /// returned ends cleanly).
+    /// returned ends cleanly), or, on a UDP peer of a datagram <see cref="MessageServer"/>, once the peer expired
+    /// after <see cref="MessageConnectionOptions.IdleTimeout"/> (the server enforces it: no exception).
     /// </returns>
     /// <exception cref="FramingException">The peer sent bytes that are not valid frames, or a frame missed its deadline; the connection is closed.</exception>
-    /// <exception cref="TimeoutException">No message arrived within the idle timeout; the connection is closed.</exception>
+    /// <exception cref="TimeoutException">
+    /// No message arrived within the idle timeout (stream connections and connected UDP sockets: only received messages
+    /// count, so one that only sends still times out); the connection is closed. Never on a datagram server's UDP peer.
+    /// </exception>
     /// <exception cref="ConnectionAbortedException">The connection was aborted; <see cref="Exception.InnerException"/> is the reason given to <see cref="Abort"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="InvalidOperationException">Another read is in progress.</exception>

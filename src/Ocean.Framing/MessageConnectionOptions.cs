@@ -31,10 +31,12 @@ public class MessageConnectionOptions
     /// <para>
     /// The one message-level idle timeout, for every kind of message connection. On a stream connection and a
     /// connected datagram socket the read enforces it: a read that waits this long between messages fails with
-    /// <see cref="TimeoutException"/> and closes the connection. On a UDP peer of a datagram
+    /// <see cref="TimeoutException"/> and closes the connection. Only received messages count there: a server that
+    /// streams to a client which sends nothing gets the <see cref="TimeoutException"/> all the same. On a UDP peer of a datagram
     /// <see cref="MessageServer"/> the server enforces it: a peer that neither sends nor receives a datagram for
-    /// this long expires (its reads complete; log event 504) and its next datagram starts a new connection. Sending
-    /// to the peer counts as activity, so a handler that answers a slow request in time keeps its peer.
+    /// this long expires (its reads return <see cref="MessageReceiveResult.IsCompleted"/>, no exception; log event 504)
+    /// and its next datagram starts a new connection. There sending to the peer counts as activity too, so a handler
+    /// that answers a slow request in time keeps its peer.
     /// </para>
     /// <para>
     /// Byte-level idleness of a stream connection is the transport's (<see cref="Ocean.Transport.SocketServerOptions.IdleTimeout"/>).
@@ -71,6 +73,16 @@ public class MessageConnectionOptions
 
     /// <summary>The idle timeout UDP peers of a datagram server get when <see cref="IdleTimeout"/> was left unset.</summary>
     internal static readonly TimeSpan DefaultPeerIdleTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>Copies these settings (an unset <see cref="IdleTimeout"/> stays unset) into <paramref name="target"/>.</summary>
+    private protected void CopyTo(MessageConnectionOptions target)
+    {
+        target._frameTimeout = _frameTimeout;
+        target._idleTimeout = _idleTimeout;
+        target._maxHeldReplyBytes = _maxHeldReplyBytes;
+        target.LoggerFactory = LoggerFactory;
+        target.TimeProvider = TimeProvider;
+    }
 
     /// <summary><see cref="IdleTimeout"/> if it was set, else <paramref name="unsetDefault"/>.</summary>
     internal TimeSpan IdleTimeoutOr(TimeSpan unsetDefault) => _idleTimeout ?? unsetDefault;

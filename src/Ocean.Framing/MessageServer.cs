@@ -43,7 +43,7 @@ public sealed class MessageServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(codec);
         ArgumentNullException.ThrowIfNull(handler);
-        options ??= new MessageServerOptions();
+        options = options?.Snapshot() ?? new MessageServerOptions(); // a running server's settings do not change under it
         var streamOptions = options.StreamServerOptions();
         var logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageServer") ?? NullLogger.Instance;
         var budget = new ByteBudget(options.MaxBufferedBytes);
@@ -88,7 +88,7 @@ public sealed class MessageServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(handler);
-        options ??= new MessageServerOptions();
+        options = options?.Snapshot() ?? new MessageServerOptions(); // a running server's settings do not change under it
         options.DatagramSocketOptions(); // refuses a logger or clock of its own now, not at the start
         var listener = new DatagramMessageListener(endPoint, handler, options);
 

@@ -9,7 +9,8 @@ namespace Ocean.Framing;
 /// <see cref="MessageConnectionOptions.TimeProvider"/> here apply to every layer beneath the server (its message
 /// connections, the server core, the stream server's connections or the UDP socket), and so does
 /// <see cref="ShutdownTimeout"/>. The <see cref="Stream"/> and <see cref="Datagram"/> objects carry the other
-/// transport settings only: the server copies them and never changes the caller's objects, and
+/// transport settings only. The server takes a copy of all these settings when it is created (later changes to the
+/// caller's objects have no effect) and never changes the caller's objects, and
 /// <see cref="MessageServer.ForStream"/> and <see cref="MessageServer.ForDatagrams"/> throw
 /// <see cref="ArgumentException"/> if their own logger factory, clock or shutdown timeout were set, instead of
 /// silently ignoring them.
@@ -68,7 +69,10 @@ public sealed class MessageServerOptions : MessageConnectionOptions
             : throw new ArgumentOutOfRangeException(nameof(value), value, "Must not be negative.");
     }
 
-    /// <summary>How many UDP peers may have a message connection at once (default 1,024); datagrams from more are dropped and counted.</summary>
+    /// <summary>
+    /// How many UDP peers' handlers may run at once (default 1,024); datagrams from new peers beyond that are dropped
+    /// and counted. A peer counts from its first datagram until its handler returns, even after it expired or closed.
+    /// </summary>
     public int MaxPeers
     {
         get => _maxPeers;
@@ -108,6 +112,27 @@ public sealed class MessageServerOptions : MessageConnectionOptions
     {
         get => _maxBufferedBytes;
         set => _maxBufferedBytes = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+    }
+
+    /// <summary>
+    /// A copy the server works on, so changes to the caller's object after the server was created have no effect
+    /// (<see cref="Stream"/> and <see cref="Datagram"/> are copied too).
+    /// </summary>
+    /// <returns>A copy of these settings.</returns>
+    internal MessageServerOptions Snapshot()
+    {
+        var copy = new MessageServerOptions
+        {
+            _maxPeers = _maxPeers,
+            _peerQueueCapacity = _peerQueueCapacity,
+            _maxQueuedDatagramBytes = _maxQueuedDatagramBytes,
+            _maxBufferedBytes = _maxBufferedBytes,
+            _shutdownTimeout = _shutdownTimeout,
+            _stream = _stream.Clone(),
+            _datagram = _datagram.Clone(),
+        };
+        CopyTo(copy);
+        return copy;
     }
 
     /// <summary>The stream server's settings with this object's logger factory, clock and deadline; the caller's object is not changed.</summary>

@@ -87,6 +87,9 @@ public sealed class SocketServer : IAsyncDisposable
     /// <summary>The server core (for the message server built on this one).</summary>
     internal ServerCore Core => _core;
 
+    /// <summary>Accepted sockets made into connections so far (for tests: refused ones are not).</summary>
+    internal long ConnectionsBuilt => _listener.ConnectionsBuilt;
+
     /// <summary>Binds, listens and starts the accept loop; connections are accepted once this returns.</summary>
     /// <param name="cancellationToken">Not used after binding; present for symmetry with other starts.</param>
     /// <returns>A task that completes once the server is listening.</returns>

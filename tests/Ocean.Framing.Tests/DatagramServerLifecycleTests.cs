@@ -260,4 +260,163 @@ public sealed class DatagramServerLifecycleTests
         await FluentActions.Awaiting(() => peer.SendAsync(new byte[] { 2 }).AsTask()).Should().ThrowAsync<Ocean.Transport.ConnectionAbortedException>("the peer was aborted at the deadline");
         hold.SetResult();
     }
+
+    [Fact]
+    public async Task MaxPeers_ExpiredPeerWhoseHandlerStillRuns_StillCountsUntilItsHandlerReturns()
+    {
+        var clock = new ManualTimeProvider();
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = 0;
+        var maxRunning = 0;
+        var started = 0;
+        var options = new MessageServerOptions { MaxPeers = 1, IdleTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock };
+        var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, _) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref maxRunning, now);
+            Interlocked.Increment(ref started);
+            try
+            {
+                await connection.ReceiveAsync();
+                await hold.Task; // a hostile peer's handler that does not return when its peer expires
+            }
+            finally
+            {
+                Interlocked.Decrement(ref running);
+            }
+        }, options);
+        await server.StartAsync();
+        var listener = server.DatagramListener!;
+        var clients = new List<MessageConnection>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+                clients.Add(client);
+                var endPoint = (IPEndPoint)client.LocalEndPoint!;
+                await client.SendAsync(new byte[] { (byte)i });
+                await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == i + 1);
+
+                // Either its handler started, or its datagram was dropped at the peer limit (no connection for it).
+                await TestTimeouts.UntilAsync(() => Volatile.Read(ref started) > i || listener.FindPeer(endPoint) is null);
+                clock.Advance(TimeSpan.FromSeconds(11));
+                await TestTimeouts.UntilAsync(() => listener.FindPeer(endPoint) is null, because: "the peer expires");
+            }
+
+            Volatile.Read(ref maxRunning).Should().Be(1, "an expired peer whose handler still runs counts against MaxPeers");
+            Volatile.Read(ref started).Should().Be(1);
+        }
+        finally
+        {
+            hold.SetResult();
+            await server.DisposeAsync();
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task HandlerReturnsWithAReadPending_DatagramArrivingMeanwhile_ItsBufferReturnsToTheBudget()
+    {
+        var gates = new System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource>();
+        var ready = new SemaphoreSlim(0);
+        await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
+        {
+            if ((await connection.ReceiveAsync()).Message.FirstSpan[0] != 1)
+            {
+                return; // a second datagram that arrived once its peer had ended: a fresh peer of its own
+            }
+
+            _ = connection.ReceiveAsync().AsTask(); // left pending as the handler returns
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            gates.Enqueue(gate);
+            ready.Release();
+            await gate.Task;
+        });
+        await server.StartAsync();
+        var listener = server.DatagramListener!;
+        for (var i = 0; i < 200; i++)
+        {
+            await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+            await client.SendAsync(new byte[] { 1 });
+            (await ready.WaitAsync(TestTimeouts.Operation)).Should().BeTrue();
+            gates.TryDequeue(out var gate).Should().BeTrue();
+
+            // The pending read takes this datagram as the handler's end releases the current one and closes.
+            await client.SendAsync(new byte[] { 2 });
+            gate!.SetResult();
+            await TestTimeouts.UntilAsync(() => listener.FindPeer((IPEndPoint)client.LocalEndPoint!) is null);
+        }
+
+        await TestTimeouts.UntilAsync(() => listener.RunningPeers == 0);
+        await TestTimeouts.UntilAsync(() => listener.QueuedBytes.Used == 0, because: "every queued datagram's buffer goes back, whichever side took it");
+    }
+
+    [Fact]
+    public async Task ForDatagrams_OptionsChangedAfterCreation_TheServerKeepsItsCopy()
+    {
+        var options = new MessageServerOptions { MaxPeers = 1 };
+        var started = 0;
+        await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), async (connection, stopping) =>
+        {
+            Interlocked.Increment(ref started);
+            while (!(await connection.ReceiveAsync(stopping)).IsCompleted)
+            {
+            }
+        }, options);
+        options.MaxPeers = 10; // too late: the server works on a copy
+        await server.StartAsync();
+        var listener = server.DatagramListener!;
+        await using var first = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await using var second = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+
+        await first.SendAsync(new byte[] { 1 });
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 1);
+        await second.SendAsync(new byte[] { 2 });
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 2);
+
+        listener.FindPeer((IPEndPoint)first.LocalEndPoint!).Should().NotBeNull();
+        listener.FindPeer((IPEndPoint)second.LocalEndPoint!).Should().BeNull("MaxPeers was 1 when the server was created");
+    }
+
+    [Fact]
+    public async Task MaxPeers_ManyDatagramsDropped_Event503LoggedAtMostOncePerInterval()
+    {
+        var clock = new ManualTimeProvider();
+        using var logs = new CapturingLoggerFactory();
+        var options = new MessageServerOptions { MaxPeers = 1, IdleTimeout = Timeout.InfiniteTimeSpan, TimeProvider = clock, LoggerFactory = logs };
+        await using var server = MessageServer.ForDatagrams(new IPEndPoint(IPAddress.Loopback, 0), s_drain, options);
+        await server.StartAsync();
+        var listener = server.DatagramListener!;
+        await using var first = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await using var flood = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
+        await first.SendAsync(new byte[] { 1 });
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 1);
+        int PeerLimitEvents() => logs.Entries.Count(e => e.EventId.Id == 503);
+
+        for (var i = 0; i < 20; i++)
+        {
+            await flood.SendAsync(new byte[] { 2 });
+        }
+
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 21);
+        PeerLimitEvents().Should().Be(1, "a flood of dropped datagrams (spoofed sources, say) must not flood the log");
+
+        clock.Advance(DatagramMessageListener.PeerLimitLogInterval);
+        await flood.SendAsync(new byte[] { 3 });
+        await TestTimeouts.UntilAsync(() => listener.DatagramsReceived == 22);
+        PeerLimitEvents().Should().Be(2, "once the interval has passed the limit is reported again");
+        logs.Entries.Last(e => e.EventId.Id == 503).Message.Should().Contain("20 datagrams", "the report counts the drops since the last one");
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
 }

@@ -542,4 +542,33 @@ public sealed class MessageConnectionTests
             results.Single(r => !r.IsCanceled).Message.ToArray().Should().Equal((byte)round);
         }
     }
+
+    [Fact]
+    public async Task ReceiveAsync_HeldReplyAndAPeerThatDoesNotRead_StillReturnsTheNextFrame_AndCancelPendingReceiveWakesIt()
+    {
+        var (peer, local) = PipeConnection.CreatePair();
+        var options = new MessageConnectionOptions { MaxHeldReplyBytes = 256 * 1024, TimeProvider = new ManualTimeProvider() }; // the 1 ms hold timer never fires
+        await using var connection = MessageConnection.Create(local, s_lengthPrefixed, options);
+        var batch = new ArrayBufferWriter<byte>();
+        s_lengthPrefixed.WriteFrame("a"u8, batch);
+        s_lengthPrefixed.WriteFrame("b"u8, batch);
+        await peer.Transport.Output.WriteAsync(batch.WrittenMemory);
+
+        // Both frames are buffered: the reply to the first is held for the batch. It is larger than the pipe's
+        // pause threshold, and the peer never reads, so flushing it waits on back-pressure.
+        (await connection.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("a"u8.ToArray());
+        await connection.SendAsync(new byte[100_000]).AsTask().WithTimeout();
+        (await connection.ReceiveAsync().WithTimeout()).Message.ToArray().Should().Equal("b"u8.ToArray());
+
+        // The reader now sends what it held and waits for the peer: it must wait on bytes, not on that flush.
+        var next = connection.ReceiveAsync().AsTask();
+        var frame = new ArrayBufferWriter<byte>();
+        s_lengthPrefixed.WriteFrame("c"u8, frame);
+        await peer.Transport.Output.WriteAsync(frame.WrittenMemory);
+        (await next.WithTimeout()).Message.ToArray().Should().Equal("c"u8.ToArray(), "the peer's next frame arrives though our replies are stuck");
+
+        var pending = connection.ReceiveAsync().AsTask();
+        connection.CancelPendingReceive();
+        (await pending.WithTimeout()).IsCanceled.Should().BeTrue();
+    }
 }

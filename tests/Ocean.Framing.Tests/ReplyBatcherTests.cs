@@ -57,6 +57,22 @@ public sealed class ReplyBatcherTests
     }
 
     [Fact]
+    public async Task SendAsync_Held_TheTimersFlushFailsWithAnyException_NothingLeftUnobserved()
+    {
+        var pipe = new Pipe();
+        var clock = new ManualTimeProvider();
+        var batcher = new ReplyBatcher(pipe.Writer, 1024, clock, static () => new TimeoutException("the connection timed out")); // an abort's reason
+        batcher.NoteFrameReturned(moreBuffered: true);
+        await batcher.SendAsync("held"u8.ToArray(), Write).AsTask().WithTimeout();
+        await pipe.Reader.CompleteAsync(); // the flush finds the connection gone and raises the close's error
+
+        clock.Advance(ReplyBatcher.MaxHold);
+
+        await TestTimeouts.UntilAsync(() => batcher.HoldFlush is { IsCompleted: true }, because: "the hold timer should flush");
+        batcher.HoldFlush!.IsCompletedSuccessfully.Should().BeTrue("nobody awaits the timer's flush: its failure must not become an unobserved task exception");
+    }
+
+    [Fact]
     public async Task SendAsync_HeldBytesPassTheMaximum_FlushesEverythingAtOnce()
     {
         var pipe = new Pipe();

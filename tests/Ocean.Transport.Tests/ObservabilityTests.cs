@@ -82,4 +82,22 @@ public sealed class ObservabilityTests
         logs.Entries.Should().Contain(e => e.EventId.Id == 202 && e.Level == LogLevel.Warning);
         logs.Entries.Should().Contain(e => e.EventId.Id == 101 && e.Level == LogLevel.Debug);
     }
+
+    [Fact]
+    public async Task MaxConnections_RefusedConnection_NeverBuiltIntoAConnection()
+    {
+        await using var server = await TestServer.StartAsync(TestServer.Echo, new SocketServerOptions { MaxConnections = 1 });
+        await using var first = await server.ConnectAsync();
+        await TestTimeouts.UntilAsync(() => server.ActiveConnections == 1);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await using var refused = await server.ConnectAsync();
+            (await refused.Transport.Input.ReadToEndAsync().WithTimeout()).Should().BeEmpty();
+        }
+
+        server.Core.RefusedConnections.Should().Be(3);
+        server.Core.AcceptedConnections.Should().Be(4, "refused connections count as accepted");
+        server.ConnectionsBuilt.Should().Be(1, "a socket refused at the limit is closed before pipes, buffers and an id are made for it");
+    }
 }

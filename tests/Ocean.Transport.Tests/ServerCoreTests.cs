@@ -290,4 +290,51 @@ public sealed class ServerCoreTests
         await FluentActions.Awaiting(() => stopped.StartAsync(CancellationToken.None)).Should().ThrowAsync<InvalidOperationException>();
         never.Started.Should().BeFalse("a stopped server binds nothing");
     }
+
+    [Fact]
+    public async Task ListenerError_OnAcceptErrorThrows_AcceptingEnds_StopStillWaitsAbortsAndDisposes()
+    {
+        var clock = new ManualTimeProvider();
+        var listener = new InMemoryListener { Classify = _ => throw new InvalidOperationException("the listener's own bug") };
+        var core = Core(listener, run: Stubborn, clock: clock);
+        await core.StartAsync(CancellationToken.None);
+        var first = new FakeConnection("first", 0);
+        listener.Add(first);
+        await first.HandlerStarted.Task.WithTimeout();
+        listener.Fail(new IOException("accept failed"));
+        await TestTimeouts.UntilAsync(() => listener.Errors.Count == 1);
+
+        var stop = core.StopAsync(CancellationToken.None);
+        await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0 || stop.IsCompleted, because: "the stop should reach the deadline wait");
+        clock.Advance(s_deadline);
+        await stop.WithTimeout(); // before, it rethrew the listener's exception and skipped the rest of the stop
+
+        first.Aborted.Should().BeTrue("the handler ignoring the stop is aborted at the deadline");
+        listener.Disposed.Should().BeTrue();
+        await TestTimeouts.UntilAsync(() => core.ActiveConnections == 0, because: "the aborted handler returns");
+    }
+
+    [Fact]
+    public async Task ListenerError_RefuseThrows_TheLoopGoesOnAccepting_AndTheStopCompletes()
+    {
+        var listener = new InMemoryListener { RefuseError = new InvalidOperationException("the listener's own bug") };
+        var core = Core(listener, maxConnections: 1);
+        await core.StartAsync(CancellationToken.None);
+        var first = new FakeConnection("first", 0);
+        listener.Add(first);
+        await first.HandlerStarted.Task.WithTimeout();
+        var refused = new FakeConnection("refused", 0);
+        listener.Add(refused);
+        await TestTimeouts.UntilAsync(() => refused.Refused);
+
+        first.Finish.SetResult();
+        await TestTimeouts.UntilAsync(() => core.ActiveConnections == 0);
+        var later = new FakeConnection("later", 0);
+        listener.Add(later);
+        await later.HandlerStarted.Task.WithTimeout(); // the accept loop survived the throwing Refuse
+
+        await core.StopAsync(CancellationToken.None).WithTimeout();
+        listener.Disposed.Should().BeTrue();
+        core.RefusedConnections.Should().Be(1);
+    }
 }

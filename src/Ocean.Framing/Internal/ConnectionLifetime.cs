@@ -58,8 +58,14 @@ internal sealed class ConnectionLifetime
     {
         if (Interlocked.Exchange(ref _signalled, 1) == 0)
         {
-            // Token callbacks are user code: run them off the closing call's thread, as Transport does.
-            ThreadPool.UnsafeQueueUserWorkItem(static source => source.Cancel(), _closed, preferLocal: false);
+            // CancelAsync marks the token cancelled now (it is, once the closing call returns) and runs the callbacks,
+            // user code, on the thread pool: never inside the closing call, nor under a lock of its caller.
+            var callbacks = _closed.CancelAsync();
+            if (!callbacks.IsCompletedSuccessfully)
+            {
+                // A callback that throws must not surface as an unobserved task exception.
+                callbacks.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
     }
 

@@ -18,6 +18,7 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
     private readonly ConnectionLifetime _lifetime = new();
     private readonly ReceiveCancellation _cancel = new();
     private ExceptionDispatchInfo? _failure;
+    private int _reading;
 
     public override string Id { get; } = ConnectionIds.Next('U');
 
@@ -33,8 +34,32 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
 
     public override EndPoint? RemoteEndPoint => destination ?? socket.RemoteEndPoint;
 
+    public override ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _reading, 1) != 0)
+        {
+            // Refused before anything else: a second read must not take a CancelPendingReceive meant for the first.
+            throw new InvalidOperationException("Another read is in progress on this message connection.");
+        }
+
+        return ReceiveOneAsync(cancellationToken);
+    }
+
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<MessageReceiveResult> ReceiveAsync(CancellationToken cancellationToken = default)
+    private async ValueTask<MessageReceiveResult> ReceiveOneAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReceiveCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _reading, 0);
+        }
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MessageReceiveResult> ReceiveCoreAsync(CancellationToken cancellationToken)
     {
         _failure?.Throw();
         _lifetime.ThrowIfAborted();

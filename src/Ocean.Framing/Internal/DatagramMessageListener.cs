@@ -25,6 +25,10 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
     private DatagramSocket? _socket;
     private byte[] _buffer = [];
     private long _received;
+    private int _running;
+    private long _peerLimitDrops;
+    private long _peerLimitLogged;
+    private bool _peerLimitEverLogged;
 
     public DatagramMessageListener(IPEndPoint endPoint, MessageConnectionHandler handler, MessageServerOptions options)
     {
@@ -34,6 +38,9 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageServer") ?? NullLogger.Instance;
         _queuedBytes = new ByteBudget(options.MaxQueuedDatagramBytes);
     }
+
+    /// <summary>Event 503 (peer limit) is logged at most once per this interval of the server's clock.</summary>
+    internal static readonly TimeSpan PeerLimitLogInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>The first pause after a receive error that is not about one datagram (the server core's; for tests).</summary>
     internal static TimeSpan MinReceiveBackoff => ServerCore.MinRetryDelay;
@@ -54,6 +61,9 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
 
     /// <summary>The server's logger.</summary>
     public ILogger Logger => _logger;
+
+    /// <summary>Peers whose handlers run, expired or closed ones included: what <see cref="MessageServerOptions.MaxPeers"/> bounds.</summary>
+    internal int RunningPeers => Volatile.Read(ref _running);
 
     /// <summary>Peers with a live message connection (for tests).</summary>
     internal int PeerCount => _peers.Count;
@@ -154,6 +164,7 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         finally
         {
             await peer.DisposeAsync().ConfigureAwait(false);
+            Interlocked.Decrement(ref _running); // only now may a new peer take its place
         }
     }
 
@@ -186,10 +197,12 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
             for (var attempt = 0; attempt < 2; attempt++)
             {
                 _peers.TryGetValue(sender, out var peer);
-                if (peer is null && _peers.Count >= _options.MaxPeers)
+                // Running handlers, not live peers: an expired peer whose handler has not returned still holds its place,
+                // or a peer could expire in turn and leave any number of handlers running.
+                if (peer is null && Volatile.Read(ref _running) >= _options.MaxPeers)
                 {
                     FramingMetrics.CountDropped("peer_limit");
-                    Log.PeerLimit(_logger, sender, _options.MaxPeers);
+                    LogPeerLimit(sender, now);
                     return started;
                 }
 
@@ -202,6 +215,7 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
                 if (peer is null)
                 {
                     peer = started = new PeerMessageConnection(this, sender, _options.PeerQueueCapacity, now);
+                    Interlocked.Increment(ref _running); // released when its handler returns (RunPeerAsync)
                     _peers[sender] = peer;
                 }
 
@@ -229,6 +243,24 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         }
 
         return started;
+    }
+
+    /// <summary>
+    /// Reports the peer limit at most once per <see cref="PeerLimitLogInterval"/>: datagrams from spoofed sources
+    /// could otherwise write a warning each. Every drop is still counted in the metric. Only the receive loop calls it.
+    /// </summary>
+    private void LogPeerLimit(IPEndPoint sender, long now)
+    {
+        _peerLimitDrops++;
+        if (_peerLimitEverLogged && _options.TimeProvider.GetElapsedTime(_peerLimitLogged, now) < PeerLimitLogInterval)
+        {
+            return;
+        }
+
+        Log.PeerLimit(_logger, sender, _options.MaxPeers, _peerLimitDrops, PeerLimitLogInterval);
+        _peerLimitEverLogged = true;
+        _peerLimitLogged = now;
+        _peerLimitDrops = 0;
     }
 
     private QueuedDatagram? TryCopy(ReadOnlySpan<byte> payload, IPEndPoint sender)

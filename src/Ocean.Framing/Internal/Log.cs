@@ -12,8 +12,8 @@ internal static partial class Log
     [LoggerMessage(502, LogLevel.Error, "The message handler for connection {ConnectionId} to {RemoteEndPoint} failed; closing that connection.")]
     public static partial void HandlerFailed(ILogger logger, string connectionId, EndPoint? remoteEndPoint, Exception exception);
 
-    [LoggerMessage(503, LogLevel.Warning, "Datagram from {RemoteEndPoint} dropped: {MaxPeers} peers already active.")]
-    public static partial void PeerLimit(ILogger logger, EndPoint remoteEndPoint, int maxPeers);
+    [LoggerMessage(503, LogLevel.Warning, "Datagram from {RemoteEndPoint} dropped: {MaxPeers} peers' handlers already running ({Dropped} datagrams dropped at the limit since the last report; reported at most every {Interval}).")]
+    public static partial void PeerLimit(ILogger logger, EndPoint remoteEndPoint, int maxPeers, long dropped, TimeSpan interval);
 
     [LoggerMessage(504, LogLevel.Debug, "Connection {ConnectionId} to datagram peer {RemoteEndPoint} expired after {IdleTimeout} idle.")]
     public static partial void PeerExpired(ILogger logger, string connectionId, EndPoint remoteEndPoint, TimeSpan idleTimeout);

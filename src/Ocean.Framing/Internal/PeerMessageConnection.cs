@@ -136,6 +136,14 @@ internal sealed class PeerMessageConnection : MessageConnection
                 {
                     lock (_currentLock)
                     {
+                        if (_lifetime.IsClosed)
+                        {
+                            // A read left pending by a handler that has returned: the dispose has already released
+                            // the current datagram, so this one would never go back to the pool and the budget.
+                            _listener.ReturnDatagram(datagram);
+                            break;
+                        }
+
                         _current = datagram;
                     }
 
@@ -160,6 +168,7 @@ internal sealed class PeerMessageConnection : MessageConnection
     {
         _lifetime.ThrowIfClosed();
         CheckSize(message.Length);
+        MarkActive(); // before too: a send held up longer than the idle timeout must not expire its peer meanwhile
         await _listener.Socket.SendAsync(message, _peer, cancellationToken).ConfigureAwait(false);
         MarkActive();
         FramingMetrics.FramesSent.Add(1);
@@ -174,6 +183,7 @@ internal sealed class PeerMessageConnection : MessageConnection
         {
             writeMessage(state, scratch);
             CheckSize(scratch.WrittenCount);
+            MarkActive(); // before too: see the other SendAsync
             await _listener.Socket.SendAsync(scratch.WrittenMemory, _peer, cancellationToken).ConfigureAwait(false);
             MarkActive();
         }

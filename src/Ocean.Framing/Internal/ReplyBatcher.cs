@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using Ocean.Transport;
 
 namespace Ocean.Framing.Internal;
 
@@ -11,7 +10,7 @@ namespace Ocean.Framing.Internal;
 /// </summary>
 /// <remarks>
 /// The reader tells it two things only: <see cref="NoteFrameReturned"/> when it hands out a frame, and
-/// <see cref="FlushHeldAsync"/> before it waits for the peer. Held replies are bounded by bytes
+/// <see cref="StartFlushHeld"/> before it waits for the peer (never waiting for that flush). Held replies are bounded by bytes
 /// (<see cref="MessageConnectionOptions.MaxHeldReplyBytes"/>) and by time (1 ms, on the given clock).
 /// </remarks>
 internal sealed class ReplyBatcher
@@ -19,7 +18,11 @@ internal sealed class ReplyBatcher
     /// <summary>The longest a reply is held back for its batch, should the reader not come back to wait sooner.</summary>
     internal static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
 
-    private static readonly TimerCallback s_onHoldExpired = static state => _ = ((ReplyBatcher)state!).FlushHeldQuietlyAsync();
+    private static readonly TimerCallback s_onHoldExpired = static state =>
+    {
+        var batcher = (ReplyBatcher)state!;
+        batcher.HoldFlush = batcher.FlushHeldQuietlyAsync();
+    };
 
     private readonly Lock _lock = new();
     private readonly PipeWriter _writer;
@@ -50,6 +53,9 @@ internal sealed class ReplyBatcher
         _time = time;
         _closedError = closedError;
     }
+
+    /// <summary>The hold timer's last flush (for tests): nobody awaits it, so it must never fail.</summary>
+    internal Task? HoldFlush { get; private set; }
 
     /// <summary>Whether replies are held back now, waiting for the reader or the timer (for tests).</summary>
     internal bool IsHolding
@@ -130,6 +136,21 @@ internal sealed class ReplyBatcher
     }
 
     /// <summary>
+    /// The reader is about to wait for the peer: starts sending what is held, without waiting for it. A peer that
+    /// does not read holds the flush on back-pressure; the reader must still wait on its bytes (and on
+    /// <see cref="MessageConnection.CancelPendingReceive"/>), or two peers pipelining at each other could deadlock.
+    /// The flush loop completes the flush; a failure is reported by the next send or read.
+    /// </summary>
+    public void StartFlushHeld()
+    {
+        var flush = FlushHeldAsync();
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(flush);
+        }
+    }
+
+    /// <summary>
     /// Marks the sending side closed, so later sends fail. Under the lock: once it returns no sender is writing
     /// into the pipe, so the transport may complete it.
     /// </summary>
@@ -173,15 +194,27 @@ internal sealed class ReplyBatcher
         return false;
     }
 
+    private static async Task ObserveAsync(ValueTask flush)
+    {
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Nobody waits for this flush: the connection's next send or read reports what went wrong.
+        }
+    }
+
     private async Task FlushHeldQuietlyAsync()
     {
         try
         {
             await FlushHeldAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ConnectionAbortedException or InvalidOperationException or IOException or ObjectDisposedException)
+        catch (Exception)
         {
-            // The connection went away meanwhile: the next send or read reports it.
+            // Nobody awaits this flush (it may rethrow an abort's reason, of any type): the next send or read reports it.
         }
     }
 

@@ -149,12 +149,9 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         {
             while (true)
             {
-                // About to wait for the peer: first send the replies held back for this batch.
-                var held = _replies.FlushHeldAsync();
-                if (!held.IsCompletedSuccessfully)
-                {
-                    await held.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
+                // About to wait for the peer: send the replies held back for this batch, but wait only on the peer's
+                // bytes: a peer that does not read would otherwise hold this read on back-pressure (DESIGN.md).
+                _replies.StartFlushHeld();
 
                 ArmDeadline();
                 ReadResult result;

@@ -48,6 +48,9 @@ internal static partial class Log
     [LoggerMessage(206, LogLevel.Error, "Accepting a connection failed; the server accepts no more connections.")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(211, LogLevel.Error, "Refusing a connection over the limit failed; the server goes on accepting.")]
+    public static partial void RefuseFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(207, LogLevel.Information, "Server on {EndPoint} stopped.")]
     public static partial void Stopped(ILogger logger, EndPoint? endPoint);
 

@@ -95,6 +95,7 @@ internal sealed class ServerCore<TConnection> : ServerCore
         _shutdownTimeout = shutdownTimeout;
         _timeProvider = timeProvider;
         _logger = logger;
+        listener.TryRefuseAtLimit = TryRefuseAtLimit;
     }
 
     public override EndPoint? EndPoint => _listener.EndPoint;
@@ -163,7 +164,19 @@ internal sealed class ServerCore<TConnection> : ServerCore
                 }
 
                 var next = retryDelay == TimeSpan.Zero ? MinRetryDelay : TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
-                var action = _listener.OnAcceptError(ex, next);
+                AcceptErrorAction action;
+                try
+                {
+                    action = _listener.OnAcceptError(ex, next);
+                }
+                catch (Exception classifyError)
+                {
+                    // A listener that cannot classify its error: stop accepting, but never fault the loop, or the
+                    // stop that awaits it would skip the deadline, the aborts and the listener's disposal.
+                    Log.AcceptFailed(_logger, classifyError);
+                    break;
+                }
+
                 if (action == AcceptErrorAction.Stop)
                 {
                     break;
@@ -197,7 +210,16 @@ internal sealed class ServerCore<TConnection> : ServerCore
             {
                 Interlocked.Decrement(ref _activeConnections);
                 Interlocked.Increment(ref _refusedConnections);
-                _listener.Refuse(connection, _maxConnections);
+                try
+                {
+                    _listener.Refuse(connection, _maxConnections);
+                }
+                catch (Exception refuseError)
+                {
+                    // Only that connection is affected: the loop (and the stop awaiting it) must carry on.
+                    Log.RefuseFailed(_logger, refuseError);
+                }
+
                 continue;
             }
 
@@ -209,6 +231,19 @@ internal sealed class ServerCore<TConnection> : ServerCore
                 (Core: this, Connection: connection, Completion: completion),
                 preferLocal: false);
         }
+    }
+
+    // Only the accept loop adds connections (handlers only leave): a connection found under the limit here is still under it.
+    private bool TryRefuseAtLimit()
+    {
+        if (Volatile.Read(ref _activeConnections) < _maxConnections)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _acceptedConnections);
+        Interlocked.Increment(ref _refusedConnections);
+        return true;
     }
 
     private async Task RunAsync(TConnection connection, TaskCompletionSource completion)
@@ -249,7 +284,16 @@ internal sealed class ServerCore<TConnection> : ServerCore
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener.StopAccepting();
-        await _acceptLoop.ConfigureAwait(false);
+        try
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The loop guards the listener's calls; should anything else fault it, the stop must still carry on.
+            Log.AcceptFailed(_logger, ex);
+        }
+
         _heartbeat?.Dispose();
         foreach (var entry in _connections)
         {

@@ -49,6 +49,13 @@ internal abstract class ServerListener<TConnection>
     /// <returns>Whether and when to accept again.</returns>
     public virtual AcceptErrorAction OnAcceptError(Exception error, TimeSpan retryDelay) => AcceptErrorAction.Stop;
 
+    /// <summary>
+    /// Set by the core: whether the server is at its connection limit now, in which case the connection about to be
+    /// accepted is counted as accepted and refused, and the listener closes it itself (without <see cref="Refuse"/>).
+    /// A listener asks before building a connection, so one over the limit costs no more than its socket.
+    /// </summary>
+    public Func<bool> TryRefuseAtLimit { get; set; } = static () => false;
+
     /// <summary>Closes a connection accepted while the server was at its connection limit; its handler never runs.</summary>
     /// <param name="connection">The connection over the limit.</param>
     /// <param name="maxConnections">The limit, for the log.</param>

@@ -15,6 +15,7 @@ internal sealed class SocketListener : ServerListener<SocketConnection>
     private Socket? _listenSocket;
     private EndPoint? _endPoint;
     private TagList _tags;
+    private long _connectionsBuilt;
 
     public SocketListener(EndPoint endPoint, SocketServerOptions options, ILogger logger)
     {
@@ -28,6 +29,9 @@ internal sealed class SocketListener : ServerListener<SocketConnection>
     public Func<Socket, CancellationToken, ValueTask<Socket>> AcceptHook { get; set; } = static (socket, cancellationToken) => socket.AcceptAsync(cancellationToken);
 
     public override EndPoint? EndPoint => _endPoint;
+
+    /// <summary>Accepted sockets made into connections so far (for tests).</summary>
+    public long ConnectionsBuilt => Interlocked.Read(ref _connectionsBuilt);
 
     /// <summary>Received bytes the connections hold unconsumed (see <see cref="SocketServerOptions.MaxBufferedBytes"/>).</summary>
     public ReadBudget ReadBudget => _readBudget;
@@ -45,10 +49,19 @@ internal sealed class SocketListener : ServerListener<SocketConnection>
         while (true)
         {
             var accepted = await AcceptHook(_listenSocket!, stopping).ConfigureAwait(false);
+            if (TryRefuseAtLimit())
+            {
+                // Before any pipe, buffer or id is made for it: a flood of connections over the limit costs only sockets.
+                TransportMetrics.AcceptedConnections.Add(1, _tags);
+                RefuseSocket(accepted);
+                continue;
+            }
+
             try
             {
                 SocketConnection.Configure(accepted, _options);
                 var connection = new SocketConnection(accepted, _options, _logger, _tags, _readBudget);
+                Interlocked.Increment(ref _connectionsBuilt);
                 TransportMetrics.AcceptedConnections.Add(1, _tags);
                 return connection;
             }
@@ -91,6 +104,23 @@ internal sealed class SocketListener : ServerListener<SocketConnection>
         TransportMetrics.RefusedConnections.Add(1, _tags);
         Log.ConnectionOverLimit(_logger, connection.RemoteEndPoint, maxConnections);
         connection.Socket.Dispose(); // never started: there is nothing else to release
+    }
+
+    private void RefuseSocket(Socket accepted)
+    {
+        TransportMetrics.RefusedConnections.Add(1, _tags);
+        EndPoint? remote = null;
+        try
+        {
+            remote = accepted.RemoteEndPoint;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Gone already: logged without its address.
+        }
+
+        Log.ConnectionOverLimit(_logger, remote, _options.MaxConnections);
+        accepted.Dispose();
     }
 
     public override long GetLastActivity(SocketConnection connection) => connection.LastActivityTimestamp;

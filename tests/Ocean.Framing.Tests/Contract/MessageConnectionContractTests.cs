@@ -182,6 +182,41 @@ public abstract partial class MessageConnectionContractTests
     }
 
     [Fact]
+    public async Task ReceiveAsync_WhileAnotherIsPendingWithACancelRequested_RefusedWithoutTakingThatCancel()
+    {
+        await using var pair = await CreatePairAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            var pending = pair.Local.ReceiveAsync().AsTask();
+            pair.Local.CancelPendingReceive();
+
+            // Right behind the cancel, before the pending read has woken (or after: then this one is a fresh read).
+            Task<MessageReceiveResult>? second = null;
+            try
+            {
+                second = pair.Local.ReceiveAsync().AsTask();
+            }
+            catch (InvalidOperationException)
+            {
+                // The first read still runs: refused, as any second read is.
+            }
+
+            (await pending.WithTimeout()).IsCanceled.Should().BeTrue("the cancel was meant for the pending read, not taken by the refused one");
+            if (second is not null)
+            {
+                if (second.IsFaulted && second.Exception!.InnerException is InvalidOperationException)
+                {
+                    continue;
+                }
+
+                second.IsCompleted.Should().BeFalse("a read that began after the cancel was consumed waits for a message");
+                await pair.Peer.SendAsync(Message(2, i)).AsTask().WithTimeout();
+                (await second.WithTimeout()).Message.ToArray().Should().Equal(Message(2, i));
+            }
+        }
+    }
+
+    [Fact]
     public async Task ReceiveAsync_WhileAnotherIsPending_RefusedAndThePendingOneUnharmed()
     {
         await using var pair = await CreatePairAsync();
@@ -291,6 +326,42 @@ public abstract partial class MessageConnectionContractTests
         // An abort reaches the other end as the end of its input (over TCP, a reset), not as the peer's reason.
         (await pending.WithTimeout()).IsCompleted.Should().BeTrue();
         await WaitFiredAsync(pair.Local.ConnectionClosed);
+    }
+
+    [Theory]
+    [InlineData("close")]
+    [InlineData("abort")]
+    [InlineData("dispose")]
+    public async Task ConnectionClosed_AlreadyCancelledWhenTheClosingCallReturns_CallbacksNotRunInsideIt(string how)
+    {
+        await using var pair = await CreatePairAsync();
+        using var gate = new ManualResetEventSlim();
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = pair.Local.ConnectionClosed.Register(() =>
+        {
+            gate.Wait(TimeSpan.FromSeconds(5)); // run inline, this would hold up the closing call
+            ran.TrySetResult();
+        });
+
+        var closing = how switch
+        {
+            "close" => pair.Local.CloseAsync(),
+            "abort" => Abort(pair.Local),
+            _ => pair.Local.DisposeAsync(),
+        };
+
+        pair.Local.ConnectionClosed.IsCancellationRequested.Should().BeTrue("the token is cancelled by the time the " + how + " call returns");
+        ran.Task.IsCompleted.Should().BeFalse("callbacks are user code: they run off the closing call's thread");
+        gate.Set();
+        await ran.Task.WithTimeout();
+        await pair.Peer.DisposeAsync();
+        await closing.AsTask().WithTimeout();
+
+        static ValueTask Abort(MessageConnection connection)
+        {
+            connection.Abort();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static Task WaitFiredAsync(CancellationToken token) =>

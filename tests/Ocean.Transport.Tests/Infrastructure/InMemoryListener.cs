@@ -103,7 +103,17 @@ internal sealed class InMemoryListener : ServerListener<FakeConnection>
         return Classify(error);
     }
 
-    public override void Refuse(FakeConnection connection, int maxConnections) => connection.Refused = true;
+    /// <summary>Thrown by <see cref="Refuse"/> once the connection is marked refused, when set (a listener with a bug).</summary>
+    public Exception? RefuseError { get; set; }
+
+    public override void Refuse(FakeConnection connection, int maxConnections)
+    {
+        connection.Refused = true;
+        if (RefuseError is { } error)
+        {
+            throw error;
+        }
+    }
 
     public override long GetLastActivity(FakeConnection connection) => connection.LastActivity;
 
