@@ -115,16 +115,7 @@ internal sealed class CdrCodecFactory
             return null;
         }
 
-        return _surrogates.GetOrAdd(type, t =>
-        {
-            var surrogate = _provider.GetSurrogateType(t);
-            if (surrogate is not null && (surrogate == t || (!IsBuiltIn(surrogate) && _provider.GetSurrogateType(surrogate) is not null)))
-            {
-                throw new MarshallingException(MarshallingError.UnsupportedType, $"The surrogate of {t.Name} is {surrogate.Name}, which is substituted itself.");
-            }
-
-            return surrogate;
-        });
+        return _surrogates.GetOrAdd(type, static (t, state) => SurrogateCalls.SurrogateTypeOf(state, t, IsBuiltIn), _provider);
     }
 
     private static bool IsBuiltIn(Type type) =>

@@ -9,6 +9,21 @@ namespace Ocean.Marshalling.Internal;
 /// </summary>
 internal static class SurrogateCalls
 {
+    /// <summary>
+    /// The surrogate <paramref name="provider"/> names for <paramref name="type"/>, or null; refuses a surrogate that is
+    /// the type itself or is substituted in turn (a chain the codecs could not end).
+    /// </summary>
+    public static Type? SurrogateTypeOf(IMarshallingSurrogateProvider provider, Type type, Func<Type, bool> isBuiltIn)
+    {
+        var surrogate = provider.GetSurrogateType(type);
+        if (surrogate is not null && (surrogate == type || (!isBuiltIn(surrogate) && provider.GetSurrogateType(surrogate) is not null)))
+        {
+            throw new MarshallingException(MarshallingError.UnsupportedType, $"The surrogate of {type.Name} is {surrogate.Name}, which is substituted itself.");
+        }
+
+        return surrogate;
+    }
+
     public static TSurrogate Replace<TDeclared, TSurrogate>(IMarshallingSurrogateProvider provider, TDeclared value, MarshallingContext? context)
     {
         object? surrogate;
