@@ -42,83 +42,77 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
             throw new InvalidOperationException("Another read is in progress on this message connection.");
         }
 
-        return ReceiveOneAsync(cancellationToken);
-    }
-
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<MessageReceiveResult> ReceiveOneAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ReceiveCoreAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Volatile.Write(ref _reading, 0);
-        }
+        return ReceiveCoreAsync(cancellationToken);
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<MessageReceiveResult> ReceiveCoreAsync(CancellationToken cancellationToken)
     {
-        _failure?.Throw();
-        _lifetime.ThrowIfAborted();
-        if (_lifetime.IsClosed)
-        {
-            return MessageReceiveResult.Completed;
-        }
-
-        if (_cancel.TryConsume())
-        {
-            return MessageReceiveResult.Canceled;
-        }
-
-        var woken = _cancel.Token;
-        CancellationTokenSource? idle = null;
-        CancellationTokenSource? linked = null;
-        DatagramReceiveResult result;
         try
         {
-            var token = woken;
-            if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            _failure?.Throw();
+            _lifetime.ThrowIfAborted();
+            if (_lifetime.IsClosed)
             {
-                idle = new CancellationTokenSource(options.IdleTimeout, options.TimeProvider);
-                linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, woken, cancellationToken);
-                token = linked.Token;
-            }
-            else if (cancellationToken.CanBeCanceled)
-            {
-                linked = CancellationTokenSource.CreateLinkedTokenSource(woken, cancellationToken);
-                token = linked.Token;
+                return MessageReceiveResult.Completed;
             }
 
-            result = await socket.ReceiveAsync(_buffer, token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted } or OperationCanceledException && _lifetime.IsClosed)
-        {
-            _lifetime.ThrowIfAborted();
-            return MessageReceiveResult.Completed;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && woken.IsCancellationRequested && _cancel.TryConsume())
-        {
-            return MessageReceiveResult.Canceled;
-        }
-        catch (OperationCanceledException ex) when (idle?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
-        {
-            FramingMetrics.CountError("IdleTimeout");
-            var timeout = new TimeoutException($"No message arrived for {options.IdleTimeout}.", ex);
-            _failure = ExceptionDispatchInfo.Capture(timeout);
-            Close(abort: false);
-            throw timeout;
+            if (_cancel.TryConsume())
+            {
+                return MessageReceiveResult.Canceled;
+            }
+
+            var woken = _cancel.Token;
+            CancellationTokenSource? idle = null;
+            CancellationTokenSource? linked = null;
+            DatagramReceiveResult result;
+            try
+            {
+                var token = woken;
+                if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+                {
+                    idle = new CancellationTokenSource(options.IdleTimeout, options.TimeProvider);
+                    linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, woken, cancellationToken);
+                    token = linked.Token;
+                }
+                else if (cancellationToken.CanBeCanceled)
+                {
+                    linked = CancellationTokenSource.CreateLinkedTokenSource(woken, cancellationToken);
+                    token = linked.Token;
+                }
+
+                result = await socket.ReceiveAsync(_buffer, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted } or OperationCanceledException && _lifetime.IsClosed)
+            {
+                _lifetime.ThrowIfAborted();
+                return MessageReceiveResult.Completed;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && woken.IsCancellationRequested && _cancel.TryConsume())
+            {
+                return MessageReceiveResult.Canceled;
+            }
+            catch (OperationCanceledException ex) when (idle?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+            {
+                FramingMetrics.CountError("IdleTimeout");
+                var timeout = new TimeoutException($"No message arrived for {options.IdleTimeout}.", ex);
+                _failure = ExceptionDispatchInfo.Capture(timeout);
+                Close(abort: false);
+                throw timeout;
+            }
+            finally
+            {
+                linked?.Dispose();
+                idle?.Dispose();
+            }
+
+            FramingMetrics.FramesReceived.Add(1);
+            return new MessageReceiveResult(new ReadOnlySequence<byte>(_buffer, 0, result.Length), isCanceled: false, isCompleted: false, result.RemoteEndPoint);
         }
         finally
         {
-            linked?.Dispose();
-            idle?.Dispose();
+            Volatile.Write(ref _reading, 0); // set by ReceiveAsync: one read at a time
         }
-
-        FramingMetrics.FramesReceived.Add(1);
-        return new MessageReceiveResult(new ReadOnlySequence<byte>(_buffer, 0, result.Length), isCanceled: false, isCompleted: false, result.RemoteEndPoint);
     }
 
     public override void CancelPendingReceive() => _cancel.Cancel();

@@ -100,65 +100,59 @@ internal sealed class PeerMessageConnection : MessageConnection
             throw new InvalidOperationException("Another read is in progress on this message connection.");
         }
 
-        return ReceiveOneAsync(cancellationToken);
-    }
-
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<MessageReceiveResult> ReceiveOneAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ReceiveCoreAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Volatile.Write(ref _reading, 0);
-        }
+        return ReceiveCoreAsync(cancellationToken);
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<MessageReceiveResult> ReceiveCoreAsync(CancellationToken cancellationToken)
     {
-        ReleaseCurrent();
-        _lifetime.ThrowIfAborted();
-        if (_cancel.TryConsume())
-        {
-            return MessageReceiveResult.Canceled;
-        }
-
-        var woken = _cancel.Token;
-        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(woken, cancellationToken) : null;
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(linked?.Token ?? woken).ConfigureAwait(false))
+            ReleaseCurrent();
+            _lifetime.ThrowIfAborted();
+            if (_cancel.TryConsume())
             {
-                if (_queue.Reader.TryRead(out var datagram))
+                return MessageReceiveResult.Canceled;
+            }
+
+            var woken = _cancel.Token;
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(woken, cancellationToken) : null;
+            try
+            {
+                while (await _queue.Reader.WaitToReadAsync(linked?.Token ?? woken).ConfigureAwait(false))
                 {
-                    lock (_currentLock)
+                    if (_queue.Reader.TryRead(out var datagram))
                     {
-                        if (_lifetime.IsClosed)
+                        lock (_currentLock)
                         {
-                            // A read left pending by a handler that has returned: the dispose has already released
-                            // the current datagram, so this one would never go back to the pool and the budget.
-                            _listener.ReturnDatagram(datagram);
-                            break;
+                            if (_lifetime.IsClosed)
+                            {
+                                // A read left pending by a handler that has returned: the dispose has already released
+                                // the current datagram, so this one would never go back to the pool and the budget.
+                                _listener.ReturnDatagram(datagram);
+                                break;
+                            }
+
+                            _current = datagram;
                         }
 
-                        _current = datagram;
+                        FramingMetrics.FramesReceived.Add(1);
+                        return new MessageReceiveResult(new ReadOnlySequence<byte>(datagram.Buffer, 0, datagram.Length), isCanceled: false, isCompleted: false, _peer);
                     }
-
-                    FramingMetrics.FramesReceived.Add(1);
-                    return new MessageReceiveResult(new ReadOnlySequence<byte>(datagram.Buffer, 0, datagram.Length), isCanceled: false, isCompleted: false, _peer);
                 }
             }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && woken.IsCancellationRequested && _cancel.TryConsume())
-        {
-            return MessageReceiveResult.Canceled;
-        }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && woken.IsCancellationRequested && _cancel.TryConsume())
+            {
+                return MessageReceiveResult.Canceled;
+            }
 
-        _lifetime.ThrowIfAborted();
-        return MessageReceiveResult.Completed;
+            _lifetime.ThrowIfAborted();
+            return MessageReceiveResult.Completed;
+        }
+        finally
+        {
+            Volatile.Write(ref _reading, 0); // set by ReceiveAsync: one read at a time
+        }
     }
 
     public override void CancelPendingReceive() => _cancel.Cancel();
