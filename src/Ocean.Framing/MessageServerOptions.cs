@@ -12,8 +12,10 @@ namespace Ocean.Framing;
 /// transport settings only. The server takes a copy of all these settings when it is created (later changes to the
 /// caller's objects have no effect) and never changes the caller's objects, and
 /// <see cref="MessageServer.ForStream"/> and <see cref="MessageServer.ForDatagrams"/> throw
-/// <see cref="ArgumentException"/> if their own logger factory, clock or shutdown timeout were set, instead of
-/// silently ignoring them.
+/// <see cref="ArgumentException"/> if their own logger factory, clock or shutdown timeout differ from the server's,
+/// instead of silently ignoring them. The check compares values: a nested value set explicitly to the default
+/// (<see cref="TimeProvider.System"/>, a 30-second shutdown timeout) cannot be told from an unset one and is replaced
+/// by the server's.
 /// </para>
 /// <para>
 /// One idle timeout per layer: <see cref="MessageConnectionOptions.IdleTimeout"/> (none by default on streams, 1 minute for UDP peers) is the
