@@ -48,6 +48,9 @@ public class ConnectionOptions
     /// </summary>
     public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
 
+    /// <summary>Where the connection's pipes rent their segments; <see langword="null"/> (the default) for the shared array pool. For tests that count what a peer makes a connection hold.</summary>
+    internal System.Buffers.MemoryPool<byte>? MemoryPool { get; set; }
+
     /// <summary>
     /// How long each step of a graceful close may take (default 5 seconds): first, for unsent data to drain
     /// (a peer that never reads cannot hold a close forever: the connection is then aborted); then, after

@@ -9,22 +9,26 @@ internal sealed partial class SocketConnection
         Exception? error = null;
         var writer = _input.Writer;
         var budgeted = _budgetedInput;
+        var receiveSize = new ReceiveSizer(MaxReadBufferSize);
         try
         {
             while (true)
             {
-                if (_waitForData)
+                if (_waitForData && !receiveSize.MoreQueued)
                 {
-                    // Wait for readability before renting a buffer, so an idle connection holds none.
+                    // Wait for readability before renting a buffer, so an idle connection holds none. Skipped right
+                    // after a receive that filled its buffer: more is probably queued, and the wait would cost a system call.
                     await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 }
 
-                var buffer = writer.GetMemory(MinimumReceiveSize);
+                var buffer = writer.GetMemory(receiveSize.Hint);
                 var received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
                     break; // the peer finished sending
                 }
+
+                receiveSize.Observe(received, buffer.Length);
 
                 MarkActive();
                 TransportMetrics.BytesReceived.Add(received);

@@ -18,6 +18,9 @@ internal sealed partial class SocketConnection : Connection
 {
     private const int MinimumReceiveSize = 4096;
 
+    /// <summary>The pipe's segment size: receives of up to half of it share a segment (see <see cref="ReceiveSizer"/>).</summary>
+    internal const int SegmentSize = 4096;
+
     private readonly Socket _socket;
     private readonly Pipe _input;
     private readonly Pipe _output;
@@ -59,8 +62,8 @@ internal sealed partial class SocketConnection : Connection
         LocalEndPoint = TryGetEndPoint(socket, local: true);
         RemoteEndPoint = TryGetEndPoint(socket, local: false);
 
-        _input = CreatePipe(options.MaxReadBufferSize);
-        _output = CreatePipe(options.MaxWriteBufferSize);
+        _input = CreatePipe(options.MaxReadBufferSize, options.MemoryPool);
+        _output = CreatePipe(options.MaxWriteBufferSize, options.MemoryPool);
         _budgetedInput = budget is null ? null : new BudgetedPipeReader(_input.Reader, budget);
         _transport = new DuplexPipe(_budgetedInput ?? _input.Reader, _output.Writer);
         _lastActivityTimestamp = _timeProvider.GetTimestamp();
@@ -283,7 +286,11 @@ internal sealed partial class SocketConnection : Connection
     /// A connection pipe: the writer pauses once <paramref name="pauseThreshold"/> bytes wait (resuming at half), and
     /// both sides run inline, so a reply written while handling a receive goes out without a thread hop.
     /// </summary>
-    internal static Pipe CreatePipe(int pauseThreshold) => new(new PipeOptions(
+    /// <param name="pauseThreshold">Unconsumed bytes at which the writer pauses.</param>
+    /// <param name="pool">The segments' pool; <see langword="null"/> for the shared array pool.</param>
+    internal static Pipe CreatePipe(int pauseThreshold, System.Buffers.MemoryPool<byte>? pool = null) => new(new PipeOptions(
+        pool: pool,
+        minimumSegmentSize: SegmentSize,
         pauseWriterThreshold: pauseThreshold,
         resumeWriterThreshold: pauseThreshold / 2,
         readerScheduler: PipeScheduler.Inline,
