@@ -82,6 +82,18 @@ public abstract class Connection : IAsyncDisposable
     /// <returns>A task that completes once everything is released.</returns>
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>
+    /// Registers the one observer of input bursts (see <see cref="IInputBurstObserver"/>); <see langword="false"/> when
+    /// this kind of connection does not deliver input inline from its receive loop (TLS, for one).
+    /// </summary>
+    internal virtual bool TrySetInputBurstObserver(IInputBurstObserver observer) => false;
+
+    /// <summary>
+    /// Whether the calling thread is the receive loop delivering input to this connection's reader right now: code
+    /// it runs inline may leave replies for <see cref="IInputBurstObserver.OnInputBurstDelivered"/> to send.
+    /// </summary>
+    internal virtual bool IsDeliveringInputOnCurrentThread => false;
+
     /// <inheritdoc/>
     public override string ToString() => $"{Id} {LocalEndPoint} <-> {RemoteEndPoint}";
 }

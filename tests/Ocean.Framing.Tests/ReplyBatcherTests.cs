@@ -166,7 +166,7 @@ public sealed class ReplyBatcherTests
     }
 
     /// <summary>What the pipe has flushed so far, without consuming it (marked examined: the next call sees only newer bytes).</summary>
-    private static byte[] Readable(Pipe pipe)
+    internal static byte[] Readable(Pipe pipe)
     {
         if (!pipe.Reader.TryRead(out var result))
         {
@@ -176,5 +176,113 @@ public sealed class ReplyBatcherTests
         var bytes = result.Buffer.ToArray();
         pipe.Reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         return bytes;
+    }
+}
+
+/// <summary>Replies held while the transport delivers input inline: sent when the delivery ends, with no timer armed.</summary>
+public sealed class ReplyBatcherBurstTests
+{
+    [Fact]
+    public async Task HeldDuringAnInlineDelivery_NoTimerArmed_SentWhenTheDeliveryEnds()
+    {
+        var pipe = new Pipe();
+        var clock = new ManualTimeProvider();
+        var transport = new FakeBurstConnection();
+        var batcher = new ReplyBatcher(pipe.Writer, 1024, clock, static () => new ConnectionAbortedException("closed"), transport);
+        transport.Observer.Should().BeSameAs(batcher, "the batcher registers for the transport's delivery ends");
+
+        transport.Delivering = true;
+        batcher.NoteFrameReturned(moreBuffered: true);
+        await batcher.SendAsync("one"u8.ToArray(), Write).AsTask().WithTimeout();
+        await batcher.SendAsync("two"u8.ToArray(), Write).AsTask().WithTimeout();
+        transport.Delivering = false;
+
+        batcher.IsHolding.Should().BeTrue();
+        batcher.IsHoldTimerArmed.Should().BeFalse("the delivery's end bounds the hold; no timer is needed");
+        clock.ArmedTimers.Should().Be(0);
+        ReplyBatcherTests.Readable(pipe).Should().BeEmpty();
+
+        transport.Observer!.OnInputBurstDelivered(); // the reader went off to wait for something else
+
+        ReplyBatcherTests.Readable(pipe).Should().Equal("onetwo"u8.ToArray());
+        batcher.IsHolding.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task HeldOutsideADelivery_TheTimerIsArmedOnce_AndFlushesEveryBatchHeldWhileItRuns()
+    {
+        var pipe = new Pipe();
+        var clock = new ManualTimeProvider();
+        var transport = new FakeBurstConnection();
+        var batcher = new ReplyBatcher(pipe.Writer, 1024, clock, static () => new ConnectionAbortedException("closed"), transport);
+
+        batcher.NoteFrameReturned(moreBuffered: true);
+        await batcher.SendAsync("a"u8.ToArray(), Write).AsTask().WithTimeout();
+        batcher.IsHoldTimerArmed.Should().BeTrue("held outside an inline delivery: only the timer bounds it");
+        await batcher.FlushHeldAsync().AsTask().WithTimeout(); // the reader waits: the batch goes out
+        ReplyBatcherTests.Readable(pipe).Should().Equal("a"u8.ToArray());
+
+        batcher.NoteFrameReturned(moreBuffered: true);
+        await batcher.SendAsync("b"u8.ToArray(), Write).AsTask().WithTimeout(); // held; the armed timer covers it
+        ReplyBatcherTests.Readable(pipe).Should().BeEmpty();
+
+        clock.Advance(ReplyBatcher.MaxHold);
+
+        byte[] seen = [];
+        await TestTimeouts.UntilAsync(() => (seen = ReplyBatcherTests.Readable(pipe)).Length > 1, because: "the hold timer should flush the later batch");
+        seen.Should().Equal("ab"u8.ToArray(), "the first batch, still unread, then the later one");
+        await TestTimeouts.UntilAsync(() => !batcher.IsHoldTimerArmed, because: "a fired timer is re-armed only by the next hold");
+    }
+
+    [Fact]
+    public async Task DeliveryEnds_NothingHeld_SendsNothing()
+    {
+        var pipe = new Pipe();
+        var transport = new FakeBurstConnection();
+        var batcher = new ReplyBatcher(pipe.Writer, 1024, new ManualTimeProvider(), static () => new ConnectionAbortedException("closed"), transport);
+        await batcher.SendAsync("x"u8.ToArray(), Write).AsTask().WithTimeout();
+        ReplyBatcherTests.Readable(pipe).Should().Equal("x"u8.ToArray());
+
+        transport.Observer!.OnInputBurstDelivered();
+
+        ReplyBatcherTests.Readable(pipe).Should().BeEmpty();
+    }
+
+    private static long Write(byte[] message, PipeWriter writer)
+    {
+        writer.Write(message);
+        return message.Length;
+    }
+
+    /// <summary>A transport connection reduced to its inline-delivery hooks.</summary>
+    private sealed class FakeBurstConnection : Connection
+    {
+        public Ocean.Transport.Internal.IInputBurstObserver? Observer { get; private set; }
+
+        public bool Delivering { get; set; }
+
+        public override System.IO.Pipelines.IDuplexPipe Transport => throw new NotSupportedException();
+
+        public override System.Net.EndPoint? LocalEndPoint => null;
+
+        public override System.Net.EndPoint? RemoteEndPoint => null;
+
+        public override CancellationToken ConnectionClosed => CancellationToken.None;
+
+        internal override bool IsDeliveringInputOnCurrentThread => Delivering;
+
+        internal override bool TrySetInputBurstObserver(Ocean.Transport.Internal.IInputBurstObserver observer)
+        {
+            Observer = observer;
+            return true;
+        }
+
+        public override ValueTask CloseAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+        public override void Abort(Exception? reason = null)
+        {
+        }
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -1,5 +1,7 @@
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Ocean.Transport;
+using Ocean.Transport.Internal;
 
 namespace Ocean.Framing.Internal;
 
@@ -11,9 +13,11 @@ namespace Ocean.Framing.Internal;
 /// <remarks>
 /// The reader tells it two things only: <see cref="NoteFrameReturned"/> when it hands out a frame, and
 /// <see cref="StartFlushHeld"/> before it waits for the peer (never waiting for that flush). Held replies are bounded by bytes
-/// (<see cref="MessageConnectionOptions.MaxHeldReplyBytes"/>) and by time (1 ms, on the given clock).
+/// (<see cref="MessageConnectionOptions.MaxHeldReplyBytes"/>) and in time: replies held while the transport's receive
+/// loop runs the reader inline are sent when that delivery ends (<see cref="IInputBurstObserver"/>), at the latest;
+/// any others by a 1 ms timer on the given clock. The timer is the exception, so the common case arms no timer.
 /// </remarks>
-internal sealed class ReplyBatcher
+internal sealed class ReplyBatcher : IInputBurstObserver
 {
     /// <summary>The longest a reply is held back for its batch, should the reader not come back to wait sooner.</summary>
     internal static readonly TimeSpan MaxHold = TimeSpan.FromMilliseconds(1);
@@ -21,6 +25,11 @@ internal sealed class ReplyBatcher
     private static readonly TimerCallback s_onHoldExpired = static state =>
     {
         var batcher = (ReplyBatcher)state!;
+        lock (batcher._lock)
+        {
+            batcher._holdTimerArmed = false;
+        }
+
         batcher.HoldFlush = batcher.FlushHeldQuietlyAsync();
     };
 
@@ -29,6 +38,7 @@ internal sealed class ReplyBatcher
     private readonly int _maxHeldBytes;
     private readonly TimeProvider _time;
     private readonly Func<Exception> _closedError;
+    private readonly Connection? _burstSource;
     private bool _flushing;
     private bool _flushAgain;
     private TaskCompletionSource? _nextFlush;
@@ -41,17 +51,35 @@ internal sealed class ReplyBatcher
     private bool _writing;
     private bool _closed;
     private ITimer? _holdTimer;
+    private bool _holdTimerArmed;
 
     /// <param name="writer">The connection's output.</param>
     /// <param name="maxHeldBytes">How many reply bytes may be held back.</param>
     /// <param name="time">The clock for the hold timer.</param>
     /// <param name="closedError">What a send raises once the connection is closed.</param>
-    public ReplyBatcher(PipeWriter writer, int maxHeldBytes, TimeProvider time, Func<Exception> closedError)
+    /// <param name="burstSource">
+    /// The transport connection whose receive loop delivers input inline; it tells this batcher when each delivery
+    /// ends. <see langword="null"/>, or a connection that cannot (TLS), leaves the timer to bound every hold.
+    /// </param>
+    public ReplyBatcher(PipeWriter writer, int maxHeldBytes, TimeProvider time, Func<Exception> closedError, Connection? burstSource = null)
     {
         _writer = writer;
         _maxHeldBytes = maxHeldBytes;
         _time = time;
         _closedError = closedError;
+        _burstSource = burstSource is not null && burstSource.TrySetInputBurstObserver(this) ? burstSource : null;
+    }
+
+    /// <summary>Whether the hold timer is armed (for tests).</summary>
+    internal bool IsHoldTimerArmed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _holdTimerArmed;
+            }
+        }
     }
 
     /// <summary>The hold timer's last flush (for tests): nobody awaits it, so it must never fail.</summary>
@@ -121,6 +149,14 @@ internal sealed class ReplyBatcher
     /// <summary>The reader is about to wait for the peer: send what is held for the batch.</summary>
     public ValueTask FlushHeldAsync()
     {
+        if (!Volatile.Read(ref _flushDeferred))
+        {
+            // Nothing held (the usual case when the reader waits): no lock. Only the reader holds replies back, and it
+            // is the caller, so it sees its own hold; a stale true just takes the lock below.
+            Volatile.Write(ref _moreBuffered, false);
+            return ValueTask.CompletedTask;
+        }
+
         lock (_lock)
         {
             _moreBuffered = false;
@@ -144,6 +180,35 @@ internal sealed class ReplyBatcher
     public void StartFlushHeld()
     {
         var flush = FlushHeldAsync();
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(flush);
+        }
+    }
+
+    /// <summary>
+    /// The transport's receive loop has run the reader inline as far as it could on one receive: what the reader
+    /// held back during it is sent now, should the reader have gone off to wait for something other than the peer.
+    /// Usually the reader has already sent it before waiting for more input, and this only reads a flag.
+    /// </summary>
+    void IInputBurstObserver.OnInputBurstDelivered()
+    {
+        if (!Volatile.Read(ref _flushDeferred))
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (!_flushDeferred || _closed)
+            {
+                return;
+            }
+
+            _flushDeferred = false;
+        }
+
+        var flush = FlushAsync();
         if (!flush.IsCompletedSuccessfully)
         {
             _ = ObserveAsync(flush);
@@ -180,12 +245,15 @@ internal sealed class ReplyBatcher
                 return false; // the flush that follows carries everything held
             }
 
-            if (!_flushDeferred)
+            _flushDeferred = true;
+            if (!_holdTimerArmed && _burstSource?.IsDeliveringInputOnCurrentThread != true)
             {
-                // Bounded: if the reader does not come back to wait soon, the timer sends what is held.
+                // Held outside an inline delivery: if the reader does not come back to wait soon, the timer sends what
+                // is held. Armed once, not per batch (re-arming means waking the timer thread): a batch that starts
+                // while it runs is flushed when it fires, sooner than the maximum, never later.
                 _holdTimer ??= _time.CreateTimer(s_onHoldExpired, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 _holdTimer.Change(MaxHold, Timeout.InfiniteTimeSpan);
-                _flushDeferred = true;
+                _holdTimerArmed = true;
             }
 
             return true;

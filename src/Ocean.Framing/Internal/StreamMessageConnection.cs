@@ -66,7 +66,7 @@ internal sealed partial class StreamMessageConnection : MessageConnection
         _time = options.TimeProvider;
         _frameTimeout = options.FrameTimeout;
         _idleTimeout = options.IdleTimeout;
-        _replies = new ReplyBatcher(connection.Transport.Output, options.MaxHeldReplyBytes, options.TimeProvider, SendFailure);
+        _replies = new ReplyBatcher(connection.Transport.Output, options.MaxHeldReplyBytes, options.TimeProvider, SendFailure, connection);
         _logger = options.LoggerFactory?.CreateLogger("Ocean.Framing.MessageConnection") ?? NullLogger.Instance;
         _lastFrameEnd = _time.GetTimestamp();
         _transportClosed = connection.ConnectionClosed.UnsafeRegister(static state => ((ConnectionLifetime)state!).Signal(), _lifetime);

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net.Sockets;
 
 namespace Ocean.Transport.Internal;
@@ -41,7 +42,7 @@ internal sealed partial class SocketConnection
 
                 writer.Advance(received);
 
-                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                var flush = await DeliverAsync(writer).ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     if (Volatile.Read(ref _closeStarted) != 0 && !IsAborted)
@@ -74,6 +75,33 @@ internal sealed partial class SocketConnection
             budgeted?.EndWriting();
             await writer.CompleteAsync(IsAborted ? CreateAbortException() : error).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Flushes received bytes to the reader. Its pipe scheduler is inline, so a waiting reader runs on this thread
+    /// before the flush returns; the burst observer then hears that the reader is done with this receive.
+    /// </summary>
+    private ValueTask<FlushResult> DeliverAsync(PipeWriter writer)
+    {
+        var observer = Volatile.Read(ref _burstObserver);
+        if (observer is null)
+        {
+            return writer.FlushAsync();
+        }
+
+        ValueTask<FlushResult> flush;
+        Volatile.Write(ref _deliveringThread, Environment.CurrentManagedThreadId);
+        try
+        {
+            flush = writer.FlushAsync();
+        }
+        finally
+        {
+            Volatile.Write(ref _deliveringThread, 0);
+        }
+
+        observer.OnInputBurstDelivered();
+        return flush;
     }
 
     /// <summary>While closing: read and drop whatever still arrives until the peer's FIN.</summary>

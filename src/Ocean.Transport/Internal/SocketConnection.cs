@@ -43,6 +43,8 @@ internal sealed partial class SocketConnection : Connection
     private bool _socketDisposed;
     private volatile bool _skipIdleLinger;
     private volatile string? _applicationId;
+    private IInputBurstObserver? _burstObserver;
+    private int _deliveringThread;
 
     /// <param name="socket">The connected socket; the connection owns it.</param>
     /// <param name="options">Buffer bounds, timeouts and socket settings.</param>
@@ -182,6 +184,14 @@ internal sealed partial class SocketConnection : Connection
     }
 
     public override ValueTask DisposeAsync() => CloseAsync();
+
+    internal override bool TrySetInputBurstObserver(IInputBurstObserver observer)
+    {
+        // Set before the reader's first read, so the receive loop sees it by the time there is anything to deliver.
+        return Interlocked.CompareExchange(ref _burstObserver, observer, null) is null;
+    }
+
+    internal override bool IsDeliveringInputOnCurrentThread => Volatile.Read(ref _deliveringThread) == Environment.CurrentManagedThreadId;
 
     /// <summary>
     /// The application is done with the input (its handler returned): once the receive loop has ended too, what the
