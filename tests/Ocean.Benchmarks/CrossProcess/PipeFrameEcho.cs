@@ -23,6 +23,15 @@ internal static class PipeFrameEcho
             var result = await input.ReadAsync();
             var buffer = result.Buffer;
             var wrote = false;
+            if (buffer.IsSingleSegment)
+            {
+                // The usual case: every whole frame parsed straight off one span, no sequence slicing per frame.
+                var span = buffer.FirstSpan;
+                var offset = EchoWholeFrames(span, output);
+                wrote = offset > 0;
+                buffer = buffer.Slice(offset);
+            }
+
             while (TryReadFrame(ref buffer, out var payload))
             {
                 var length = (int)payload.Length;
@@ -48,6 +57,32 @@ internal static class PipeFrameEcho
                 break;
             }
         }
+    }
+
+    /// <summary>Echoes each whole frame at the start of <paramref name="span"/>; returns the bytes consumed.</summary>
+    private static int EchoWholeFrames(ReadOnlySpan<byte> span, PipeWriter output)
+    {
+        var offset = 0;
+        while (span.Length - offset >= 4)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(span[offset..]);
+            if (length is < 0 or > MaxPayload)
+            {
+                throw new InvalidDataException($"Frame length {length} is outside 0..{MaxPayload}.");
+            }
+
+            if (span.Length - offset - 4 < length)
+            {
+                break;
+            }
+
+            var frame = span.Slice(offset, 4 + length);
+            frame.CopyTo(output.GetSpan(frame.Length)); // the prefix is the same value: copied with the payload
+            output.Advance(frame.Length);
+            offset += frame.Length;
+        }
+
+        return offset;
     }
 
     private static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> payload)
