@@ -91,10 +91,12 @@ internal static class ServeCommand
             Console.Out.Flush();
             Console.Error.WriteLine($"serve: {kind} ({entry.Description}) on {server.EndPoint}, pid {Environment.ProcessId}");
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var workItemsBefore = ThreadPool.CompletedWorkItemCount;
             await Task.WhenAny(stop.Task, Task.Delay(TimeSpan.FromSeconds(maxSeconds)));
 
             // The second stdout line: what serving allocated (connections' set-up included), for bytes per message.
             Console.Out.WriteLine($"allocated {GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore}");
+            Console.Error.WriteLine($"serve: thread pool work items {ThreadPool.CompletedWorkItemCount - workItemsBefore}, threads {ThreadPool.ThreadCount}");
             Console.Out.Flush();
         }
 
