@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Ocean.Marshalling.Cdr;
 using Ocean.Marshalling.Internal;
 
@@ -83,6 +84,12 @@ public sealed class CdrMarshaller : IMarshaller
     /// <inheritdoc/>
     public T Unmarshal<T>(in ReadOnlySequence<byte> input)
     {
+        // An array-backed sequence (the common case) is read in place without ReadOnlySequence's type tests.
+        if (SequenceMarshal.TryGetArray(input, out var segment))
+        {
+            return Unmarshal<T>(segment.AsSpan());
+        }
+
         if (input.IsSingleSegment)
         {
             return Unmarshal<T>(input.FirstSpan);

@@ -205,7 +205,7 @@ public sealed class GraphMarshaller : IMarshaller
             throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream takes {input.Length} bytes; the limit is {limits.MaxBytes}.");
         }
 
-        if (input.IsSingleSegment && MemoryMarshal.TryGetArray(input.First, out var segment))
+        if (SequenceMarshal.TryGetArray(input, out var segment) || (input.IsSingleSegment && MemoryMarshal.TryGetArray(input.First, out segment)))
         {
             rented = null;
             offset = segment.Offset;

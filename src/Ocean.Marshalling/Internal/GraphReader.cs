@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -147,7 +148,15 @@ internal sealed class GraphReader
         return rest[..length];
     }
 
-    public GraphClassEntry ReadClassRef()
+    public GraphClassEntry ReadClassRef() => ReadClassRef(null);
+
+    /// <summary>
+    /// Reads a class reference or a new descriptor. <paramref name="expected"/> is the local class the declared type
+    /// most likely sends: a descriptor equal to its bytes is taken as its exact entry without being parsed again or
+    /// looked up (a descriptor parses deterministically, so one that starts with a whole valid descriptor is that
+    /// descriptor and ends where it ends; the local one is registered, well formed and fingerprinted).
+    /// </summary>
+    public GraphClassEntry ReadClassRef(GraphClass? expected)
     {
         var reference = ReadVarint();
         if (reference != 0)
@@ -161,6 +170,13 @@ internal sealed class GraphReader
         }
 
         CountObject();
+        if (expected is not null && _buffer.AsSpan(_position, _end - _position).StartsWith(expected.Descriptor))
+        {
+            _position += expected.Descriptor.Length;
+            _classes.Add(expected.ExactEntry);
+            return expected.ExactEntry;
+        }
+
         var start = _position;
         SkipDescriptor();
         var entry = Factory.ResolveDescriptor(_buffer.AsSpan(start, _position - start));
@@ -223,18 +239,25 @@ internal sealed class GraphReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enter()
     {
-        if (++_depth > _limits.MaxDepth)
+        var depth = ++_depth;
+        if (depth > _limits.MaxDepth)
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream nests deeper than the limit of {_limits.MaxDepth}.");
+            ThrowTooDeep();
         }
 
-        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        // Every 8th level is enough (as in CdrReader): 8 levels take a few KB of stack, far less than the margin the probe keeps.
+        if ((depth & 7) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, "The stream nests too deeply for the stack.");
+            ThrowStackExhausted();
         }
     }
+
+    private void ThrowTooDeep() => throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream nests deeper than the limit of {_limits.MaxDepth}.");
+
+    private static void ThrowStackExhausted() => throw new MarshallingException(MarshallingError.LimitExceeded, "The stream nests too deeply for the stack.");
 
     public void Exit() => _depth--;
 
@@ -446,6 +469,18 @@ internal sealed class GraphReader
 
     private static string Decode(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.Length <= 128)
+        {
+            // Short strings: validated and transcoded in one pass into a stack buffer (a UTF-8 byte is at most one UTF-16 unit).
+            Span<char> chars = stackalloc char[128];
+            if (Utf8.ToUtf16(bytes, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+            {
+                throw new MarshallingException(MarshallingError.Malformed, "A string is not valid UTF-8.");
+            }
+
+            return new string(chars[..written]);
+        }
+
         if (!Utf8.IsValid(bytes))
         {
             throw new MarshallingException(MarshallingError.Malformed, "A string is not valid UTF-8.");
