@@ -22,7 +22,13 @@ internal sealed class GraphObjectCodec<T>(byte[] signature, GraphCodecFactory fa
         }
 
         var runtimeType = value.GetType();
-        var graphClass = runtimeType == typeof(T) ? _exact ??= factory.GetClassForRuntime(runtimeType) : factory.GetClassForRuntime(runtimeType);
+        if (_exact is { } exact && runtimeType == exact.Type)
+        {
+            exact.WriteNew(writer, value);
+            return;
+        }
+
+        var graphClass = runtimeType == typeof(T) ? _exact = factory.GetClassForRuntime(runtimeType) : factory.GetClassForRuntime(runtimeType);
         graphClass.WriteNew(writer, value);
     }
 
@@ -35,9 +41,10 @@ internal sealed class GraphObjectCodec<T>(byte[] signature, GraphCodecFactory fa
             case GraphWire.Ref:
                 return reader.GetReference() is T existing ? existing : throw new MarshallingException(MarshallingError.Incompatible, $"A reference where {typeof(T).Name} is declared names another type.");
             case GraphWire.New:
-                var entry = reader.ReadClassRef(Expected());
+                var expected = Expected();
+                var entry = reader.ReadClassRef(expected);
                 var type = entry.Class.Type;
-                if (type != typeof(T) && (entry.Class.IsStruct || !typeof(T).IsAssignableFrom(type)))
+                if (!ReferenceEquals(entry.Class, expected) && type != typeof(T) && (entry.Class.IsStruct || !typeof(T).IsAssignableFrom(type)))
                 {
                     throw new MarshallingException(MarshallingError.Incompatible, $"The stream sends {entry.Class.StableName} ({type.Name}) where {typeof(T).Name} is declared.");
                 }

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Unicode;
 
 namespace Ocean.Marshalling.Internal;
 
@@ -21,10 +19,13 @@ internal sealed class GraphReader
     /// <summary>The memory every stream may create beyond <see cref="GraphLimits.MaxMemoryMultiple"/> times its length.</summary>
     public const long MemoryAllowance = 1024 * 1024;
 
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     [ThreadStatic]
     private static GraphReader? t_cached;
 
     private readonly List<object?> _handles = [];
+    private bool _inUse;
     private readonly List<GraphClassEntry> _classes = [];
     private byte[] _buffer = [];
     private int _position;
@@ -56,8 +57,16 @@ internal sealed class GraphReader
 
     public static GraphReader Rent(GraphCodecFactory factory, byte[] buffer, int offset, int count)
     {
-        var reader = t_cached ?? new GraphReader();
-        t_cached = null;
+        // Marked in use rather than taken out of the slot, so a re-entrant call gets its own (not kept).
+        var reader = t_cached;
+        if (reader is null || reader._inUse)
+        {
+            // The new one takes the slot: one left in use (a message never disposed) does not keep every later call from pooling.
+            reader = new GraphReader();
+            t_cached = reader;
+        }
+
+        reader._inUse = true;
         reader.Factory = factory;
         reader._limits = factory.Limits;
         reader._buffer = buffer;
@@ -91,7 +100,7 @@ internal sealed class GraphReader
 
         _classes.Clear();
         Factory = null!;
-        t_cached = this;
+        _inUse = false;
     }
 
     public void ReadHeader(byte[] expected)
@@ -308,6 +317,19 @@ internal sealed class GraphReader
 
     public uint ReadVarint()
     {
+        // Most varints (counts, references, short string lengths) are one byte.
+        var position = _position;
+        if (position < _end && _buffer[position] < 0x80)
+        {
+            _position = position + 1;
+            return _buffer[position];
+        }
+
+        return ReadLongVarint();
+    }
+
+    private uint ReadLongVarint()
+    {
         uint value = 0;
         for (var shift = 0; shift < 35; shift += 7)
         {
@@ -469,24 +491,15 @@ internal sealed class GraphReader
 
     private static string Decode(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length <= 128)
+        // One strict decoder validates while it counts and transcodes (no separate validation pass, no buffer).
+        try
         {
-            // Short strings: validated and transcoded in one pass into a stack buffer (a UTF-8 byte is at most one UTF-16 unit).
-            Span<char> chars = stackalloc char[128];
-            if (Utf8.ToUtf16(bytes, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
-            {
-                throw new MarshallingException(MarshallingError.Malformed, "A string is not valid UTF-8.");
-            }
-
-            return new string(chars[..written]);
+            return s_strictUtf8.GetString(bytes);
         }
-
-        if (!Utf8.IsValid(bytes))
+        catch (DecoderFallbackException)
         {
             throw new MarshallingException(MarshallingError.Malformed, "A string is not valid UTF-8.");
         }
-
-        return Encoding.UTF8.GetString(bytes);
     }
 
     /// <summary>Moves past a class descriptor, checking its structure (the factory decodes it when it is new).</summary>
@@ -525,13 +538,17 @@ internal sealed class GraphReader
     /// <summary>Charges one key comparison to the stream; false once its budget is spent.</summary>
     public bool TrySpendKeyComparison() => --_keyComparisonsLeft >= 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CountObject()
     {
         if (++_objects > _limits.MaxObjects)
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream holds more than the limit of {_limits.MaxObjects} objects.");
+            ThrowTooManyObjects();
         }
     }
+
+    private void ThrowTooManyObjects() =>
+        throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream holds more than the limit of {_limits.MaxObjects} objects.");
 
     private static void ThrowTruncated() => throw new MarshallingException(MarshallingError.Truncated, "The stream is truncated.");
 

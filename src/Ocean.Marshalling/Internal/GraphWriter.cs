@@ -29,7 +29,18 @@ internal sealed class GraphWriter
 
     private readonly List<(int Handle, GraphClass Class)> _pending = [];
     private Dictionary<object, int> _handles = new(ReferenceEqualityComparer.Instance);
-    private Dictionary<GraphClass, int> _classes = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The object of handle 0, kept out of <see cref="_handles"/>: a stream of one object never hashes it.</summary>
+    private object? _firstObject;
+    private int _handleCount;
+    private bool _inUse;
+
+    // The classes this stream has described, by GraphClass.Id: a slot counts only when its stamp is this stream's, so a
+    // new stream forgets them all by taking a new stamp instead of clearing a table.
+    private int[] _classStamps = new int[16];
+    private int[] _classRefs = new int[16];
+    private int _stamp = 1;
+    private int _classCount;
 
     /// <summary>Used only when the output's memory is not backed by an array.</summary>
     private byte[] _scratch = [];
@@ -75,9 +86,17 @@ internal sealed class GraphWriter
 
     public static GraphWriter Rent(GraphCodecFactory factory, IBufferWriter<byte> output)
     {
-        // Taken out of the slot while in use, so a re-entrant call (a getter that marshals) gets its own.
-        var writer = t_cached ?? new GraphWriter();
-        t_cached = null;
+        // Marked in use rather than taken out of the slot (one thread-static read, no writes), so a re-entrant call
+        // (a getter that marshals) gets its own, which is not kept.
+        var writer = t_cached;
+        if (writer is null || writer._inUse)
+        {
+            // The new one takes the slot: one left in use (a message never disposed) does not keep every later call from pooling.
+            writer = new GraphWriter();
+            t_cached = writer;
+        }
+
+        writer._inUse = true;
         writer.Factory = factory;
         writer._limits = factory.Limits;
         writer._output = output;
@@ -107,15 +126,27 @@ internal sealed class GraphWriter
         _objects = 0;
         _lastClass = null;
         _pending.Clear();
-        _handles = Reset(_handles);
-        _classes = Reset(_classes);
+        _firstObject = null;
+        _handleCount = 0;
+        if (_handles.Count != 0)
+        {
+            _handles = Reset(_handles);
+        }
+
+        _classCount = 0;
+        if (++_stamp == 0)
+        {
+            // After 2^32 streams: the stamps start over from a clean table.
+            Array.Clear(_classStamps);
+            _stamp = 1;
+        }
         if (_scratch.Length > KeptBufferSize)
         {
             _scratch = [];
         }
 
         Factory = null!;
-        t_cached = this;
+        _inUse = false;
     }
 
     public void WriteHeader(byte[] rootSignature)
@@ -157,24 +188,45 @@ internal sealed class GraphWriter
     /// <summary>Writes a back reference and returns true when <paramref name="value"/> was written before; else gives it the next handle.</summary>
     public bool TryWriteReference(object value, out int handle)
     {
+        if (_handleCount == 0)
+        {
+            _firstObject = value;
+            _handleCount = 1;
+            handle = 0;
+            CountObject();
+            return false;
+        }
+
+        if (ReferenceEquals(value, _firstObject))
+        {
+            handle = 0;
+            WriteReference(handle);
+            return true;
+        }
+
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_handles, value, out var exists);
         if (exists)
         {
             handle = slot;
-            if (_pending.Count != 0)
-            {
-                CheckNotPending(handle);
-            }
-
-            WriteByte(GraphWire.Ref);
-            WriteVarint((uint)handle);
+            WriteReference(handle);
             return true;
         }
 
-        handle = _handles.Count - 1;
+        handle = _handleCount++;
         slot = handle;
         CountObject();
         return false;
+    }
+
+    private void WriteReference(int handle)
+    {
+        if (_pending.Count != 0)
+        {
+            CheckNotPending(handle);
+        }
+
+        WriteByte(GraphWire.Ref);
+        WriteVarint((uint)handle);
     }
 
     /// <summary>Marks a handle whose constructor members are being written: a reference back to it cannot be rebuilt.</summary>
@@ -196,16 +248,27 @@ internal sealed class GraphWriter
             return;
         }
 
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_classes, graphClass, out var exists);
-        if (!exists)
+        var id = graphClass.Id;
+        if (id >= _classStamps.Length)
         {
-            slot = _classes.Count;
+            var size = Math.Max(id + 1, _classStamps.Length * 2);
+            Array.Resize(ref _classStamps, size);
+            Array.Resize(ref _classRefs, size);
+        }
+
+        int slot;
+        if (_classStamps[id] != _stamp)
+        {
+            slot = ++_classCount;
+            _classStamps[id] = _stamp;
+            _classRefs[id] = slot;
             CountObject();
             WriteByte(0);
             WriteBytes(graphClass.Descriptor);
         }
         else
         {
+            slot = _classRefs[id];
             WriteVarint((uint)slot);
         }
 
@@ -390,13 +453,17 @@ internal sealed class GraphWriter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CountObject()
     {
         if (++_objects > _limits.MaxObjects)
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, $"The graph holds more than the limit of {_limits.MaxObjects} objects.");
+            ThrowTooManyObjects();
         }
     }
+
+    private void ThrowTooManyObjects() =>
+        throw new MarshallingException(MarshallingError.LimitExceeded, $"The graph holds more than the limit of {_limits.MaxObjects} objects.");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<byte> Take(int count)
