@@ -81,9 +81,11 @@ internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixed
             return result;
         }
 
-        for (var i = 0; i < result.Length; i++)
+        // Through a span: no covariant store check per element.
+        var items = result.AsSpan();
+        for (var i = 0; i < items.Length; i++)
         {
-            result[i] = element.Read(ref reader);
+            items[i] = element.Read(ref reader);
         }
 
         return result;
