@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Ocean.Marshalling.Cdr;
 using Ocean.Marshalling.Internal;
 
@@ -21,6 +22,11 @@ public sealed class CdrMarshaller : IMarshaller
     private readonly CdrMarshallerOptions _options;
     private readonly CdrCodecFactory _factory;
 
+    // The options' values, read once per call from here rather than through the options object.
+    private readonly bool _littleEndian;
+    private readonly int _maxDepth;
+    private readonly int _maxObjects;
+
     /// <summary>Creates a marshaller.</summary>
     /// <param name="options">
     /// Byte order, limits and surrogate provider; <see langword="null"/> for big-endian with the default limits. Copied
@@ -36,6 +42,9 @@ public sealed class CdrMarshaller : IMarshaller
             SurrogateProvider = options.SurrogateProvider,
         };
         _factory = _options.SurrogateProvider is { } provider ? new CdrCodecFactory(provider) : CdrCodecFactory.Default;
+        _littleEndian = _options.ByteOrder == ByteOrder.LittleEndian;
+        _maxDepth = _options.MaxDepth;
+        _maxObjects = _options.MaxObjects;
     }
 
     /// <summary>A big-endian marshaller with the default limits.</summary>
@@ -56,7 +65,7 @@ public sealed class CdrMarshaller : IMarshaller
     public void Marshal<T>(T value, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
+        var writer = new CdrWriter(output, _littleEndian, _maxDepth, _maxObjects);
         _factory.Get<T>().Write(ref writer, value);
         writer.Flush();
     }
@@ -67,7 +76,7 @@ public sealed class CdrMarshaller : IMarshaller
         BoxedValue.Check(type, value);
         ArgumentNullException.ThrowIfNull(output);
         var codec = (CdrCodec)_factory.Get(type, default);
-        var writer = new CdrWriter(output, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
+        var writer = new CdrWriter(output, _littleEndian, _maxDepth, _maxObjects);
         codec.WriteBoxed(ref writer, value);
         writer.Flush();
     }
@@ -75,6 +84,12 @@ public sealed class CdrMarshaller : IMarshaller
     /// <inheritdoc/>
     public T Unmarshal<T>(in ReadOnlySequence<byte> input)
     {
+        // An array-backed sequence (the common case) is read in place without ReadOnlySequence's type tests.
+        if (SequenceMarshal.TryGetArray(input, out var segment))
+        {
+            return Unmarshal<T>(segment.AsSpan());
+        }
+
         if (input.IsSingleSegment)
         {
             return Unmarshal<T>(input.FirstSpan);
@@ -120,7 +135,7 @@ public sealed class CdrMarshaller : IMarshaller
     /// <exception cref="MarshallingException">The bytes are malformed, truncated, or have bytes left over.</exception>
     public T Unmarshal<T>(ReadOnlySpan<byte> input)
     {
-        var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
+        var reader = new CdrReader(input, _littleEndian, _maxDepth, _maxObjects);
         var value = ReadValue(_factory.Get<T>(), ref reader);
         if (reader.Remaining != 0)
         {
@@ -237,7 +252,7 @@ public sealed class CdrMarshaller : IMarshaller
 
     private object? UnmarshalBoxed(CdrCodec codec, Type type, ReadOnlySpan<byte> input)
     {
-        var reader = new CdrReader(input, _options.ByteOrder) { MaxDepth = _options.MaxDepth, MaxObjects = _options.MaxObjects };
+        var reader = new CdrReader(input, _littleEndian, _maxDepth, _maxObjects);
         var value = ReadValue(codec, type, ref reader);
         if (reader.Remaining != 0)
         {

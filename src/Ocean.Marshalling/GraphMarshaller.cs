@@ -117,7 +117,11 @@ public sealed class GraphMarshaller : IMarshaller
             {
                 reader.ReadHeader(codec.Signature);
                 var value = codec.Read(reader);
-                CheckAtEnd(reader, typeof(T));
+                if (reader.Remaining != 0)
+                {
+                    ThrowTrailing(reader, typeof(T));
+                }
+
                 return value;
             }
             catch (Exception ex) when (ex is not MarshallingException)
@@ -205,7 +209,7 @@ public sealed class GraphMarshaller : IMarshaller
             throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream takes {input.Length} bytes; the limit is {limits.MaxBytes}.");
         }
 
-        if (input.IsSingleSegment && MemoryMarshal.TryGetArray(input.First, out var segment))
+        if (SequenceMarshal.TryGetArray(input, out var segment) || (input.IsSingleSegment && MemoryMarshal.TryGetArray(input.First, out segment)))
         {
             rented = null;
             offset = segment.Offset;
@@ -228,6 +232,9 @@ public sealed class GraphMarshaller : IMarshaller
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
+
+    private static void ThrowTrailing(GraphReader reader, Type type) =>
+        throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes are left over after the {type.Name}.");
 
     private static void CheckAtEnd(GraphReader reader, Type type)
     {

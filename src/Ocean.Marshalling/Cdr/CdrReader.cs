@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ocean.Marshalling.Cdr;
 
@@ -61,6 +62,15 @@ public ref struct CdrReader
         _maxObjects = DefaultMaxObjects;
     }
 
+    /// <summary>A reader with limits already checked (by <see cref="CdrMarshallerOptions"/>), for the marshaller's hot path.</summary>
+    internal CdrReader(ReadOnlySpan<byte> input, bool littleEndian, int maxDepth, int maxObjects)
+    {
+        _input = input;
+        _littleEndian = littleEndian;
+        _maxDepth = maxDepth;
+        _maxObjects = maxObjects;
+    }
+
     /// <summary>How deeply nested structs may be read (default <see cref="DefaultMaxDepth"/>).</summary>
     public int MaxDepth
     {
@@ -100,6 +110,20 @@ public ref struct CdrReader
     }
 
     internal void ExitNested() => _depth--;
+
+    /// <summary>
+    /// The depth check of a struct with no struct, union or surrogate anywhere inside it (decided when its codec is
+    /// built): it counts as one level as <see cref="EnterNested"/> would, but nothing below it can nest further, so
+    /// the level need not be stored and undone, and its bounded frames need no stack probe.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal readonly void CheckFlatNested()
+    {
+        if (_depth >= _maxDepth)
+        {
+            ThrowTooDeep(_maxDepth);
+        }
+    }
 
     /// <summary>The per-message state handed to a surrogate provider (set by a message reader; null otherwise).</summary>
     internal MarshallingContext? Context { readonly get; set; }
@@ -209,8 +233,16 @@ public ref struct CdrReader
     /// <returns>The value.</returns>
     public int ReadLong()
     {
-        var bytes = Take(4, 4);
-        return _littleEndian ? BinaryPrimitives.ReadInt32LittleEndian(bytes) : BinaryPrimitives.ReadInt32BigEndian(bytes);
+        // Aligned from the stream's origin: only the low bits of the position matter, so int arithmetic is enough.
+        var at = _offset + (-((int)_startPosition + _offset) & 3);
+        if ((long)at + 4 > _input.Length)
+        {
+            ThrowTruncatedAligned(at, 4);
+        }
+
+        var value = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_input), at));
+        _offset = at + 4;
+        return _littleEndian == BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
     }
 
     /// <summary>Reads an <c>unsigned long</c>.</summary>
@@ -243,18 +275,49 @@ public ref struct CdrReader
     public string ReadString()
     {
         var length = ReadULong();
+        var start = _offset;
+
+        // The claimed length is checked against the bytes that remain before anything is allocated.
+        if (length - 1 >= (uint)(_input.Length - start))
+        {
+            ThrowBadStringLength(length);
+        }
+
+        var end = start + (int)length - 1;
+        if (_input[end] != 0)
+        {
+            ThrowNoTerminator();
+        }
+
+        _offset = end + 1;
+        return end == start ? string.Empty : System.Text.Encoding.Latin1.GetString(_input[start..end]);
+    }
+
+    [DoesNotReturn]
+    private readonly void ThrowBadStringLength(uint length)
+    {
         if (length == 0)
         {
             throw new MarshallingException(MarshallingError.Malformed, "A CDR string's length counts its NUL, so it is at least 1.");
         }
 
-        var bytes = Take((int)Math.Min(length, int.MaxValue), 1, length);
-        if (bytes[^1] != 0)
+        ThrowTruncated(length);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNoTerminator() => throw new MarshallingException(MarshallingError.Malformed, "A CDR string must end with NUL.");
+
+    /// <summary>Reports truncation as <see cref="Take"/> does: after the padding that is present, the bytes still needed.</summary>
+    [DoesNotReturn]
+    private void ThrowTruncatedAligned(int alignedOffset, int size)
+    {
+        if (alignedOffset > _input.Length)
         {
-            throw new MarshallingException(MarshallingError.Malformed, "A CDR string must end with NUL.");
+            ThrowTruncated(alignedOffset - _offset); // the padding itself is missing
         }
 
-        return System.Text.Encoding.Latin1.GetString(bytes[..^1]);
+        _offset = alignedOffset;
+        ThrowTruncated(size);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ocean.Marshalling.Cdr;
 
@@ -48,6 +49,15 @@ public ref struct CdrWriter
         _maxObjects = CdrReader.DefaultMaxObjects;
     }
 
+    /// <summary>A writer with limits already checked (by <see cref="CdrMarshallerOptions"/>), for the marshaller's hot path.</summary>
+    internal CdrWriter(IBufferWriter<byte> output, bool littleEndian, int maxDepth, int maxObjects)
+    {
+        _output = output;
+        _littleEndian = littleEndian;
+        _maxDepth = maxDepth;
+        _maxObjects = maxObjects;
+    }
+
     /// <summary>How deeply nested structs may be written (default <see cref="CdrReader.DefaultMaxDepth"/>), so a cyclic object graph fails cleanly.</summary>
     public int MaxDepth
     {
@@ -87,6 +97,19 @@ public ref struct CdrWriter
     }
 
     internal void ExitNested() => _depth--;
+
+    /// <summary>
+    /// The depth check of a struct with no struct, union or surrogate anywhere inside it (decided when its codec is
+    /// built): one level as <see cref="EnterNested"/> counts it, never stored since nothing below can nest further.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal readonly void CheckFlatNested()
+    {
+        if (_depth >= _maxDepth)
+        {
+            ThrowTooDeep(_maxDepth);
+        }
+    }
 
     /// <summary>The per-message state handed to a surrogate provider (set by a message writer; null otherwise).</summary>
     internal MarshallingContext? Context { readonly get; set; }
@@ -272,13 +295,14 @@ public ref struct CdrWriter
         }
 
         // One reservation for padding, length, characters and NUL; nothing is committed until all is checked.
+        var length = value.Length;
         var padding = (int)(-_position & 3);
-        var total = padding + 4 + value.Length + 1;
-        var span = Reserve(total);
-        var text = span.Slice(padding + 4, value.Length);
-        if (value.Length <= 32)
+        var total = padding + 4 + length + 1;
+        ref var start = ref MemoryMarshal.GetReference(Reserve(total));
+        ref var text = ref Unsafe.Add(ref start, padding + 4);
+        if (length <= 32)
         {
-            for (var i = 0; i < value.Length; i++)
+            for (var i = 0; i < length; i++)
             {
                 var c = value[i];
                 if (c - 1u > 0xFEu)
@@ -286,25 +310,19 @@ public ref struct CdrWriter
                     ThrowNotLatin1(c); // short strings: checked and narrowed in one pass
                 }
 
-                text[i] = (byte)c;
+                Unsafe.Add(ref text, i) = (byte)c;
             }
         }
         else
         {
-            System.Text.Encoding.Latin1.GetBytes(value, text);
+            System.Text.Encoding.Latin1.GetBytes(value, MemoryMarshal.CreateSpan(ref text, length));
         }
 
-        span[..padding].Clear();
-        if (_littleEndian)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(span[padding..], (uint)value.Length + 1);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(span[padding..], (uint)value.Length + 1);
-        }
-
-        span[total - 1] = 0;
+        // The reservation holds at least 5 bytes: zero 4 of them for the padding (at most 3), then the length over them.
+        Unsafe.WriteUnaligned(ref start, 0u);
+        var count = (uint)length + 1;
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, padding), _littleEndian == BitConverter.IsLittleEndian ? count : BinaryPrimitives.ReverseEndianness(count));
+        Unsafe.Add(ref text, length) = 0;
         Commit(total);
     }
 
@@ -389,7 +407,21 @@ public ref struct CdrWriter
         var span = Reserve(padding + size);
         if (padding > 0)
         {
-            span[..padding].Clear();
+            // Fewer padding bytes than the value's size, and the value overwrites the rest: one fixed-size store of zeros.
+            ref var start = ref MemoryMarshal.GetReference(span);
+            if (size == 8)
+            {
+                Unsafe.WriteUnaligned(ref start, 0UL);
+            }
+            else if (size == 4)
+            {
+                Unsafe.WriteUnaligned(ref start, 0u);
+            }
+            else
+            {
+                start = 0;
+            }
+
             _buffered += padding;
             _position += padding;
             span = span[padding..];

@@ -14,6 +14,13 @@ internal abstract class CdrCodec
     /// </summary>
     public virtual int MinimumObjects => 0;
 
+    /// <summary>
+    /// True when writing or reading a value never reaches a struct, union or surrogate codec (primitives, strings,
+    /// enums, and arrays or lists of those): a struct whose members are all flat cannot nest any further, which its
+    /// codec decides once when it is built.
+    /// </summary>
+    public virtual bool IsFlat => false;
+
     /// <summary>Adds sizes or counts, saturating at <see cref="int.MaxValue"/> (they are lower bounds).</summary>
     public static int SaturatingAdd(int a, int b) => (int)Math.Min(int.MaxValue, (long)a + b);
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ocean.Marshalling.Cdr;
 
 namespace Ocean.Marshalling.Internal;
@@ -8,6 +9,8 @@ internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixed
     public override int MinimumSize => fixedLength > 0 ? SaturatingMultiply(fixedLength, element.MinimumSize) : 4;
 
     public override int MinimumObjects => fixedLength > 0 ? SaturatingAdd(1, SaturatingMultiply(fixedLength, element.MinimumObjects)) : 1;
+
+    public override bool IsFlat => element.IsFlat;
 
     public override void Write(ref CdrWriter writer, TElement[] value)
     {
@@ -78,9 +81,11 @@ internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixed
             return result;
         }
 
-        for (var i = 0; i < result.Length; i++)
+        // Through a span: no covariant store check per element.
+        var items = result.AsSpan();
+        for (var i = 0; i < items.Length; i++)
         {
-            result[i] = element.Read(ref reader);
+            items[i] = element.Read(ref reader);
         }
 
         return result;
@@ -93,6 +98,8 @@ internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullA
     public override int MinimumSize => 4;
 
     public override int MinimumObjects => 1;
+
+    public override bool IsFlat => element.IsFlat;
 
     public override void Write(ref CdrWriter writer, List<TElement> value)
     {
@@ -108,8 +115,9 @@ internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullA
             return;
         }
 
-        writer.WriteULong((uint)value.Count);
-        foreach (var item in value)
+        var items = CollectionsMarshal.AsSpan(value);
+        writer.WriteULong((uint)items.Length);
+        foreach (var item in items)
         {
             element.Write(ref writer, item);
         }
@@ -119,10 +127,13 @@ internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullA
     {
         var count = reader.ReadSequenceLength(element.MinimumSize, element.MinimumObjects);
         reader.CountObject();
+        // Presized (the count was checked against the remaining bytes and the object limit), then filled in place.
         var result = new List<TElement>(count);
-        for (var i = 0; i < count; i++)
+        CollectionsMarshal.SetCount(result, count);
+        var items = CollectionsMarshal.AsSpan(result);
+        for (var i = 0; i < items.Length; i++)
         {
-            result.Add(element.Read(ref reader));
+            items[i] = element.Read(ref reader);
         }
 
         return result;

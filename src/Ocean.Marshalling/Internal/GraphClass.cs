@@ -33,6 +33,8 @@ internal abstract class GraphClass
     /// <summary>Marks a member the stream did not carry, so the type's own default stays.</summary>
     public static readonly object Missing = new();
 
+    private static int s_nextId = -1;
+
     private readonly Dictionary<string, GraphMember> _byName;
 
     protected GraphClass(Type type, string stableName, GraphMember[] members, int constructorCount, byte[] descriptor)
@@ -45,7 +47,11 @@ internal abstract class GraphClass
         _byName = members.ToDictionary(m => m.WireName, StringComparer.Ordinal);
         ExactEntry = new GraphClassEntry(this, null, [.. members.Select(m => m.Signature)]);
         InstanceSize = GraphMemory.InstanceSize(type);
+        Id = Interlocked.Increment(ref s_nextId);
     }
+
+    /// <summary>A small number, unique in the process, by which a writer finds whether its stream has described this class.</summary>
+    public int Id { get; }
 
     public Type Type { get; }
 

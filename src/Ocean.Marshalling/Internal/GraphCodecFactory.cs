@@ -23,6 +23,8 @@ internal sealed partial class GraphCodecFactory
     private readonly Lock _buildLock = new();
     private readonly IMarshallingSurrogateProvider? _provider;
     private readonly ConcurrentDictionary<Type, Type?> _surrogates = new();
+    private readonly Lock _indexLock = new();
+    private GraphCodec?[] _byIndex = new GraphCodec?[16];
 
     public GraphCodecFactory(GraphTypeRegistry registry, GraphLimits limits, IMarshallingSurrogateProvider? provider = null)
     {
@@ -41,7 +43,40 @@ internal sealed partial class GraphCodecFactory
     /// <summary>Why a type cannot be carried, or null; decided without building anything.</summary>
     public string? Explain(Type type) => Explain(type, out _);
 
-    public GraphCodec<T> Get<T>() => (GraphCodec<T>)Get(typeof(T));
+    /// <summary>
+    /// The codec for <typeparamref name="T"/>: after the first call an array read at the type's process-wide index
+    /// (<see cref="GraphTypeIndex{T}"/>), not a dictionary lookup. The array is this factory's, so a marshaller that
+    /// is dropped takes its codecs with it.
+    /// </summary>
+    public GraphCodec<T> Get<T>()
+    {
+        var index = GraphTypeIndex<T>.Value;
+        var byIndex = Volatile.Read(ref _byIndex);
+        if ((uint)index < (uint)byIndex.Length && byIndex[index] is { } cached)
+        {
+            // Only ever a GraphCodec<T> at T's index (see below).
+            return System.Runtime.CompilerServices.Unsafe.As<GraphCodec<T>>(cached);
+        }
+
+        var codec = (GraphCodec<T>)Get(typeof(T));
+        lock (_indexLock)
+        {
+            var current = _byIndex;
+            if ((uint)index >= (uint)current.Length)
+            {
+                Array.Resize(ref current, Math.Max(index + 1, current.Length * 2));
+            }
+            else
+            {
+                current = (GraphCodec?[])current.Clone(); // never written in place: readers see a whole array
+            }
+
+            current[index] = codec;
+            Volatile.Write(ref _byIndex, current);
+        }
+
+        return codec;
+    }
 
     /// <summary>The codec for a declared type, built on first use.</summary>
     /// <exception cref="MarshallingException">
@@ -104,6 +139,10 @@ internal sealed partial class GraphCodecFactory
 
         return GetClass(type);
     }
+
+    /// <summary>The class of <paramref name="type"/> when it is registered and concrete, else null.</summary>
+    public GraphClass? LocalClassOrNull(Type type) =>
+        !type.IsInterface && !type.IsAbstract && _registry.IsRegistered(type) ? GetClass(type) : null;
 
     /// <summary>The class of a registered concrete type, compiled on first use.</summary>
     public GraphClass GetClass(Type type)
@@ -343,4 +382,18 @@ internal sealed partial class GraphCodecFactory
 
         bytes.Add((byte)value);
     }
+}
+
+/// <summary>A small process-wide number per type, the slot of its codec in each factory's array.</summary>
+internal static class GraphTypeIndex
+{
+    private static int s_next = -1;
+
+    public static int Next() => Interlocked.Increment(ref s_next);
+}
+
+/// <summary>The index of <typeparamref name="T"/>, assigned on first use.</summary>
+internal static class GraphTypeIndex<T>
+{
+    public static readonly int Value = GraphTypeIndex.Next();
 }

@@ -9,6 +9,10 @@ internal sealed class GraphObjectCodec<T>(byte[] signature, GraphCodecFactory fa
 {
     private GraphClass? _exact;
 
+    /// <summary>The class of <typeparamref name="T"/> itself when it is registered and concrete (what a stream most often sends), else null.</summary>
+    private GraphClass? _expected;
+    private bool _expectedKnown;
+
     public override void Write(GraphWriter writer, T value)
     {
         if (value is null)
@@ -18,7 +22,13 @@ internal sealed class GraphObjectCodec<T>(byte[] signature, GraphCodecFactory fa
         }
 
         var runtimeType = value.GetType();
-        var graphClass = runtimeType == typeof(T) ? _exact ??= factory.GetClassForRuntime(runtimeType) : factory.GetClassForRuntime(runtimeType);
+        if (_exact is { } exact && runtimeType == exact.Type)
+        {
+            exact.WriteNew(writer, value);
+            return;
+        }
+
+        var graphClass = runtimeType == typeof(T) ? _exact = factory.GetClassForRuntime(runtimeType) : factory.GetClassForRuntime(runtimeType);
         graphClass.WriteNew(writer, value);
     }
 
@@ -31,9 +41,10 @@ internal sealed class GraphObjectCodec<T>(byte[] signature, GraphCodecFactory fa
             case GraphWire.Ref:
                 return reader.GetReference() is T existing ? existing : throw new MarshallingException(MarshallingError.Incompatible, $"A reference where {typeof(T).Name} is declared names another type.");
             case GraphWire.New:
-                var entry = reader.ReadClassRef();
+                var expected = Expected();
+                var entry = reader.ReadClassRef(expected);
                 var type = entry.Class.Type;
-                if (type != typeof(T) && (entry.Class.IsStruct || !typeof(T).IsAssignableFrom(type)))
+                if (!ReferenceEquals(entry.Class, expected) && type != typeof(T) && (entry.Class.IsStruct || !typeof(T).IsAssignableFrom(type)))
                 {
                     throw new MarshallingException(MarshallingError.Incompatible, $"The stream sends {entry.Class.StableName} ({type.Name}) where {typeof(T).Name} is declared.");
                 }
@@ -42,6 +53,17 @@ internal sealed class GraphObjectCodec<T>(byte[] signature, GraphCodecFactory fa
             case var tag:
                 throw new MarshallingException(MarshallingError.Malformed, $"Tag {tag} is not null, reference or new.");
         }
+    }
+
+    private GraphClass? Expected()
+    {
+        if (!_expectedKnown)
+        {
+            _expected = factory.LocalClassOrNull(typeof(T));
+            _expectedKnown = true;
+        }
+
+        return _expected;
     }
 }
 
@@ -62,7 +84,7 @@ internal sealed class GraphStructCodec<T>(byte[] signature, GraphCodecFactory fa
 
     public override T Read(GraphReader reader)
     {
-        var entry = reader.ReadClassRef();
+        var entry = reader.ReadClassRef(_class ??= (GraphClass<T>)factory.GetClass(typeof(T)));
         if (entry.Class.Type != typeof(T))
         {
             throw new MarshallingException(MarshallingError.Incompatible, $"The stream sends {entry.Class.StableName} ({entry.Class.Type.Name}) where the struct {typeof(T).Name} is declared.");

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Unicode;
 
 namespace Ocean.Marshalling.Internal;
 
@@ -20,10 +19,13 @@ internal sealed class GraphReader
     /// <summary>The memory every stream may create beyond <see cref="GraphLimits.MaxMemoryMultiple"/> times its length.</summary>
     public const long MemoryAllowance = 1024 * 1024;
 
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     [ThreadStatic]
     private static GraphReader? t_cached;
 
     private readonly List<object?> _handles = [];
+    private bool _inUse;
     private readonly List<GraphClassEntry> _classes = [];
     private byte[] _buffer = [];
     private int _position;
@@ -55,8 +57,16 @@ internal sealed class GraphReader
 
     public static GraphReader Rent(GraphCodecFactory factory, byte[] buffer, int offset, int count)
     {
-        var reader = t_cached ?? new GraphReader();
-        t_cached = null;
+        // Marked in use rather than taken out of the slot, so a re-entrant call gets its own (not kept).
+        var reader = t_cached;
+        if (reader is null || reader._inUse)
+        {
+            // The new one takes the slot: one left in use (a message never disposed) does not keep every later call from pooling.
+            reader = new GraphReader();
+            t_cached = reader;
+        }
+
+        reader._inUse = true;
         reader.Factory = factory;
         reader._limits = factory.Limits;
         reader._buffer = buffer;
@@ -90,7 +100,7 @@ internal sealed class GraphReader
 
         _classes.Clear();
         Factory = null!;
-        t_cached = this;
+        _inUse = false;
     }
 
     public void ReadHeader(byte[] expected)
@@ -147,7 +157,15 @@ internal sealed class GraphReader
         return rest[..length];
     }
 
-    public GraphClassEntry ReadClassRef()
+    public GraphClassEntry ReadClassRef() => ReadClassRef(null);
+
+    /// <summary>
+    /// Reads a class reference or a new descriptor. <paramref name="expected"/> is the local class the declared type
+    /// most likely sends: a descriptor equal to its bytes is taken as its exact entry without being parsed again or
+    /// looked up (a descriptor parses deterministically, so one that starts with a whole valid descriptor is that
+    /// descriptor and ends where it ends; the local one is registered, well formed and fingerprinted).
+    /// </summary>
+    public GraphClassEntry ReadClassRef(GraphClass? expected)
     {
         var reference = ReadVarint();
         if (reference != 0)
@@ -161,6 +179,13 @@ internal sealed class GraphReader
         }
 
         CountObject();
+        if (expected is not null && _buffer.AsSpan(_position, _end - _position).StartsWith(expected.Descriptor))
+        {
+            _position += expected.Descriptor.Length;
+            _classes.Add(expected.ExactEntry);
+            return expected.ExactEntry;
+        }
+
         var start = _position;
         SkipDescriptor();
         var entry = Factory.ResolveDescriptor(_buffer.AsSpan(start, _position - start));
@@ -223,18 +248,25 @@ internal sealed class GraphReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enter()
     {
-        if (++_depth > _limits.MaxDepth)
+        var depth = ++_depth;
+        if (depth > _limits.MaxDepth)
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream nests deeper than the limit of {_limits.MaxDepth}.");
+            ThrowTooDeep();
         }
 
-        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        // Every 8th level is enough (as in CdrReader): 8 levels take a few KB of stack, far less than the margin the probe keeps.
+        if ((depth & 7) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, "The stream nests too deeply for the stack.");
+            ThrowStackExhausted();
         }
     }
+
+    private void ThrowTooDeep() => throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream nests deeper than the limit of {_limits.MaxDepth}.");
+
+    private static void ThrowStackExhausted() => throw new MarshallingException(MarshallingError.LimitExceeded, "The stream nests too deeply for the stack.");
 
     public void Exit() => _depth--;
 
@@ -284,6 +316,19 @@ internal sealed class GraphReader
     }
 
     public uint ReadVarint()
+    {
+        // Most varints (counts, references, short string lengths) are one byte.
+        var position = _position;
+        if (position < _end && _buffer[position] < 0x80)
+        {
+            _position = position + 1;
+            return _buffer[position];
+        }
+
+        return ReadLongVarint();
+    }
+
+    private uint ReadLongVarint()
     {
         uint value = 0;
         for (var shift = 0; shift < 35; shift += 7)
@@ -446,12 +491,15 @@ internal sealed class GraphReader
 
     private static string Decode(ReadOnlySpan<byte> bytes)
     {
-        if (!Utf8.IsValid(bytes))
+        // One strict decoder validates while it counts and transcodes (no separate validation pass, no buffer).
+        try
+        {
+            return s_strictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
         {
             throw new MarshallingException(MarshallingError.Malformed, "A string is not valid UTF-8.");
         }
-
-        return Encoding.UTF8.GetString(bytes);
     }
 
     /// <summary>Moves past a class descriptor, checking its structure (the factory decodes it when it is new).</summary>
@@ -490,13 +538,17 @@ internal sealed class GraphReader
     /// <summary>Charges one key comparison to the stream; false once its budget is spent.</summary>
     public bool TrySpendKeyComparison() => --_keyComparisonsLeft >= 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CountObject()
     {
         if (++_objects > _limits.MaxObjects)
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream holds more than the limit of {_limits.MaxObjects} objects.");
+            ThrowTooManyObjects();
         }
     }
+
+    private void ThrowTooManyObjects() =>
+        throw new MarshallingException(MarshallingError.LimitExceeded, $"The stream holds more than the limit of {_limits.MaxObjects} objects.");
 
     private static void ThrowTruncated() => throw new MarshallingException(MarshallingError.Truncated, "The stream is truncated.");
 

@@ -29,7 +29,18 @@ internal sealed class GraphWriter
 
     private readonly List<(int Handle, GraphClass Class)> _pending = [];
     private Dictionary<object, int> _handles = new(ReferenceEqualityComparer.Instance);
-    private Dictionary<GraphClass, int> _classes = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The object of handle 0, kept out of <see cref="_handles"/>: a stream of one object never hashes it.</summary>
+    private object? _firstObject;
+    private int _handleCount;
+    private bool _inUse;
+
+    // The classes this stream has described, by GraphClass.Id: a slot counts only when its stamp is this stream's, so a
+    // new stream forgets them all by taking a new stamp instead of clearing a table.
+    private int[] _classStamps = new int[16];
+    private int[] _classRefs = new int[16];
+    private int _stamp = 1;
+    private int _classCount;
 
     /// <summary>Used only when the output's memory is not backed by an array.</summary>
     private byte[] _scratch = [];
@@ -75,9 +86,17 @@ internal sealed class GraphWriter
 
     public static GraphWriter Rent(GraphCodecFactory factory, IBufferWriter<byte> output)
     {
-        // Taken out of the slot while in use, so a re-entrant call (a getter that marshals) gets its own.
-        var writer = t_cached ?? new GraphWriter();
-        t_cached = null;
+        // Marked in use rather than taken out of the slot (one thread-static read, no writes), so a re-entrant call
+        // (a getter that marshals) gets its own, which is not kept.
+        var writer = t_cached;
+        if (writer is null || writer._inUse)
+        {
+            // The new one takes the slot: one left in use (a message never disposed) does not keep every later call from pooling.
+            writer = new GraphWriter();
+            t_cached = writer;
+        }
+
+        writer._inUse = true;
         writer.Factory = factory;
         writer._limits = factory.Limits;
         writer._output = output;
@@ -107,15 +126,27 @@ internal sealed class GraphWriter
         _objects = 0;
         _lastClass = null;
         _pending.Clear();
-        _handles = Reset(_handles);
-        _classes = Reset(_classes);
+        _firstObject = null;
+        _handleCount = 0;
+        if (_handles.Count != 0)
+        {
+            _handles = Reset(_handles);
+        }
+
+        _classCount = 0;
+        if (++_stamp == 0)
+        {
+            // After 2^32 streams: the stamps start over from a clean table.
+            Array.Clear(_classStamps);
+            _stamp = 1;
+        }
         if (_scratch.Length > KeptBufferSize)
         {
             _scratch = [];
         }
 
         Factory = null!;
-        t_cached = this;
+        _inUse = false;
     }
 
     public void WriteHeader(byte[] rootSignature)
@@ -157,24 +188,45 @@ internal sealed class GraphWriter
     /// <summary>Writes a back reference and returns true when <paramref name="value"/> was written before; else gives it the next handle.</summary>
     public bool TryWriteReference(object value, out int handle)
     {
+        if (_handleCount == 0)
+        {
+            _firstObject = value;
+            _handleCount = 1;
+            handle = 0;
+            CountObject();
+            return false;
+        }
+
+        if (ReferenceEquals(value, _firstObject))
+        {
+            handle = 0;
+            WriteReference(handle);
+            return true;
+        }
+
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_handles, value, out var exists);
         if (exists)
         {
             handle = slot;
-            if (_pending.Count != 0)
-            {
-                CheckNotPending(handle);
-            }
-
-            WriteByte(GraphWire.Ref);
-            WriteVarint((uint)handle);
+            WriteReference(handle);
             return true;
         }
 
-        handle = _handles.Count - 1;
+        handle = _handleCount++;
         slot = handle;
         CountObject();
         return false;
+    }
+
+    private void WriteReference(int handle)
+    {
+        if (_pending.Count != 0)
+        {
+            CheckNotPending(handle);
+        }
+
+        WriteByte(GraphWire.Ref);
+        WriteVarint((uint)handle);
     }
 
     /// <summary>Marks a handle whose constructor members are being written: a reference back to it cannot be rebuilt.</summary>
@@ -196,16 +248,27 @@ internal sealed class GraphWriter
             return;
         }
 
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_classes, graphClass, out var exists);
-        if (!exists)
+        var id = graphClass.Id;
+        if (id >= _classStamps.Length)
         {
-            slot = _classes.Count;
+            var size = Math.Max(id + 1, _classStamps.Length * 2);
+            Array.Resize(ref _classStamps, size);
+            Array.Resize(ref _classRefs, size);
+        }
+
+        int slot;
+        if (_classStamps[id] != _stamp)
+        {
+            slot = ++_classCount;
+            _classStamps[id] = _stamp;
+            _classRefs[id] = slot;
             CountObject();
             WriteByte(0);
             WriteBytes(graphClass.Descriptor);
         }
         else
         {
+            slot = _classRefs[id];
             WriteVarint((uint)slot);
         }
 
@@ -213,18 +276,25 @@ internal sealed class GraphWriter
         _lastClassRef = slot;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Enter()
     {
-        if (++_depth > _limits.MaxDepth)
+        var depth = ++_depth;
+        if (depth > _limits.MaxDepth)
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, $"The graph nests deeper than the limit of {_limits.MaxDepth}.");
+            ThrowTooDeep();
         }
 
-        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        // Every 8th level is enough (as in CdrWriter): 8 levels take a few KB of stack, far less than the margin the probe keeps.
+        if ((depth & 7) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, "The graph nests too deeply for the stack.");
+            ThrowStackExhausted();
         }
     }
+
+    private void ThrowTooDeep() => throw new MarshallingException(MarshallingError.LimitExceeded, $"The graph nests deeper than the limit of {_limits.MaxDepth}.");
+
+    private static void ThrowStackExhausted() => throw new MarshallingException(MarshallingError.LimitExceeded, "The graph nests too deeply for the stack.");
 
     public void Exit() => _depth--;
 
@@ -320,6 +390,26 @@ internal sealed class GraphWriter
             return;
         }
 
+        // Short strings in one pass: transcoded straight after a one-byte length, when the chunk has room for the
+        // worst case (3 bytes per UTF-16 unit) without asking the output for more; the length byte is written after.
+        var worst = (3 * value.Length) + 1;
+        if (value.Length <= 42 && _capacity - _position >= worst)
+        {
+            // An unpaired surrogate falls through to the path below, which reports it after the length limit as before.
+            if (Utf8.FromUtf16(value, _array.AsSpan(_position + 1, worst - 1), out _, out var count, replaceInvalidSequences: false) == OperationStatus.Done)
+            {
+                // At most 126 bytes: the varint of count + 1 is one byte.
+                if (count > _limits.MaxStringLength)
+                {
+                    ThrowStringTooLong(count);
+                }
+
+                _array[_position] = (byte)(count + 1);
+                _position += count + 1;
+                return;
+            }
+        }
+
         var byteCount = Encoding.UTF8.GetByteCount(value);
         if (byteCount > _limits.MaxStringLength)
         {
@@ -335,6 +425,9 @@ internal sealed class GraphWriter
 
         _position += written;
     }
+
+    private void ThrowStringTooLong(int byteCount) =>
+        throw new MarshallingException(MarshallingError.LimitExceeded, $"A string takes {byteCount} UTF-8 bytes; the limit is {_limits.MaxStringLength}.");
 
     private static Dictionary<TKey, int> Reset<TKey>(Dictionary<TKey, int> table)
         where TKey : notnull
@@ -360,13 +453,17 @@ internal sealed class GraphWriter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CountObject()
     {
         if (++_objects > _limits.MaxObjects)
         {
-            throw new MarshallingException(MarshallingError.LimitExceeded, $"The graph holds more than the limit of {_limits.MaxObjects} objects.");
+            ThrowTooManyObjects();
         }
     }
+
+    private void ThrowTooManyObjects() =>
+        throw new MarshallingException(MarshallingError.LimitExceeded, $"The graph holds more than the limit of {_limits.MaxObjects} objects.");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<byte> Take(int count)

@@ -4,6 +4,8 @@ namespace Ocean.Marshalling.Internal;
 
 internal sealed class BooleanCodec : CdrCodec<bool>
 {
+    public override bool IsFlat => true;
+
     public override void Write(ref CdrWriter writer, bool value) => writer.WriteBoolean(value);
 
     public override bool Read(ref CdrReader reader) => reader.ReadBoolean();
@@ -11,6 +13,8 @@ internal sealed class BooleanCodec : CdrCodec<bool>
 
 internal sealed class OctetCodec : CdrCodec<byte>
 {
+    public override bool IsFlat => true;
+
     public override void Write(ref CdrWriter writer, byte value) => writer.WriteOctet(value);
 
     public override byte Read(ref CdrReader reader) => reader.ReadOctet();
@@ -18,6 +22,8 @@ internal sealed class OctetCodec : CdrCodec<byte>
 
 internal sealed class ShortCodec : CdrCodec<short>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => 2;
 
     public override void Write(ref CdrWriter writer, short value) => writer.WriteShort(value);
@@ -27,6 +33,8 @@ internal sealed class ShortCodec : CdrCodec<short>
 
 internal sealed class UShortCodec : CdrCodec<ushort>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => 2;
 
     public override void Write(ref CdrWriter writer, ushort value) => writer.WriteUShort(value);
@@ -36,6 +44,8 @@ internal sealed class UShortCodec : CdrCodec<ushort>
 
 internal sealed class LongCodec : CdrCodec<int>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => 4;
 
     public override void Write(ref CdrWriter writer, int value) => writer.WriteLong(value);
@@ -45,6 +55,8 @@ internal sealed class LongCodec : CdrCodec<int>
 
 internal sealed class ULongCodec : CdrCodec<uint>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => 4;
 
     public override void Write(ref CdrWriter writer, uint value) => writer.WriteULong(value);
@@ -54,6 +66,8 @@ internal sealed class ULongCodec : CdrCodec<uint>
 
 internal sealed class LongLongCodec : CdrCodec<long>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => 8;
 
     public override void Write(ref CdrWriter writer, long value) => writer.WriteLongLong(value);
@@ -63,6 +77,8 @@ internal sealed class LongLongCodec : CdrCodec<long>
 
 internal sealed class ULongLongCodec : CdrCodec<ulong>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => 8;
 
     public override void Write(ref CdrWriter writer, ulong value) => writer.WriteULongLong(value);
@@ -72,6 +88,8 @@ internal sealed class ULongLongCodec : CdrCodec<ulong>
 
 internal sealed class FloatCodec : CdrCodec<float>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => 4;
 
     public override void Write(ref CdrWriter writer, float value) => writer.WriteFloat(value);
@@ -81,6 +99,8 @@ internal sealed class FloatCodec : CdrCodec<float>
 
 internal sealed class DoubleCodec : CdrCodec<double>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => 8;
 
     public override void Write(ref CdrWriter writer, double value) => writer.WriteDouble(value);
@@ -90,6 +110,8 @@ internal sealed class DoubleCodec : CdrCodec<double>
 
 internal sealed class CharCodec(bool narrow) : CdrCodec<char>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => narrow ? 1 : 3;
 
     public override void Write(ref CdrWriter writer, char value)
@@ -109,6 +131,8 @@ internal sealed class CharCodec(bool narrow) : CdrCodec<char>
 
 internal sealed class StringCodec(bool wide, bool nullAsEmpty) : CdrCodec<string>
 {
+    public override bool IsFlat => true;
+
     public override int MinimumSize => wide ? 4 : 5;
 
     public override void Write(ref CdrWriter writer, string value)
@@ -153,6 +177,8 @@ internal sealed class EnumCodec<TEnum> : CdrCodec<TEnum>
     }
 
     public override int MinimumSize => 4;
+
+    public override bool IsFlat => true;
 
     public override void Write(ref CdrWriter writer, TEnum value)
     {

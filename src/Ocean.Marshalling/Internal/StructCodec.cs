@@ -18,6 +18,9 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     private int _minimumSize;
     private int _minimumObjects;
 
+    /// <summary>Every member is flat (see <see cref="CdrCodec.IsFlat"/>): nothing below this struct can nest, decided once here.</summary>
+    private bool _flat;
+
     private readonly CdrCodecFactory _factory;
 
     public StructCodec(StructLayout layout, CdrCodecFactory factory)
@@ -42,6 +45,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
         // A recursive member sees this codec's bounds still at 0: they remain lower bounds.
         _minimumSize = codecs.Aggregate(0, (sum, c) => SaturatingAdd(sum, ((CdrCodec)c).MinimumSize));
         _minimumObjects = codecs.Aggregate(0, (sum, c) => SaturatingAdd(sum, ((CdrCodec)c).MinimumObjects));
+        _flat = codecs.All(c => ((CdrCodec)c).IsFlat);
         _write = EmitWrite(codecs);
         _read = EmitRead(codecs);
     }
@@ -51,6 +55,19 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
         if (value is null)
         {
             throw new MarshallingException(MarshallingError.UnrepresentableValue, $"CDR has no null {typeof(T).Name}.");
+        }
+
+        if (_flat)
+        {
+            // The same limit as EnterNested checks; nothing below nests, so the level is not stored (see CheckFlatNested).
+            writer.CheckFlatNested();
+            if (!typeof(T).IsValueType)
+            {
+                writer.CountObject();
+            }
+
+            _write!(ref writer, value);
+            return;
         }
 
         writer.EnterNested();
@@ -65,6 +82,17 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
 
     public override T Read(ref CdrReader reader)
     {
+        if (_flat)
+        {
+            reader.CheckFlatNested();
+            if (!typeof(T).IsValueType)
+            {
+                reader.CountObject();
+            }
+
+            return _read!(ref reader);
+        }
+
         reader.EnterNested();
         if (!typeof(T).IsValueType)
         {
