@@ -231,6 +231,10 @@ public sealed class PreambleTests
         var ocean = ForeignClient.Refusal(ForeignProtocol.Unknown);
         PreambleCodec.TryRead(new ReadOnlySequence<byte>(ocean), out var preamble, out _, out _).Should().Be(PreambleReadStatus.Complete);
         preamble.Status.Should().Be(PreambleStatus.NotRecognized);
+        foreach (var kind in Enum.GetValues<ForeignProtocol>())
+        {
+            ForeignClient.Refusal(kind).Length.Should().BeLessThan(256, "the README promises a short refusal");
+        }
     }
 
     [Fact]
