@@ -182,8 +182,9 @@ internal static class MessageEncoder
         }
 
         var total = 0;
-        foreach (var (key, value) in metadata)
+        for (var i = 0; i < metadata.Count; i++) // indexed: no enumerator allocated per request
         {
+            var (key, value) = metadata[i];
             if (!MessageDecoder.IsValidKey(key))
             {
                 throw new ArgumentException($"The metadata key '{key}' is not 1 to 255 characters of a-z, 0-9, '-', '_' and '.'.", nameof(metadata));
