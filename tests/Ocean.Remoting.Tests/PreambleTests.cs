@@ -82,15 +82,25 @@ public sealed class PreambleTests
         foreign.Should().Be(ForeignProtocol.Tls);
     }
 
-    [Fact]
-    public void JavaWriteUtf_IsForeignJava()
+    [Theory]
+    [InlineData("000d68656c6c6f2c20736572766572")] // writeUTF("hello, server")
+    [InlineData("0006eda0bdedb880")]               // writeUTF of an emoji: two 3-byte surrogates (measured from Java)
+    [InlineData("000461c08062")]                   // writeUTF("a\0b"): the NUL as C0 80
+    public void JavaWriteUtf_IsForeignJava(string hex)
     {
-        // DataOutputStream.writeUTF("hello, server"): a 2-byte length, then the text.
-        byte[] bytes = [0x00, 0x0D, .. Encoding.ASCII.GetBytes("hello, server")];
-
-        Read(bytes, out _, out var foreign).Should().Be(PreambleReadStatus.Foreign);
+        Read(FromHex(hex), out _, out var foreign).Should().Be(PreambleReadStatus.Foreign);
 
         foreign.Should().Be(ForeignProtocol.JavaWriteUtf);
+    }
+
+    [Fact]
+    public void BytesAfterThePreamble_AreLeftForTheFrames()
+    {
+        byte[] bytes = [.. Bytes(s_hello), 0x00, 0x00, 0x00, 0x08, 0x04];
+
+        PreambleCodec.TryRead(new ReadOnlySequence<byte>(bytes), out _, out var consumed, out _).Should().Be(PreambleReadStatus.Complete);
+
+        consumed.Should().Be(16);
     }
 
     [Fact]
