@@ -326,7 +326,8 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     /// <summary>The sender of the datagram just received; the same object as last time when the sender is the same.</summary>
     private IPEndPoint Sender()
     {
-        if (_lastSender is { } last && last.Address.Equals(_receiveAddress))
+        // Unless the caller changed the endpoint handed out last time: it would no longer name this sender.
+        if (_lastSender is { } last && last.Address.Equals(_receiveAddress) && last.Is(last.EndPoint))
         {
             return last.EndPoint;
         }

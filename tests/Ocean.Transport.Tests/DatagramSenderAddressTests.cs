@@ -57,6 +57,22 @@ public sealed class DatagramSenderAddressTests
     }
 
     [Fact]
+    public async Task ReceiveAsync_AfterTheCallerChangedTheLastSendersEndPoint_ReturnsTheRealSender()
+    {
+        await using var server = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var client = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var buffer = new byte[DatagramSocket.MaxIPv6DatagramSize];
+
+        await client.SendAsync("one"u8.ToArray(), server.LocalEndPoint);
+        var first = (IPEndPoint)(await server.ReceiveAsync(buffer).AsTask().WaitAsync(TestTimeouts.Operation)).RemoteEndPoint;
+        first.Port = 9;
+        await client.SendAsync("two"u8.ToArray(), server.LocalEndPoint);
+        var second = (IPEndPoint)(await server.ReceiveAsync(buffer).AsTask().WaitAsync(TestTimeouts.Operation)).RemoteEndPoint;
+
+        second.Should().Be(client.LocalEndPoint);
+    }
+
+    [Fact]
     public async Task SendAsync_TooLarge_FailsWhenAwaited_NotWhenCalled()
     {
         await using var socket = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
