@@ -39,8 +39,7 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     private readonly SocketAddress _receiveAddress;
     private readonly IPEndPoint _endPointFactory;
     private byte[]? _receiveBuffer;
-    private SocketAddress? _lastSenderAddress;
-    private IPEndPoint? _lastSender;
+    private LastSender? _lastSender; // replaced, never changed: sends read it from any thread
     private int _receiving;
     private int _disposed;
 
@@ -159,13 +158,28 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     /// <returns>A task that completes once the OS has taken the datagram.</returns>
     /// <exception cref="InvalidOperationException">The socket is not connected.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The datagram is larger than UDP allows.</exception>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
     {
-        var remote = RemoteEndPoint ?? throw new InvalidOperationException("The socket is not connected: use the SendAsync overload that takes an endpoint.");
-        CheckSize(datagram.Length, remote);
-        await _socket.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        ValueTask<int> send;
+        try
+        {
+            var remote = RemoteEndPoint ?? throw new InvalidOperationException("The socket is not connected: use the SendAsync overload that takes an endpoint.");
+            CheckSize(datagram.Length, remote);
+            send = _socket.SendAsync(datagram, SocketFlags.None, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex); // as an async method would: the caller sees it when awaiting
+        }
+
+        if (!send.IsCompletedSuccessfully)
+        {
+            return AwaitSendAsync(send, datagram.Length);
+        }
+
+        send.GetAwaiter().GetResult();
         CountSent(datagram.Length);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Sends one datagram to <paramref name="remoteEndPoint"/>.</summary>
@@ -174,13 +188,33 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>A task that completes once the OS has taken the datagram.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The datagram is larger than UDP allows.</exception>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(remoteEndPoint);
-        CheckSize(datagram.Length, remoteEndPoint);
-        await _socket.SendToAsync(datagram, SocketFlags.None, remoteEndPoint, cancellationToken).ConfigureAwait(false);
+        ValueTask<int> send;
+        try
+        {
+            ArgumentNullException.ThrowIfNull(remoteEndPoint);
+            CheckSize(datagram.Length, remoteEndPoint);
+
+            // A reply to the last sender (the endpoint object a receive returned) goes to the address it came from,
+            // already in socket form: no conversion of the endpoint per datagram.
+            send = _lastSender is { } last && last.Is(remoteEndPoint)
+                ? _socket.SendToAsync(datagram, SocketFlags.None, last.Address, cancellationToken)
+                : _socket.SendToAsync(datagram, SocketFlags.None, remoteEndPoint, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex); // as an async method would: the caller sees it when awaiting
+        }
+
+        if (!send.IsCompletedSuccessfully)
+        {
+            return AwaitSendAsync(send, datagram.Length);
+        }
+
+        send.GetAwaiter().GetResult(); // the OS took it at once, as a UDP send usually does: no state machine
         CountSent(datagram.Length);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Receives the next datagram into pooled memory.</summary>
@@ -282,19 +316,36 @@ public sealed partial class DatagramSocket : IDisposable, IAsyncDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask AwaitSendAsync(ValueTask<int> send, int length)
+    {
+        await send.ConfigureAwait(false);
+        CountSent(length);
+    }
+
     /// <summary>The sender of the datagram just received; the same object as last time when the sender is the same.</summary>
     private IPEndPoint Sender()
     {
-        if (_lastSender is not null && _lastSenderAddress!.Equals(_receiveAddress))
+        // Unless the caller changed the endpoint handed out last time: it would no longer name this sender.
+        if (_lastSender is { } last && last.Address.Equals(_receiveAddress) && last.Is(last.EndPoint))
         {
-            return _lastSender;
+            return last.EndPoint;
         }
 
-        _lastSender = (IPEndPoint)_endPointFactory.Create(_receiveAddress);
-        _lastSenderAddress ??= new SocketAddress(_receiveAddress.Family, _receiveAddress.Size);
-        _lastSenderAddress.Size = _receiveAddress.Size;
-        _receiveAddress.Buffer.Span[.._receiveAddress.Size].CopyTo(_lastSenderAddress.Buffer.Span);
-        return _lastSender;
+        // A new pair rather than an update of the old one: a send to the previous sender may be reading its address now.
+        var address = new SocketAddress(_receiveAddress.Family, _receiveAddress.Size);
+        _receiveAddress.Buffer.Span[.._receiveAddress.Size].CopyTo(address.Buffer.Span);
+        var endPoint = (IPEndPoint)_endPointFactory.Create(_receiveAddress);
+        var sender = new LastSender(endPoint, endPoint.Address, endPoint.Port, address);
+        _lastSender = sender;
+        return sender.EndPoint;
+    }
+
+    /// <summary>A sender's endpoint as handed out, what it held then, and its address in socket form; never changed once made.</summary>
+    private sealed record LastSender(IPEndPoint EndPoint, IPAddress IPAddress, int Port, SocketAddress Address)
+    {
+        /// <summary>The endpoint handed out, unchanged since (an <see cref="IPEndPoint"/> can be changed): its address is <see cref="Address"/>.</summary>
+        public bool Is(IPEndPoint endPoint) => ReferenceEquals(endPoint, EndPoint) && ReferenceEquals(endPoint.Address, IPAddress) && endPoint.Port == Port;
     }
 
     private static void CheckSize(int length, IPEndPoint remoteEndPoint)

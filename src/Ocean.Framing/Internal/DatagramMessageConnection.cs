@@ -18,6 +18,7 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
     private readonly ConnectionLifetime _lifetime = new();
     private readonly ReceiveCancellation _cancel = new();
     private ExceptionDispatchInfo? _failure;
+    private CancellationTokenSource? _readSource; // what a read waits on when it needs more than _cancel's token; reused while never cancelled
     private int _reading;
 
     public override string Id { get; } = ConnectionIds.Next('U');
@@ -63,22 +64,32 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
             }
 
             var woken = _cancel.Token;
-            CancellationTokenSource? idle = null;
-            CancellationTokenSource? linked = null;
+            var idleTimeout = options.IdleTimeout;
+            CancellationTokenSource? read = null;
+            CancellationTokenRegistration wokenRegistration = default;
+            CancellationTokenRegistration callerRegistration = default;
             DatagramReceiveResult result;
             try
             {
                 var token = woken;
-                if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+                if (idleTimeout != Timeout.InfiniteTimeSpan || cancellationToken.CanBeCanceled)
                 {
-                    idle = new CancellationTokenSource(options.IdleTimeout, options.TimeProvider);
-                    linked = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, woken, cancellationToken);
-                    token = linked.Token;
-                }
-                else if (cancellationToken.CanBeCanceled)
-                {
-                    linked = CancellationTokenSource.CreateLinkedTokenSource(woken, cancellationToken);
-                    token = linked.Token;
+                    // One source for the read, reused from read to read (no timer source and linked source per read): the
+                    // idle timer arms it, and the other two tokens cancel it through registrations, whose nodes their
+                    // sources recycle.
+                    read = _readSource ??= new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.TimeProvider);
+                    wokenRegistration = woken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), read);
+                    if (cancellationToken.CanBeCanceled)
+                    {
+                        callerRegistration = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), read);
+                    }
+
+                    if (idleTimeout != Timeout.InfiniteTimeSpan)
+                    {
+                        read.CancelAfter(idleTimeout);
+                    }
+
+                    token = read.Token;
                 }
 
                 result = await socket.ReceiveAsync(_buffer, token).ConfigureAwait(false);
@@ -92,8 +103,9 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
             {
                 return MessageReceiveResult.Canceled;
             }
-            catch (OperationCanceledException ex) when (idle?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (read?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested && !woken.IsCancellationRequested)
             {
+                // Neither the caller's token nor a CancelPendingReceive: the idle timer.
                 FramingMetrics.CountError("IdleTimeout");
                 var timeout = new TimeoutException($"No message arrived for {options.IdleTimeout}.", ex);
                 _failure = ExceptionDispatchInfo.Capture(timeout);
@@ -102,8 +114,23 @@ internal sealed class DatagramMessageConnection(DatagramSocket socket, MessageCo
             }
             finally
             {
-                linked?.Dispose();
-                idle?.Dispose();
+                if (read is not null)
+                {
+                    // Disposing waits for a callback running now, so once done nothing cancels the source behind our back.
+                    wokenRegistration.Dispose();
+                    callerRegistration.Dispose();
+                    if (idleTimeout != Timeout.InfiniteTimeSpan)
+                    {
+                        read.CancelAfter(Timeout.InfiniteTimeSpan);
+                    }
+
+                    if (read.IsCancellationRequested)
+                    {
+                        // Spent (a source cannot be reset once cancelled): the next read takes a new one.
+                        _readSource = null;
+                        read.Dispose();
+                    }
+                }
             }
 
             FramingMetrics.FramesReceived.Add(1);

@@ -92,14 +92,39 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
     {
         var socket = _socket!;
         var buffer = _buffer;
+        PeerMessageConnection? waiting = null;
         while (true)
         {
-            var received = await ReceiveHook(socket, buffer, stopping).ConfigureAwait(false);
+            DatagramReceiveResult received;
+            if (waiting is null)
+            {
+                received = await ReceiveHook(socket, buffer, stopping).ConfigureAwait(false);
+            }
+            else
+            {
+                // A handler waits for the last datagram. The next receive starts first (the buffer is free again:
+                // Dispatch copied the datagram), then the handler resumes: see ReceiveThenWake.
+                ValueTask<DatagramReceiveResult> next;
+                try
+                {
+                    next = ReceiveHook(socket, buffer, stopping);
+                }
+                catch
+                {
+                    waiting.WakeReader(inline: false);
+                    throw;
+                }
+
+                received = await new ReceiveThenWake(next, waiting);
+            }
+
             ReportProgress();
-            var started = Dispatch(buffer.AsSpan(0, received.Length), (IPEndPoint)received.RemoteEndPoint);
+            var started = Dispatch(buffer.AsSpan(0, received.Length), (IPEndPoint)received.RemoteEndPoint, out waiting);
             Volatile.Write(ref _received, _received + 1); // one writer: the accept loop
             if (started is not null)
             {
+                // A new peer's handler starts on the thread pool; a read it cannot have pending yet is woken there too.
+                waiting?.WakeReader(inline: false);
                 return started;
             }
         }
@@ -186,8 +211,12 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
     /// peers are at their limit, the peer's queue is full, or the server already holds its byte budget.
     /// </summary>
     /// <returns>The connection started for a new peer, for the core to run; <see langword="null"/> otherwise.</returns>
-    private PeerMessageConnection? Dispatch(ReadOnlySpan<byte> payload, IPEndPoint sender)
+    /// <param name="payload">The datagram, in the receive buffer.</param>
+    /// <param name="sender">Its source.</param>
+    /// <param name="waiting">The peer whose pending read this datagram completes, for the caller to wake (<see cref="PeerMessageConnection.WakeReader"/>).</param>
+    private PeerMessageConnection? Dispatch(ReadOnlySpan<byte> payload, IPEndPoint sender, out PeerMessageConnection? waiting)
     {
+        waiting = null;
         PeerMessageConnection? started = null;
         var now = _options.TimeProvider.GetTimestamp();
         QueuedDatagram? copy = null;
@@ -219,10 +248,11 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
                     _peers[sender] = peer;
                 }
 
-                switch (peer.TryEnqueue(copy.Value, now))
+                switch (peer.TryEnqueue(copy.Value, now, out var wake))
                 {
                     case EnqueueResult.Queued:
                         copy = null;
+                        waiting = wake ? peer : null;
                         return started;
                     case EnqueueResult.Full:
                         FramingMetrics.CountDropped("queue_full");
@@ -288,4 +318,44 @@ internal sealed class DatagramMessageListener : ServerListener<PeerMessageConnec
         System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionRefused or
         System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable or
         System.Net.Sockets.SocketError.MessageSize;
+}
+
+/// <summary>
+/// Awaits the listener's next receive, and wakes the handler waiting for the datagram before it: if that receive
+/// is pending, once this loop's continuation is registered on it, on this thread (which would only go idle),
+/// so the handler resumes without a hop through the thread pool while the next datagram completes on another thread;
+/// if a datagram is already there, on the thread pool, and the loop goes on. Either way a handler that runs long
+/// never holds up the receive loop.
+/// </summary>
+internal readonly struct ReceiveThenWake(ValueTask<DatagramReceiveResult> receive, PeerMessageConnection waiting) : System.Runtime.CompilerServices.ICriticalNotifyCompletion
+{
+    public bool IsCompleted
+    {
+        get
+        {
+            if (receive.IsCompleted)
+            {
+                waiting.WakeReader(inline: false);
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    public ReceiveThenWake GetAwaiter() => this;
+
+    public DatagramReceiveResult GetResult() => receive.ConfigureAwait(false).GetAwaiter().GetResult();
+
+    public void OnCompleted(Action continuation)
+    {
+        receive.ConfigureAwait(false).GetAwaiter().OnCompleted(continuation);
+        waiting.WakeReader(inline: true);
+    }
+
+    public void UnsafeOnCompleted(Action continuation)
+    {
+        receive.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(continuation);
+        waiting.WakeReader(inline: true);
+    }
 }
