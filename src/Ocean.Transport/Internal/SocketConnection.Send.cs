@@ -9,6 +9,7 @@ internal sealed partial class SocketConnection
     private const int MaxGatherSegments = 64;
 
     private List<ArraySegment<byte>>? _gatherList;
+    private GatherSender? _gatherSender;
 
     private async Task SendLoopAsync()
     {
@@ -65,6 +66,7 @@ internal sealed partial class SocketConnection
         finally
         {
             await reader.CompleteAsync(IsAborted ? CreateAbortException() : error).ConfigureAwait(false);
+            _gatherSender?.Dispose(); // no send is in flight once the loop has ended
             if (!graceful)
             {
                 // Sending failed: nothing more can be said on this connection, so stop receiving too.
@@ -85,7 +87,7 @@ internal sealed partial class SocketConnection
             }
             else if (TryBuildGatherList(buffer))
             {
-                sent = await _socket.SendAsync(_gatherList!, SocketFlags.None).ConfigureAwait(false);
+                sent = await (_gatherSender ??= new GatherSender()).SendAsync(_socket, _gatherList!).ConfigureAwait(false);
             }
             else
             {
