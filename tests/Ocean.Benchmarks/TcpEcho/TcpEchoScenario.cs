@@ -26,7 +26,7 @@ internal static class TcpEchoScenario
     [
         new EchoVariant(Ocean, () => new OceanEchoServer(new SocketServerOptions()), connections, framesInFlight),
         new EchoVariant(Raw, () => new RawEchoServer(), connections, framesInFlight),
-        new EchoVariant(OceanFraming, () => new OceanFramingEchoServer(), connections, framesInFlight),
+        new EchoVariant(OceanFraming, () => CrossProcess.OceanMessageEchoServer.ForStream(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), new Ocean.Framing.LengthPrefixedCodec()), connections, framesInFlight),
         new EchoVariant(OceanNoWait, () => new OceanEchoServer(new SocketServerOptions { WaitForDataBeforeAllocatingBuffer = false }), connections, framesInFlight),
     ];
 
