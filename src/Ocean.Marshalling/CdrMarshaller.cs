@@ -53,6 +53,9 @@ public sealed class CdrMarshaller : IMarshaller
     /// <inheritdoc/>
     public string Name => "cdr";
 
+    /// <summary>The byte order this marshaller writes (and expects to read): from <see cref="CdrMarshallerOptions.ByteOrder"/>.</summary>
+    public ByteOrder ByteOrder => _littleEndian ? ByteOrder.LittleEndian : ByteOrder.BigEndian;
+
     /// <inheritdoc/>
     public bool CanMarshal(Type type, out string? reason)
     {

@@ -1,0 +1,633 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Ocean.Framing;
+using Ocean.Marshalling;
+using Ocean.Remoting.Protocol;
+using Ocean.Transport;
+
+namespace Ocean.Remoting.Internal;
+
+/// <summary>
+/// One open remoting connection, after the handshake: both a caller (its pending calls by request id) and, where the
+/// side exports objects, a dispatcher. One read loop per connection completes replies, queues requests to the thread
+/// pool and never waits for a method or a dispatch slot; sends go straight into the frame from any thread.
+/// </summary>
+[RequiresDynamicCode(DynamicCodeMessages.Proxies)]
+[RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
+internal sealed class RemotingConnection : IAsyncDisposable
+{
+    private readonly MessageConnection _connection;
+    private readonly ConnectionSettings _settings;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<uint, PendingCall> _pending = [];
+    private readonly Dictionary<uint, ServerCall> _running = [];
+    private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private uint _lastRequestId;
+    private bool _isClosed;
+    private volatile bool _draining;
+    private volatile bool _peerGoingAway;
+    private Task? _readLoop;
+    private ITimer? _pingTimer;
+    private long _lastReceived;
+    private long _pingSentAt;
+
+    public RemotingConnection(MessageConnection connection, ConnectionSettings settings, Preamble peer, X509Certificate2? clientCertificate = null)
+    {
+        _connection = connection;
+        _settings = settings;
+        Peer = peer;
+        ClientCertificate = clientCertificate;
+        ServerInterceptors = settings.ServerInterceptors;
+    }
+
+    public string Id => _connection.Id;
+
+    public EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
+
+    public X509Certificate2? ClientCertificate { get; }
+
+    public Preamble Peer { get; }
+
+    public IMarshaller Marshaller => _settings.Marshaller;
+
+    public ILogger Logger => _settings.Logger;
+
+    public bool DetailedErrors => _settings.DetailedErrors;
+
+    public IRemoteServerInterceptor[] ServerInterceptors { get; }
+
+    /// <summary>Whether new calls may start on this connection: open, and the peer has not said go-away.</summary>
+    public bool IsAcceptingCalls => !_peerGoingAway && !Volatile.Read(ref _isClosed);
+
+    /// <summary>Completes when the connection has closed and every pending call has failed.</summary>
+    public Task Closed => _closed.Task;
+
+    /// <summary>The number of calls from the peer running now.</summary>
+    public int RunningCalls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running.Count;
+            }
+        }
+    }
+
+    /// <summary>Invoked (on the thread pool) once the peer says go-away or the connection closes.</summary>
+    public Action<RemotingConnection>? Retired { get; set; }
+
+    public void Start()
+    {
+        Log.Opened(Logger, Id, Peer.MaxConcurrentCalls, Peer.MaxFrameLength);
+        _lastReceived = Stopwatch.GetTimestamp();
+        if (_settings.PingInterval != Timeout.InfiniteTimeSpan)
+        {
+            var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Math.Min(_settings.PingInterval.Ticks, _settings.PingTimeout.Ticks) / 4));
+            _pingTimer = _settings.TimeProvider.CreateTimer(static s => ((RemotingConnection)s!).OnPingTimer(), this, period, period);
+        }
+
+        _readLoop = Task.Run(ReadLoopAsync);
+    }
+
+    // ---------------------------------------------------------------- client side
+
+    /// <summary>Sends a call and returns its pending result.</summary>
+    public ValueTask<TResult> CallAsync<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, IReadOnlyList<KeyValuePair<string, string>>? metadata, TimeSpan? deadline, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromException<TResult>(new RemotingException(RemotingStatus.Cancelled, CompletionStatus.No, $"The call to {method.DisplayName} was cancelled before it was sent.", new OperationCanceledException(cancellationToken)));
+        }
+
+        var call = new PendingCall<TResult>(this, method, objectKey);
+        if (RemotingTelemetry.Source.HasListeners())
+        {
+            call.Activity = StartClientActivity(method, objectKey, ref metadata);
+        }
+        else if (Activity.Current is { } current)
+        {
+            AddTraceContext(current, ref metadata);
+        }
+
+        if (RemotingTelemetry.MetricsEnabled)
+        {
+            call.MetricsOn = true;
+            RemotingTelemetry.Started(RemotingTelemetry.ClientSide, method.DisplayName);
+        }
+
+        lock (_lock)
+        {
+            if (_isClosed || _peerGoingAway)
+            {
+                call.TryFail(new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, _isClosed ? "The connection is closed." : "The server is going away; the call was not sent."));
+                return call.Task;
+            }
+
+            do
+            {
+                _lastRequestId++;
+            }
+            while (_lastRequestId == 0 || _pending.ContainsKey(_lastRequestId));
+
+            call.RequestId = _lastRequestId;
+            _pending.Add(call.RequestId, call);
+        }
+
+        var deadlineMilliseconds = deadline is { } d ? (uint)Math.Clamp(Math.Ceiling(d.TotalMilliseconds), 1, uint.MaxValue) : 0u;
+        call.Watch(deadline, _settings.TimeProvider, cancellationToken);
+
+        ValueTask send;
+        try
+        {
+            send = _connection.SendAsync(
+                (Call: call, Args: args, Metadata: metadata, Deadline: deadlineMilliseconds, Settings: _settings),
+                static (s, output) =>
+                {
+                    MessageEncoder.WriteRequestHeader(output, s.Call.RequestId, RequestFlags.None, s.Call.Method.Id, s.Deadline, s.Call.ObjectKey, s.Metadata, s.Settings.Limits);
+                    using var writer = s.Settings.Marshaller.CreateWriter(output);
+                    s.Call.Method.WriteArguments(writer, s.Args);
+                },
+                CancellationToken.None); // the caller's token cancels the call (a cancel message), never half a frame
+        }
+        catch (Exception e)
+        {
+            FailUnsent(call, e);
+            return call.Task;
+        }
+
+        if (send.IsCompletedSuccessfully)
+        {
+            call.Sent = true;
+            return call.Task;
+        }
+
+        return AwaitSend(send, call);
+    }
+
+    /// <summary>A pending call gave up (its caller cancelled, its deadline passed): forget it and tell the server.</summary>
+    public void Abandon(PendingCall call)
+    {
+        bool wasPending;
+        lock (_lock)
+        {
+            wasPending = _pending.Remove(call.RequestId);
+        }
+
+        if (wasPending && call.Sent)
+        {
+            Fire(_connection.SendAsync(call.RequestId, static (id, output) => MessageEncoder.WriteCancel(output, id)));
+        }
+    }
+
+    private async ValueTask<TResult> AwaitSend<TResult>(ValueTask send, PendingCall<TResult> call)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+            call.Sent = true;
+        }
+        catch (Exception e)
+        {
+            FailUnsent(call, e);
+        }
+
+        return await call.Task.ConfigureAwait(false);
+    }
+
+    private void FailUnsent(PendingCall call, Exception e)
+    {
+        lock (_lock)
+        {
+            _pending.Remove(call.RequestId);
+        }
+
+        call.TryFail(e switch
+        {
+            RemotingException r => r,
+            MarshallingException or NotSupportedException or InvalidCastException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The arguments of {call.Method.DisplayName} could not be marshalled: {e.Message}", e),
+            ArgumentException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The request for {call.Method.DisplayName} could not be written: {e.Message}", e),
+            FramingException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The request for {call.Method.DisplayName} is larger than the server accepts: {e.Message}", e),
+            OperationCanceledException => new RemotingException(RemotingStatus.Cancelled, CompletionStatus.No, "The call was cancelled before it was sent.", e),
+            _ => new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"The request could not be sent: {e.Message}", e),
+        });
+    }
+
+    private static Activity? StartClientActivity(RemoteMethod method, string objectKey, ref IReadOnlyList<KeyValuePair<string, string>>? metadata)
+    {
+        var activity = RemotingTelemetry.Source.StartActivity(method.DisplayName, ActivityKind.Client);
+        if (activity is null)
+        {
+            if (Activity.Current is { } current)
+            {
+                AddTraceContext(current, ref metadata);
+            }
+
+            return null;
+        }
+
+        activity.SetTag("rpc.system", "ocean");
+        activity.SetTag("rpc.service", method.Method.DeclaringType!.FullName);
+        activity.SetTag("rpc.method", method.Method.Name);
+        activity.SetTag("rpc.ocean.object", objectKey);
+        AddTraceContext(activity, ref metadata);
+        return activity;
+    }
+
+    private static void AddTraceContext(Activity activity, ref IReadOnlyList<KeyValuePair<string, string>>? metadata)
+    {
+        if (activity.IdFormat != ActivityIdFormat.W3C || activity.Id is not { } id)
+        {
+            return;
+        }
+
+        var list = new List<KeyValuePair<string, string>>((metadata?.Count ?? 0) + 2);
+        if (metadata is not null)
+        {
+            foreach (var entry in metadata)
+            {
+                if (entry.Key is not (RemotingTelemetry.TraceParent or RemotingTelemetry.TraceState))
+                {
+                    list.Add(entry);
+                }
+            }
+        }
+
+        list.Add(new(RemotingTelemetry.TraceParent, id));
+        if (!string.IsNullOrEmpty(activity.TraceStateString))
+        {
+            list.Add(new(RemotingTelemetry.TraceState, activity.TraceStateString));
+        }
+
+        metadata = list;
+    }
+
+    // ---------------------------------------------------------------- server side
+
+    /// <summary>Stops taking new calls: tells the peer go-away; calls in flight go on.</summary>
+    public void BeginDrain(string message)
+    {
+        if (_draining)
+        {
+            return;
+        }
+
+        _draining = true;
+        lock (_lock)
+        {
+            if (_running.Count == 0)
+            {
+                _idle.TrySetResult();
+            }
+        }
+
+        Fire(_connection.SendAsync((Message: message, _settings.Limits), static (s, output) => MessageEncoder.WriteGoAway(output, RemotingStatus.Unavailable, s.Message, s.Limits)));
+    }
+
+    /// <summary>Completes once draining and no call from the peer is running.</summary>
+    public Task WhenIdleAsync() => _idle.Task;
+
+    /// <summary>Cancels the token of every call still running (the server stops for good).</summary>
+    public void CancelRunningCalls()
+    {
+        ServerCall[] running;
+        lock (_lock)
+        {
+            running = [.. _running.Values];
+        }
+
+        foreach (var call in running)
+        {
+            call.CancelForShutdown();
+        }
+    }
+
+    public ValueTask SendReplyAsync<TResult>(uint requestId, TResult result) =>
+        _connection.SendAsync((Id: requestId, Result: result, Marshaller: _settings.Marshaller), static (s, output) =>
+        {
+            MessageEncoder.WriteReplyOkHeader(output, s.Id);
+            if (typeof(TResult) != typeof(NoResult))
+            {
+                s.Marshaller.Marshal(s.Result, output);
+            }
+        });
+
+    public async ValueTask SendErrorAsync(uint requestId, RemotingStatus status, CompletionStatus completion, string? typeName, string message, string? stackText)
+    {
+        try
+        {
+            await _connection.SendAsync(
+                (Id: requestId, Status: status, Completion: completion, Type: typeName, Message: message, Stack: stackText, _settings.Limits),
+                static (s, output) => MessageEncoder.WriteReplyError(output, s.Id, s.Status, s.Completion, s.Type, s.Message, s.Stack, s.Limits)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ConnectionAbortedException or FramingException or ArgumentException or ObjectDisposedException)
+        {
+            Log.ReplyNotSent(Logger, Id, e);
+        }
+    }
+
+    public void CallFinished(ServerCall call)
+    {
+        lock (_lock)
+        {
+            _running.Remove(call.RequestId);
+            if (_draining && _running.Count == 0)
+            {
+                _idle.TrySetResult();
+            }
+        }
+    }
+
+    private void OnRequest(in ReadOnlySequence<byte> message)
+    {
+        var request = MessageDecoder.ReadRequest(message, _settings.Limits);
+        if (_settings.Exports is not { } exports)
+        {
+            Reply(request.RequestId, RemotingStatus.UnknownObject, "This side exports no objects.");
+            return;
+        }
+
+        if (_draining)
+        {
+            Reply(request.RequestId, RemotingStatus.Unavailable, "The server is stopping; the call was not run.");
+            return;
+        }
+
+        var key = request.ObjectKey;
+        Span<byte> keyBytes = stackalloc byte[255];
+        key.CopyTo(keyBytes);
+        if (!exports.TryGet(keyBytes[..(int)key.Length], out var exported))
+        {
+            Reply(request.RequestId, RemotingStatus.UnknownObject, $"No object is exported under the name '{request.GetObjectKey()}'.");
+            return;
+        }
+
+        if (!exported.Interface.TryGetMethod(request.MethodId, out var method))
+        {
+            Reply(request.RequestId, RemotingStatus.UnknownMethod, $"'{exported.Name}' ({exported.Interface.InterfaceType.Name}) has no method with id 0x{request.MethodId:X16}: the client's interface differs from the server's.");
+            return;
+        }
+
+        ServerCall call;
+        lock (_lock)
+        {
+            if (_running.Count >= _settings.MaxConcurrentCalls)
+            {
+                call = null!;
+            }
+            else if (_running.ContainsKey(request.RequestId))
+            {
+                throw new RemotingProtocolException(RemotingProtocolError.Malformed, CompletionStatus.No, $"Request id {request.RequestId} is already in use by a running call.");
+            }
+            else
+            {
+                call = new ServerCall(this, exported, method, request, message, _settings.TimeProvider);
+                _running.Add(request.RequestId, call);
+            }
+        }
+
+        if (call is null)
+        {
+            Reply(request.RequestId, RemotingStatus.Busy, $"The server runs its limit of {_settings.MaxConcurrentCalls} calls on this connection; the call was not run.");
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+    }
+
+    private void Reply(uint requestId, RemotingStatus status, string message) =>
+        Fire(SendErrorAsync(requestId, status, CompletionStatus.No, null, message, null));
+
+    // ---------------------------------------------------------------- the read loop
+
+    private async Task ReadLoopAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                var result = await _connection.ReceiveAsync().ConfigureAwait(false);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+
+                Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
+                var message = result.Message;
+                switch (MessageDecoder.ReadKind(message))
+                {
+                    case MessageKind.Reply:
+                        OnReply(message);
+                        break;
+                    case MessageKind.Request:
+                        OnRequest(message);
+                        break;
+                    case MessageKind.Cancel:
+                        OnCancel(MessageDecoder.ReadCancel(message));
+                        break;
+                    case MessageKind.Ping:
+                        var payload = MessageDecoder.ReadPing(message);
+                        Fire(_connection.SendAsync(payload, static (p, output) => MessageEncoder.WritePing(output, p, pong: true)));
+                        break;
+                    case MessageKind.Pong:
+                        MessageDecoder.ReadPing(message, MessageKind.Pong);
+                        Volatile.Write(ref _pingSentAt, 0);
+                        break;
+                    case MessageKind.GoAway:
+                        var goAway = MessageDecoder.ReadGoAway(message, _settings.Limits);
+                        Log.GoAwayReceived(Logger, Id, goAway.Reason, goAway.Message);
+                        _peerGoingAway = true;
+                        NotifyRetired();
+                        break;
+                }
+            }
+        }
+        catch (RemotingProtocolException e)
+        {
+            failure = e;
+            Log.ProtocolError(Logger, Id, e.Message, e);
+            try
+            {
+                await _connection.SendAsync((e.Message, _settings.Limits), static (s, output) => MessageEncoder.WriteGoAway(output, RemotingStatus.ProtocolError, s.Message, s.Limits)).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // the connection is going anyway
+            }
+        }
+        catch (FramingException e)
+        {
+            failure = e;
+            Log.ProtocolError(Logger, Id, e.Message, e);
+        }
+        catch (Exception e) when (e is ConnectionAbortedException or OceanException or ObjectDisposedException or OperationCanceledException)
+        {
+            failure = e;
+        }
+
+        await ShutDownAsync(failure).ConfigureAwait(false);
+    }
+
+    private void OnReply(in ReadOnlySequence<byte> message)
+    {
+        var reply = MessageDecoder.ReadReply(message, _settings.Limits);
+        PendingCall? call;
+        lock (_lock)
+        {
+            _pending.Remove(reply.RequestId, out call);
+        }
+
+        if (call is null)
+        {
+            Log.UnknownReply(Logger, Id, reply.RequestId);
+            return;
+        }
+
+        call.Complete(reply, _settings.Marshaller);
+    }
+
+    private void OnCancel(uint requestId)
+    {
+        ServerCall? call;
+        lock (_lock)
+        {
+            _running.TryGetValue(requestId, out call);
+        }
+
+        call?.CancelByClient();
+    }
+
+    private void OnPingTimer()
+    {
+        if (Volatile.Read(ref _isClosed))
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var sentAt = Volatile.Read(ref _pingSentAt);
+        if (sentAt != 0)
+        {
+            if (Stopwatch.GetElapsedTime(sentAt, now) >= _settings.PingTimeout && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _settings.PingTimeout)
+            {
+                Log.PingTimedOut(Logger, Id, _settings.PingTimeout);
+                _connection.Abort(new RemotingException(RemotingStatus.Unavailable, CompletionStatus.Maybe, "The server did not answer a ping in time."));
+            }
+
+            return;
+        }
+
+        if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _settings.PingInterval)
+        {
+            Volatile.Write(ref _pingSentAt, now);
+            Fire(_connection.SendAsync((ulong)now, static (p, output) => MessageEncoder.WritePing(output, p)));
+        }
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    private async Task ShutDownAsync(Exception? failure)
+    {
+        PendingCall[] pending;
+        ServerCall[] running;
+        lock (_lock)
+        {
+            _isClosed = true;
+            pending = [.. _pending.Values];
+            _pending.Clear();
+            running = [.. _running.Values];
+        }
+
+        _pingTimer?.Dispose();
+        foreach (var call in running)
+        {
+            call.CancelForShutdown();
+        }
+
+        var reason = failure is null ? "the connection was closed" : $"the connection was lost ({failure.Message})";
+        foreach (var call in pending)
+        {
+            call.TryFail(new RemotingException(
+                RemotingStatus.Unavailable,
+                call.Sent ? CompletionStatus.Maybe : CompletionStatus.No,
+                call.Sent ? $"The call to {call.Method.DisplayName} was sent, but {reason} before its reply arrived; it may have run." : $"The call to {call.Method.DisplayName} was not sent: {reason}.",
+                failure));
+        }
+
+        Log.Closed(Logger, Id, pending.Length);
+        NotifyRetired();
+        _idle.TrySetResult();
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _closed.TrySetResult();
+    }
+
+    private void NotifyRetired()
+    {
+        if (Retired is { } retired)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Retired!(s), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Closes the connection: pending calls fail (<see cref="CompletionStatus.Maybe"/> if sent).</summary>
+    public async ValueTask CloseAsync()
+    {
+        _connection.Abort();
+        if (_readLoop is { } loop)
+        {
+            await loop.ConfigureAwait(false);
+        }
+        else
+        {
+            await ShutDownAsync(null).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes gracefully: what is queued is sent, then the connection ends.</summary>
+    public async ValueTask CloseGracefullyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _connection.CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            _connection.Abort();
+        }
+
+        if (_readLoop is { } loop)
+        {
+            await loop.ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    private void Fire(ValueTask task)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        _ = Observe(task, this);
+
+        static async Task Observe(ValueTask task, RemotingConnection connection)
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or OperationCanceledException)
+            {
+                Log.ReplyNotSent(connection.Logger, connection.Id, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Ocean.Framing;
+using Ocean.Marshalling;
+using Ocean.Remoting.Protocol;
+
+namespace Ocean.Remoting.Internal;
+
+/// <summary>How far a server call got: decides the completion status of its failure.</summary>
+internal enum CallPhase
+{
+    /// <summary>Interceptors run; the arguments are not read.</summary>
+    Accepted,
+
+    /// <summary>The arguments are being read.</summary>
+    ReadingArguments,
+
+    /// <summary>The method runs.</summary>
+    Running,
+
+    /// <summary>The method returned; its result is being written.</summary>
+    Replying,
+}
+
+/// <summary>
+/// One call a server runs: queued to the thread pool by the read loop (which never waits for it), with its own copy
+/// of the arguments' bytes (pooled) and its own cancellation, which a cancel message, the deadline, the lost
+/// connection or the server's stop trigger.
+/// </summary>
+[RequiresDynamicCode(DynamicCodeMessages.Proxies)]
+[RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
+internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
+{
+    private readonly RemotingConnection _owner;
+    private readonly ExportedObject _exported;
+    private readonly RemoteMethod _method;
+    private readonly CancellationTokenSource _cancellation;
+    private readonly KeyValuePair<string, string>[] _metadata;
+    private readonly uint _deadlineMilliseconds;
+    private byte[]? _buffer;
+    private readonly int _argumentsOffset;
+    private readonly int _argumentsLength;
+    private volatile bool _cancelledByClient;
+    private volatile bool _stopping;
+
+    public ServerCall(RemotingConnection owner, ExportedObject exported, RemoteMethod method, in RequestMessage request, in ReadOnlySequence<byte> message, TimeProvider time)
+    {
+        _owner = owner;
+        _exported = exported;
+        _method = method;
+        RequestId = request.RequestId;
+        _deadlineMilliseconds = request.DeadlineMilliseconds;
+        _metadata = request.Metadata.Count == 0 ? [] : request.Metadata.ToArray();
+
+        // The message's bytes are the connection's until its next receive: keep a copy of the arguments.
+        _argumentsLength = checked((int)request.Arguments.Length);
+        _argumentsOffset = 0;
+        if (_argumentsLength > 0)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(_argumentsLength);
+            request.Arguments.CopyTo(_buffer);
+        }
+
+        _cancellation = _deadlineMilliseconds == 0
+            ? new CancellationTokenSource()
+            : new CancellationTokenSource(TimeSpan.FromMilliseconds(_deadlineMilliseconds), time);
+        Deadline = _deadlineMilliseconds == 0 ? null : time.GetUtcNow().AddMilliseconds(_deadlineMilliseconds);
+        _ = message;
+    }
+
+    public uint RequestId { get; }
+
+    public object Target => _exported.Target;
+
+    public CancellationToken CancellationToken => _cancellation.Token;
+
+    public DateTimeOffset? Deadline { get; }
+
+    public CallPhase Phase { get; private set; }
+
+    /// <summary>The caller sent a cancel for this call.</summary>
+    public void CancelByClient()
+    {
+        _cancelledByClient = true;
+        Cancel();
+    }
+
+    /// <summary>The connection is lost or the server stops for good: the method's token is cancelled.</summary>
+    public void CancelForShutdown()
+    {
+        _stopping = true;
+        Cancel();
+    }
+
+    public void ArgumentsRead(MarshallingReader reader)
+    {
+        if (!reader.IsAtEnd)
+        {
+            throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes follow the last argument.");
+        }
+
+        Phase = CallPhase.Running;
+    }
+
+    public MarshallingReader OpenArguments()
+    {
+        Phase = CallPhase.ReadingArguments;
+        var bytes = _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _argumentsOffset, _argumentsLength);
+        return _owner.Marshaller.CreateReader(bytes);
+    }
+
+    public ValueTask SendResultAsync<TResult>(TResult result)
+    {
+        Phase = CallPhase.Replying;
+        return _owner.SendReplyAsync(RequestId, result);
+    }
+
+    #pragma warning disable CA2012 // RunAsync catches every failure and is awaited by nobody; its pooled box returns itself
+    void IThreadPoolWorkItem.Execute() => _ = RunAsync();
+#pragma warning restore CA2012
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RunAsync()
+    {
+        var metrics = RemotingTelemetry.MetricsEnabled;
+        var start = metrics ? Stopwatch.GetTimestamp() : 0;
+        var activity = RemotingTelemetry.Source.HasListeners() ? StartActivity() : null;
+        if (metrics)
+        {
+            RemotingTelemetry.Started(RemotingTelemetry.ServerSide, _method.DisplayName);
+        }
+
+        var status = RemotingStatus.Ok;
+        string? errorText = null;
+        var context = new RemoteCallContext(
+            _owner.Id, _owner.RemoteEndPoint, _owner.ClientCertificate, _exported.Name, _method.Method, _method.Id, _method.CanonicalText, _metadata, Deadline, _cancellation.Token);
+        RemoteCallContext.Current = context;
+        try
+        {
+            var interceptors = _owner.ServerInterceptors;
+            if (interceptors.Length == 0)
+            {
+                await _method.DispatchAsync(this).ConfigureAwait(false);
+            }
+            else
+            {
+                await Intercept(interceptors, 0, context).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            var (s, completion, typeName, message) = Classify(e);
+            status = s;
+            errorText = message;
+            Log.CallFailed(_owner.Logger, _owner.Id, _method.DisplayName, _exported.Name, s, message);
+            await _owner.SendErrorAsync(RequestId, s, completion, typeName, message, _owner.DetailedErrors && s == RemotingStatus.ApplicationException ? e.ToString() : null).ConfigureAwait(false);
+        }
+        finally
+        {
+            RemoteCallContext.Current = null;
+            _owner.CallFinished(this);
+            _cancellation.Dispose();
+            if (_buffer is { } buffer)
+            {
+                _buffer = null;
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (activity is not null)
+            {
+                activity.SetTag("rpc.ocean.status", status.ToString());
+                if (status != RemotingStatus.Ok)
+                {
+                    activity.SetStatus(ActivityStatusCode.Error, errorText);
+                }
+
+                activity.Dispose();
+            }
+
+            if (metrics)
+            {
+                RemotingTelemetry.Finished(RemotingTelemetry.ServerSide, _method.DisplayName, status, start);
+            }
+        }
+    }
+
+    private ValueTask Intercept(IRemoteServerInterceptor[] interceptors, int index, RemoteCallContext context) =>
+        index == interceptors.Length
+            ? _method.DispatchAsync(this)
+            : interceptors[index].InterceptAsync(context, c => Intercept(interceptors, index + 1, c));
+
+    private (RemotingStatus Status, CompletionStatus Completion, string? TypeName, string Message) Classify(Exception e)
+    {
+        var ran = Phase is CallPhase.Running or CallPhase.Replying;
+        if (e is OperationCanceledException && _cancellation.IsCancellationRequested)
+        {
+            var completion = ran ? CompletionStatus.Maybe : CompletionStatus.No;
+            if (_cancelledByClient)
+            {
+                return (RemotingStatus.Cancelled, completion, null, "The call was cancelled by the caller.");
+            }
+
+            if (_stopping)
+            {
+                return (RemotingStatus.Unavailable, completion, null, "The server stopped before the call finished.");
+            }
+
+            return (RemotingStatus.DeadlineExceeded, completion, null, $"The call passed its deadline of {_deadlineMilliseconds} ms on the server.");
+        }
+
+        switch (Phase)
+        {
+            case CallPhase.Accepted:
+                return e is RemotingException r
+                    ? (r.Status == RemotingStatus.Ok ? RemotingStatus.Internal : r.Status, CompletionStatus.No, null, r.Message)
+                    : (RemotingStatus.Internal, CompletionStatus.No, null, $"An interceptor failed: {e.GetType().FullName}: {e.Message}");
+            case CallPhase.ReadingArguments:
+                return (RemotingStatus.BadArguments, CompletionStatus.No, null, $"The arguments of {_method.DisplayName} could not be read: {e.Message}");
+            case CallPhase.Replying when e is MarshallingException or FramingException:
+                return (RemotingStatus.Internal, CompletionStatus.Yes, null, $"{_method.DisplayName} ran, but its result could not be sent: {e.Message}");
+            default:
+                return (RemotingStatus.ApplicationException, CompletionStatus.Yes, e.GetType().FullName, e.Message);
+        }
+    }
+
+    private Activity? StartActivity()
+    {
+        string? parent = null;
+        string? state = null;
+        foreach (var (key, value) in _metadata)
+        {
+            if (key == RemotingTelemetry.TraceParent)
+            {
+                parent = value;
+            }
+            else if (key == RemotingTelemetry.TraceState)
+            {
+                state = value;
+            }
+        }
+
+        ActivityContext.TryParse(parent, state, isRemote: true, out var parentContext);
+        var activity = RemotingTelemetry.Source.StartActivity(_method.DisplayName, ActivityKind.Server, parentContext);
+        if (activity is not null)
+        {
+            activity.SetTag("rpc.system", "ocean");
+            activity.SetTag("rpc.service", _method.Method.DeclaringType!.FullName);
+            activity.SetTag("rpc.method", _method.Method.Name);
+            activity.SetTag("rpc.ocean.object", _exported.Name);
+        }
+
+        return activity;
+    }
+
+    private void Cancel()
+    {
+        try
+        {
+            // Callbacks the method registered run on the thread pool, never on the read loop.
+            _ = _cancellation.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the call finished meanwhile
+        }
+    }
+}

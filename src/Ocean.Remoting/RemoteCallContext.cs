@@ -1,0 +1,91 @@
+using System.Net;
+using System.Reflection;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Ocean.Remoting;
+
+/// <summary>
+/// The server's view of one remote call: who called, what, with which metadata and deadline. Interceptors get it;
+/// the method itself reads it from <see cref="Current"/>.
+/// </summary>
+public sealed class RemoteCallContext
+{
+    private static readonly AsyncLocal<RemoteCallContext?> s_current = new();
+
+    internal RemoteCallContext(
+        string connectionId,
+        EndPoint? peerEndPoint,
+        X509Certificate2? clientCertificate,
+        string objectName,
+        MethodInfo method,
+        ulong methodId,
+        string signature,
+        IReadOnlyList<KeyValuePair<string, string>> metadata,
+        DateTimeOffset? deadline,
+        CancellationToken cancellationToken)
+    {
+        ConnectionId = connectionId;
+        PeerEndPoint = peerEndPoint;
+        ClientCertificate = clientCertificate;
+        ObjectName = objectName;
+        Method = method;
+        MethodId = methodId;
+        Signature = signature;
+        Metadata = metadata;
+        Deadline = deadline;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>The call running on this async flow, or <see langword="null"/> outside a remote call.</summary>
+    public static RemoteCallContext? Current
+    {
+        get => s_current.Value;
+        internal set => s_current.Value = value;
+    }
+
+    /// <summary>The connection's identifier, as in the transport's and framing's logs.</summary>
+    public string ConnectionId { get; }
+
+    /// <summary>The caller's endpoint (<see langword="null"/> over an in-memory connection).</summary>
+    public EndPoint? PeerEndPoint { get; }
+
+    /// <summary>The certificate the client presented over TLS with client authentication, otherwise <see langword="null"/>.</summary>
+    public X509Certificate2? ClientCertificate { get; }
+
+    /// <summary>The name the target object is exported under.</summary>
+    public string ObjectName { get; }
+
+    /// <summary>The interface method called.</summary>
+    public MethodInfo Method { get; }
+
+    /// <summary>The method id the request carried.</summary>
+    public ulong MethodId { get; }
+
+    /// <summary>The method's canonical signature text (see the README's "Method ids").</summary>
+    public string Signature { get; }
+
+    /// <summary>The request's metadata headers, in the order sent.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Metadata { get; }
+
+    /// <summary>When the call's deadline passes, on the server's clock, or <see langword="null"/> for none.</summary>
+    public DateTimeOffset? Deadline { get; }
+
+    /// <summary>Cancelled when the caller cancels, the deadline passes, the connection is lost or the server stops.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>The first value of metadata header <paramref name="key"/>, or <see langword="null"/>.</summary>
+    /// <param name="key">The header's key.</param>
+    /// <returns>Its value, if sent.</returns>
+    public string? GetMetadata(string key)
+    {
+        foreach (var (k, v) in Metadata)
+        {
+            if (string.Equals(k, key, StringComparison.Ordinal))
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+}

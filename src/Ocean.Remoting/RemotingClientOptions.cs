@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Logging;
+using Ocean.Marshalling;
+using Ocean.Transport;
+
+namespace Ocean.Remoting;
+
+/// <summary>Settings of a <see cref="RemotingClient"/>.</summary>
+public sealed class RemotingClientOptions
+{
+    private TimeSpan? _defaultDeadline;
+    private int _maxMessageSize = 4 * 1024 * 1024;
+    private TimeSpan _connectTimeout = TimeSpan.FromSeconds(10);
+    private TimeSpan _reconnectDelay = TimeSpan.FromMilliseconds(100);
+    private TimeSpan _maxReconnectDelay = TimeSpan.FromSeconds(5);
+    private TimeSpan _pingInterval = TimeSpan.FromSeconds(30);
+    private TimeSpan _pingTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The marshaller; it must be the server's (see <see cref="RemotingServerOptions.Marshaller"/>). <see langword="null"/>: <see cref="CdrMarshaller.Default"/>.</summary>
+    public IMarshaller? Marshaller { get; set; }
+
+    /// <summary>
+    /// The deadline of every call that sets none of its own (<see cref="RemoteDeadlineAttribute"/>,
+    /// <see cref="RemoteCallScope.WithDeadline"/>); <see langword="null"/> (the default) for none.
+    /// </summary>
+    public TimeSpan? DefaultDeadline
+    {
+        get => _defaultDeadline;
+        set => _defaultDeadline = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Positive or null.");
+    }
+
+    /// <summary>The largest message this client reads or writes (256 bytes to 1 GiB, default 4 MiB); a larger request fails with <see cref="RemotingStatus.BadArguments"/> before it is sent.</summary>
+    public int MaxMessageSize
+    {
+        get => _maxMessageSize;
+        set => _maxMessageSize = value is >= 256 and <= 1 << 30 ? value : throw new ArgumentOutOfRangeException(nameof(value), "256 bytes to 1 GiB.");
+    }
+
+    /// <summary>How long connecting and the handshake may take together (default 10 s).</summary>
+    public TimeSpan ConnectTimeout
+    {
+        get => _connectTimeout;
+        set => _connectTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Positive.");
+    }
+
+    /// <summary>
+    /// The wait before reconnecting after a failed connection attempt (default 100 ms); it doubles with each failure
+    /// in a row, up to <see cref="MaxReconnectDelay"/>. During the wait calls fail at once with
+    /// <see cref="RemotingStatus.Unavailable"/> and completion <see cref="CompletionStatus.No"/>.
+    /// </summary>
+    public TimeSpan ReconnectDelay
+    {
+        get => _reconnectDelay;
+        set => _reconnectDelay = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Not negative.");
+    }
+
+    /// <summary>The longest wait between reconnection attempts (default 5 s).</summary>
+    public TimeSpan MaxReconnectDelay
+    {
+        get => _maxReconnectDelay;
+        set => _maxReconnectDelay = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Not negative.");
+    }
+
+    /// <summary>
+    /// After this long without a message from the server, the client sends a ping (default 30 s);
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns pings off.
+    /// </summary>
+    public TimeSpan PingInterval
+    {
+        get => _pingInterval;
+        set => _pingInterval = value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan ? value : throw new ArgumentOutOfRangeException(nameof(value), "Positive or infinite.");
+    }
+
+    /// <summary>
+    /// How long a ping may go unanswered before the connection is taken as dead (default 10 s): it is closed, its calls
+    /// fail with <see cref="RemotingStatus.Unavailable"/> and completion <see cref="CompletionStatus.Maybe"/>, and the
+    /// next call reconnects. So a half-open peer is found within <see cref="PingInterval"/> + <see cref="PingTimeout"/>.
+    /// </summary>
+    public TimeSpan PingTimeout
+    {
+        get => _pingTimeout;
+        set => _pingTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Positive.");
+    }
+
+    /// <summary>Code that runs around every call, the first outermost (see <see cref="IRemoteClientInterceptor"/>).</summary>
+    public IList<IRemoteClientInterceptor> Interceptors { get; } = [];
+
+    /// <summary>The transport's settings (TLS with <see cref="SocketConnectorOptions.Tls"/>, a client certificate among them); <see langword="null"/> for the defaults.</summary>
+    public SocketConnectorOptions? Transport { get; set; }
+
+    /// <summary>Where the client logs; <see langword="null"/> for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The clock for deadlines, pings and reconnection delays.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging;
+using Ocean.Marshalling;
+using Ocean.Transport;
+
+namespace Ocean.Remoting;
+
+/// <summary>Settings of a <see cref="RemotingServer"/>.</summary>
+public sealed class RemotingServerOptions
+{
+    private int _maxConcurrentCalls = 100;
+    private int _maxMessageSize = 4 * 1024 * 1024;
+    private TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(5);
+    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The marshaller that carries arguments and results: <see cref="CdrMarshaller"/> (big-endian by default) or a
+    /// <see cref="GraphMarshaller"/>. <see langword="null"/> means <see cref="CdrMarshaller.Default"/>. A client using
+    /// another marshaller is refused at the handshake with <see cref="RemotingProtocolError.MarshallerMismatch"/>.
+    /// </summary>
+    public IMarshaller? Marshaller { get; set; }
+
+    /// <summary>
+    /// How many calls from one connection run at once (default 100). A request beyond it is answered at once with
+    /// <see cref="RemotingStatus.Busy"/> and not run. The limit is announced in the preamble.
+    /// </summary>
+    public int MaxConcurrentCallsPerConnection
+    {
+        get => _maxConcurrentCalls;
+        set => _maxConcurrentCalls = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 1.");
+    }
+
+    /// <summary>
+    /// The largest message (request or reply, after the 4-byte length prefix) this server reads or writes: 256 bytes to
+    /// 1 GiB, default 4 MiB. A larger frame from a client closes its connection; a larger reply is answered with
+    /// <see cref="RemotingStatus.Internal"/> instead.
+    /// </summary>
+    public int MaxMessageSize
+    {
+        get => _maxMessageSize;
+        set => _maxMessageSize = value is >= 256 and <= 1 << 30 ? value : throw new ArgumentOutOfRangeException(nameof(value), "256 bytes to 1 GiB.");
+    }
+
+    /// <summary>
+    /// Whether error replies carry the server's stack trace (default off: a stack tells an attacker about the server).
+    /// The exception's type name and message always travel.
+    /// </summary>
+    public bool EnableDetailedErrors { get; set; }
+
+    /// <summary>How long a new connection may take to send its preamble (default 5 s); then it is closed.</summary>
+    public TimeSpan HandshakeTimeout
+    {
+        get => _handshakeTimeout;
+        set => _handshakeTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Positive.");
+    }
+
+    /// <summary>How long <see cref="RemotingServer.StopAsync"/> lets calls in flight finish before closing connections (default 30 s).</summary>
+    public TimeSpan ShutdownTimeout
+    {
+        get => _shutdownTimeout;
+        set => _shutdownTimeout = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Not negative.");
+    }
+
+    /// <summary>Code that runs around every call, the first outermost (see <see cref="IRemoteServerInterceptor"/>).</summary>
+    public IList<IRemoteServerInterceptor> Interceptors { get; } = [];
+
+    /// <summary>
+    /// The transport's settings: TLS (set <see cref="SocketServerOptions.Tls"/>; with a client certificate required it
+    /// appears in <see cref="RemoteCallContext.ClientCertificate"/>), connection limits, buffers. <see langword="null"/>
+    /// for the defaults. Its logger factory and time provider are replaced by this object's.
+    /// </summary>
+    public SocketServerOptions? Transport { get; set; }
+
+    /// <summary>Where the server logs; <see langword="null"/> for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The clock for deadlines and timeouts (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}
