@@ -269,7 +269,7 @@ internal sealed class RawRpcClient : IRpcClient
                 while (filled - offset >= 4)
                 {
                     var length = BinaryPrimitives.ReadInt32BigEndian(receive.AsSpan(offset));
-                    if (length is < RawRpcProtocol.AddReplyLength or > RawRpcProtocol.MaxReplyLength)
+                    if (length is < RawRpcProtocol.MinReplyLength or > RawRpcProtocol.MaxReplyLength)
                     {
                         throw new InvalidDataException($"A reply of {length} bytes is outside the protocol's bounds.");
                     }

@@ -26,6 +26,12 @@ internal static class RawRpcProtocol
     /// <summary>The longest reply after its length field: id, u16, text.</summary>
     public const int MaxReplyLength = 4 + 2 + MaxEchoBytes;
 
+    /// <summary>The shortest request after its length field: id, op, and an empty echo's u16.</summary>
+    public const int MinRequestLength = 4 + 1 + 2;
+
+    /// <summary>The shortest reply after its length field: id and an empty echo's u16.</summary>
+    public const int MinReplyLength = 4 + 2;
+
     public const int AddRequestLength = 4 + 1 + 8;
     public const int AddReplyLength = 4 + 4;
 }
@@ -166,7 +172,7 @@ internal sealed class RawRpcServer(IPEndPoint endPoint) : ICallCountingServer
         while (input.Length - offset >= 4)
         {
             var length = BinaryPrimitives.ReadInt32BigEndian(input[offset..]);
-            if (length is < RawRpcProtocol.AddRequestLength or > RawRpcProtocol.MaxRequestLength)
+            if (length is < RawRpcProtocol.MinRequestLength or > RawRpcProtocol.MaxRequestLength)
             {
                 return (-1, 0, 0);
             }

@@ -368,7 +368,7 @@ internal static class RpcLoadGenerator
                 }
                 catch (Exception ex)
                 {
-                    Error($"call {n} failed: {ex.GetType().Name}: {ex.Message}");
+                    Error($"call {n} failed: {ex.GetType().Name}: {ex.Message}{(ex.InnerException is { } inner ? $" ({inner.GetType().Name}: {inner.Message})" : string.Empty)}");
                     return;
                 }
 
