@@ -65,6 +65,20 @@ internal interface IRpcClient : IAsyncDisposable
     ValueTask<string> EchoAsync(string text);
 }
 
+/// <summary>
+/// An <see cref="IRpcClient"/> over any <see cref="IRpcBenchService"/> (an Ocean.Remoting proxy, say): each
+/// call adapts the proxy's Task to a ValueTask, which allocates nothing more; disposing disposes
+/// <paramref name="owner"/> (the connection or client the proxy came from).
+/// </summary>
+internal sealed class ProxyRpcClient(IRpcBenchService proxy, IAsyncDisposable owner) : IRpcClient
+{
+    public ValueTask<int> AddAsync(int a, int b) => new(proxy.AddAsync(a, b));
+
+    public ValueTask<string> EchoAsync(string text) => new(proxy.EchoAsync(text));
+
+    public ValueTask DisposeAsync() => owner.DisposeAsync();
+}
+
 /// <summary>The rpc client kinds, keyed like the server kinds of <c>serve --kind</c>.</summary>
 internal static class RpcClients
 {
@@ -76,8 +90,9 @@ internal static class RpcClients
 
         // Ocean.Remoting (issue 12): register the Ocean kinds here, with the same names as their server kinds in
         // ServeCommand.Kinds, e.g.
-        //   ["rpc-ocean-cdr"] = ("Ocean.Remoting RemotingClient, CDR marshaller, proxy for IRpcBenchService", OceanRpcClient.ConnectCdrAsync),
-        //   ["rpc-ocean-graph"] = ("Ocean.Remoting RemotingClient, graph marshaller, proxy for IRpcBenchService", OceanRpcClient.ConnectGraphAsync),
+        //   ["rpc-ocean-cdr"] = ("Ocean.Remoting RemotingClient, CDR marshaller, proxy for IRpcBenchService", ConnectOceanCdrAsync),
+        //   ["rpc-ocean-graph"] = ("Ocean.Remoting RemotingClient, graph marshaller, proxy for IRpcBenchService", ConnectOceanGraphAsync),
+        // where each connects a RemotingClient to the endpoint and returns new ProxyRpcClient(its IRpcBenchService proxy, the client).
         // and add the names to `kinds` in cross-process-rpc.sh.
     };
 }
