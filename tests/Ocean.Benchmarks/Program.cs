@@ -8,13 +8,15 @@ using Ocean.Benchmarks.Marshalling;
 using Ocean.Benchmarks.TcpEcho;
 using Ocean.Benchmarks.UdpEcho;
 
-// Cross-process mode: `serve` runs one echo server, `loadgen` drives one from another process.
+// Cross-process mode: `serve` runs one server, `loadgen` drives an echo server and `rpcload` an rpc server from another process.
 switch (args.FirstOrDefault())
 {
     case "serve":
         return await ServeCommand.RunAsync(args[1..]);
     case "loadgen":
         return await LoadGenerator.RunAsync(args[1..]);
+    case "rpcload":
+        return await RpcLoadGenerator.RunAsync(args[1..]);
 }
 
 // Every scenario the runner knows; later issues add UDP, framing and CDR here.

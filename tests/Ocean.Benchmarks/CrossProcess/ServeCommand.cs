@@ -27,11 +27,20 @@ internal static class ServeCommand
         ["raw-inline"] = ("tcp", $"the raw server with {InlineCompletionsVariable}=1", ep => new RawFrameServer(ep)),
         ["raw-udp"] = ("udp", "raw Socket, ReceiveFromAsync/SendToAsync with a reused SocketAddress", ep => new RawUdpEchoServer(ep)),
         ["kestrel"] = ("tcp", "Kestrel ConnectionHandler, the same hand-parsed framed echo over its pipes", ep => new KestrelFrameServer(ep)),
+
+        // Remote calls (issue 12), driven by `rpcload --kind K`: these servers count the calls they serve.
+        ["rpc-raw"] = ("rpc", "remote-call limit: raw async Socket, hand-written request-reply frames (id, op, ints or UTF-8), pipelined, one send per receive", ep => new RawRpcServer(ep)),
+        ["rpc-http"] = ("http", "ASP.NET Core minimal API on Kestrel, HTTP/1.1: GET /add?a=&b=, POST /echo (JSON)", ep => new HttpRpcServer(ep)),
+
+        // Ocean.Remoting: register the Ocean server kinds here (an ICallCountingServer hosting RpcBenchService,
+        // whose CallsServed it reports), with the same names as their client kinds in RpcClients.Kinds, e.g.
+        //   ["rpc-ocean-cdr"] = ("rpc", "Ocean.Remoting RemotingServer, CDR marshaller, RpcBenchService", ep => new OceanRpcServer(ep, ...)),
+        //   ["rpc-ocean-graph"] = ("rpc", "Ocean.Remoting RemotingServer, graph marshaller, RpcBenchService", ep => new OceanRpcServer(ep, ...)),
     };
 
     public static string Usage =>
         "Usage: Ocean.Benchmarks serve --kind KIND [--port 0] [--max-seconds 3600]\n\n" +
-        "Prints the bound port as the first line on stdout; serves on 127.0.0.1 until SIGTERM/SIGINT, then\nprints 'allocated N' (bytes allocated while serving) as the second line.\nKinds:\n" +
+        "Prints the bound port as the first line on stdout; serves on 127.0.0.1 until SIGTERM/SIGINT, then\nprints 'allocated N' (bytes allocated while serving) as the second line and, for the rpc kinds,\n'calls N' (calls served) as the third.\nKinds:\n" +
         string.Join('\n', Kinds.Select(k => $"  {k.Key,-20} {k.Value.Protocol}  {k.Value.Description}"));
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -96,6 +105,12 @@ internal static class ServeCommand
 
             // The second stdout line: what serving allocated (connections' set-up included), for bytes per message.
             Console.Out.WriteLine($"allocated {GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore}");
+            if (server is ICallCountingServer counting)
+            {
+                // The third line, for the rpc kinds: the calls served, so that bytes per call divide by what the server did.
+                Console.Out.WriteLine($"calls {counting.CallsServed}");
+            }
+
             Console.Error.WriteLine($"serve: thread pool work items {ThreadPool.CompletedWorkItemCount - workItemsBefore}, threads {ThreadPool.ThreadCount}");
             Console.Out.Flush();
         }
