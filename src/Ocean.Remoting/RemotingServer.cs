@@ -73,6 +73,7 @@ public sealed class RemotingServer : IAsyncDisposable
             MaxConcurrentCalls = _options.MaxConcurrentCallsPerConnection,
             Exports = _exports,
             DetailedErrors = _options.EnableDetailedErrors,
+            InlineDispatch = _options.InlineDispatch,
             ServerInterceptors = [.. _options.Interceptors],
             Logger = _logger,
             TimeProvider = _options.TimeProvider,

@@ -46,6 +46,20 @@ public sealed class RemotingServerOptions
     /// </summary>
     public bool EnableDetailedErrors { get; set; }
 
+    /// <summary>
+    /// Whether methods returning a task start on the connection's read loop and run there until their first
+    /// <c>await</c> (default <see langword="true"/>): a method that completes at once then replies without a thread
+    /// switch, and the replies to a pipelined batch leave in one write. Synchronous methods always start on the thread
+    /// pool, since they may block.
+    /// </summary>
+    /// <remarks>
+    /// An async method that blocks before its first <c>await</c> (a synchronous wait, long computation) holds up the
+    /// other calls of its connection meanwhile, and one that blocks on a call back to the same client would deadlock:
+    /// offload such work with <see cref="Task.Run(Func{Task})"/>, declare the method synchronous, or set this to
+    /// <see langword="false"/> so that every call starts on the thread pool.
+    /// </remarks>
+    public bool InlineDispatch { get; set; } = true;
+
     /// <summary>How long a new connection may take to send its preamble (default 5 s); then it is closed.</summary>
     public TimeSpan HandshakeTimeout
     {

@@ -24,6 +24,9 @@ internal sealed class ConnectionSettings
 
     public bool DetailedErrors { get; init; }
 
+    /// <summary>Whether async methods start on the read loop (<see cref="RemotingServerOptions.InlineDispatch"/>).</summary>
+    public bool InlineDispatch { get; init; }
+
     public IRemoteServerInterceptor[] ServerInterceptors { get; init; } = [];
 
     public IRemoteClientInterceptor[] ClientInterceptors { get; init; } = [];

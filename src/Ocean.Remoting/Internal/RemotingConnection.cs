@@ -397,7 +397,17 @@ internal sealed class RemotingConnection : IAsyncDisposable
             return;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+        // An async method starts here, on the read loop, and runs until its first await: one that completes at once
+        // replies inline, and replies to a pipelined batch leave in one write. A synchronous method may block, so it
+        // always starts on the thread pool (as does every method with inline dispatch off).
+        if (_settings.InlineDispatch && method.Shape is not (ReturnShape.Void or ReturnShape.Value))
+        {
+            call.RunInline();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+        }
     }
 
     private void Reply(uint requestId, RemotingStatus status, string message) =>

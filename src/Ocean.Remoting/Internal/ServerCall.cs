@@ -119,6 +119,9 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
 
     #pragma warning disable CA2012 // RunAsync catches every failure and is awaited by nobody; its pooled box returns itself
     void IThreadPoolWorkItem.Execute() => _ = RunAsync();
+
+    /// <summary>Runs the call on the current thread until its first await.</summary>
+    public void RunInline() => _ = RunAsync();
 #pragma warning restore CA2012
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

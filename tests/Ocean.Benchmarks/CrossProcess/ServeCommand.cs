@@ -32,10 +32,8 @@ internal static class ServeCommand
         ["rpc-raw"] = ("rpc", "remote-call limit: raw async Socket, hand-written request-reply frames (id, op, ints or UTF-8), pipelined, one send per receive", ep => new RawRpcServer(ep)),
         ["rpc-http"] = ("http", "ASP.NET Core minimal API on Kestrel, HTTP/1.1: GET /add?a=&b=, POST /echo (JSON)", ep => new HttpRpcServer(ep)),
 
-        // Ocean.Remoting: register the Ocean server kinds here (an ICallCountingServer hosting RpcBenchService,
-        // whose CallsServed it reports), with the same names as their client kinds in RpcClients.Kinds, e.g.
-        //   ["rpc-ocean-cdr"] = ("rpc", "Ocean.Remoting RemotingServer, CDR marshaller, RpcBenchService", ep => new OceanRpcServer(ep, ...)),
-        //   ["rpc-ocean-graph"] = ("rpc", "Ocean.Remoting RemotingServer, graph marshaller, RpcBenchService", ep => new OceanRpcServer(ep, ...)),
+        ["rpc-ocean-cdr"] = ("rpc", "Ocean.Remoting RemotingServer, CDR marshaller, RpcBenchService exported as \"bench\"", ep => new OceanRpcServer(ep, graph: false)),
+        ["rpc-ocean-graph"] = ("rpc", "Ocean.Remoting RemotingServer, object-graph marshaller, RpcBenchService exported as \"bench\"", ep => new OceanRpcServer(ep, graph: true)),
     };
 
     public static string Usage =>

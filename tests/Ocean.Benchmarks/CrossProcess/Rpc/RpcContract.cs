@@ -88,11 +88,7 @@ internal static class RpcClients
         ["rpc-raw"] = ("one TCP connection, hand-written frames, pending calls keyed by request id, pooled waiters", RawRpcClient.ConnectAsync),
         ["rpc-http"] = ("one HttpClient (SocketsHttpHandler, HTTP/1.1): GetFromJsonAsync / PostAsJsonAsync; up to one connection per concurrent caller", HttpRpcClient.ConnectAsync),
 
-        // Ocean.Remoting (issue 12): register the Ocean kinds here, with the same names as their server kinds in
-        // ServeCommand.Kinds, e.g.
-        //   ["rpc-ocean-cdr"] = ("Ocean.Remoting RemotingClient, CDR marshaller, proxy for IRpcBenchService", ConnectOceanCdrAsync),
-        //   ["rpc-ocean-graph"] = ("Ocean.Remoting RemotingClient, graph marshaller, proxy for IRpcBenchService", ConnectOceanGraphAsync),
-        // where each connects a RemotingClient to the endpoint and returns new ProxyRpcClient(its IRpcBenchService proxy, the client).
-        // and add the names to `kinds` in cross-process-rpc.sh.
+        ["rpc-ocean-cdr"] = ("Ocean.Remoting RemotingClient, CDR marshaller, DispatchProxy for IRpcBenchService", (ep, ct) => OceanRpc.ConnectAsync(ep, graph: false, ct)),
+        ["rpc-ocean-graph"] = ("Ocean.Remoting RemotingClient, object-graph marshaller, DispatchProxy for IRpcBenchService", (ep, ct) => OceanRpc.ConnectAsync(ep, graph: true, ct)),
     };
 }
