@@ -127,6 +127,10 @@ check "calculator client sees its cancelled call as Cancelled" grep -q '^SlowSum
 check "calculator client sees its late call as DeadlineExceeded" grep -q '^SlowSumAsync(1000) with a 300 ms deadline, .*: status DeadlineExceeded' "$log/calc-client"
 for _ in $(seq 1 50); do grep -q 'tenant=blue' "$log/calc" && break; sleep 0.1; done # the server prints a call's line as it ends
 check "calculator server logs each call" bash -c "grep -q 'calculator.DivideAsync -> threw DivideByZeroException' '$log/calc' && grep -q 'calculator.SlowSumAsync -> cancelled' '$log/calc' && grep -q 'calculator.SlowSumAsync -> deadline passed' '$log/calc' && grep -q 'calculator.AddAsync tenant=blue -> ok' '$log/calc'"
+reply=$(line_exchange "$port" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+check "calculator server answers HTTP with a refusal" test "${reply%$'\r'}" = 'HTTP/1.1 400 Bad Request'
+for _ in $(seq 1 50); do grep -q 'handshake refused' "$log/calc" && break; sleep 0.1; done
+check "calculator server says why it refused the HTTP client" grep -q 'handshake refused: a foreign client (Http)' "$log/calc"
 check "calculator server refuses --message" bash -c "! timeout 20 '$(bin CalculatorServer)' --port 0 --message x 2>/dev/null"
 stop
 check "calculator server exits 0 on Ctrl+C" test $? -eq 0
