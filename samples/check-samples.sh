@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs the samples as samples/README.md describes them, on loopback and ports the OS picks, and checks what
-# they print and how they exit: echo pairs, the line echo server's limits, IPv6 endpoints in brackets, options
+# they print and how they exit: echo pairs, the line echo server's limits, IPv6 endpoints in brackets, remote calls, options
 # refused where they do not apply, and Ctrl+C stopping a server gracefully. Prints one line per check and ends
 # with "N passed, N failed". Needs only bash (the line checks use bash's /dev/tcp, not netcat).
 # Usage: bash samples/check-samples.sh [--no-build]
 set -uo pipefail
 set -m # each server in its own process group, so SIGINT reaches it as a terminal's Ctrl+C would
 cd "$(dirname "$0")/.."
-samples=(TcpEchoServer TcpEchoClient LineEchoServer CdrPersonServer CdrPersonClient UdpEchoServer UdpEchoClient MulticastPeer Ocean.Demo)
+samples=(TcpEchoServer TcpEchoClient LineEchoServer CdrPersonServer CdrPersonClient CalculatorServer CalculatorClient UdpEchoServer UdpEchoClient MulticastPeer Ocean.Demo)
 if [ "${1:-}" != "--no-build" ]; then # CI has just built the solution
     for sample in "${samples[@]}"; do
         dotnet build "samples/$sample" -c Release -v q -nologo >/dev/null || { echo "build of $sample failed"; exit 1; }
@@ -115,6 +115,27 @@ stop
 start "$log/cdr" CdrPersonServer --port 0
 check "CDR Person round trip" bash -c "'$(bin CdrPersonClient)' --port $port --message 'Smith,London,1934' | grep -q '^received Person { Name = Smith, Place = London, Year = 1934 }$'"
 stop
+
+# Remote calls: the calculator pair; the client's outcomes and the server's call log.
+start "$log/calc" CalculatorServer --port 0
+timeout 60 "$(bin CalculatorClient)" --port "$port" >"$log/calc-client" 2>&1
+client_rc=$?
+check "calculator client exits 0 and says every call behaved" bash -c "[ $client_rc -eq 0 ] && grep -qx 'every call behaved as expected' '$log/calc-client'"
+check "calculator client gets AddAsync(2, 3) = 5" grep -qx 'AddAsync(2, 3) = 5' "$log/calc-client"
+check "calculator client sees the remote DivideByZeroException" grep -q '^DivideAsync(1, 0): status ApplicationException, completion Yes, remote type System.DivideByZeroException' "$log/calc-client"
+check "calculator client sees its cancelled call as Cancelled" grep -q '^SlowSumAsync(1000), cancelled after 200 ms, .*: status Cancelled' "$log/calc-client"
+check "calculator client sees its late call as DeadlineExceeded" grep -q '^SlowSumAsync(1000) with a 300 ms deadline, .*: status DeadlineExceeded' "$log/calc-client"
+for _ in $(seq 1 50); do grep -q 'tenant=blue' "$log/calc" && break; sleep 0.1; done # the server prints a call's line as it ends
+check "calculator server logs each call" bash -c "grep -q 'calculator.DivideAsync -> threw DivideByZeroException' '$log/calc' && grep -q 'calculator.SlowSumAsync -> cancelled' '$log/calc' && grep -q 'calculator.SlowSumAsync -> deadline passed' '$log/calc' && grep -q 'calculator.AddAsync tenant=blue -> ok' '$log/calc'"
+reply=$(line_exchange "$port" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+check "calculator server answers HTTP with a refusal" test "${reply%$'\r'}" = 'HTTP/1.1 400 Bad Request'
+for _ in $(seq 1 50); do grep -q 'handshake refused' "$log/calc" && break; sleep 0.1; done
+check "calculator server says why it refused the HTTP client" grep -q 'handshake refused: a foreign client (Http)' "$log/calc"
+check "calculator server refuses --message" bash -c "! timeout 20 '$(bin CalculatorServer)' --port 0 --message x 2>/dev/null"
+stop
+check "calculator server exits 0 on Ctrl+C" test $? -eq 0
+check "calculator client without a server: one error line, exit 1" bash -c "out=\$(timeout 30 '$(bin CalculatorClient)' --port $port 2>&1); [ \$? -eq 1 ] && [ \$(printf '%s\n' \"\$out\" | wc -l) -eq 1 ] && [[ \"\$out\" == error:* ]]"
+
 start "$log/udp" UdpEchoServer --port 0
 check "UDP echo" bash -c "'$(bin UdpEchoClient)' --port $port --message 'Hello, Ocean' | grep -qx 'received: Hello, Ocean'"
 stop

@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using Ocean.Framing;
 using Ocean.Marshalling;
+using Ocean.Remoting;
 using Ocean.Samples;
 using Ocean.Transport;
 
@@ -31,6 +32,8 @@ Console.WriteLine();
 await FramingAsync();
 Console.WriteLine();
 await MarshallingAsync();
+Console.WriteLine();
+await RemotingAsync();
 Console.WriteLine();
 Console.WriteLine("demo finished");
 return 0;
@@ -244,6 +247,63 @@ static async Task MarshallingAsync()
     graph.Marshal(teams, bytes);
     var back = graph.Unmarshal<List<Team>>(new ReadOnlySequence<byte>(bytes.WrittenMemory));
     Console.WriteLine($"graph: {teams.Count} teams in {bytes.WrittenCount} bytes; one captain object after reading: {ReferenceEquals(back[0].Captain, back[1].Captain)}");
+}
+
+static async Task RemotingAsync()
+{
+    Console.WriteLine("== Remoting: a remote method call that looks local; errors say whether the method ran");
+    var serverOptions = new RemotingServerOptions();
+    serverOptions.Interceptors.Add(new PrintCalls());
+    await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), serverOptions);
+    server.Export<ICalculator>(new Calculator(), "calculator");
+    await server.StartAsync();
+    Console.WriteLine($"server: exported a Calculator as \"calculator\", listening on {server.EndPoint}");
+
+    await using var client = await RemotingClient.ConnectAsync(server.EndPoint, new RemotingClientOptions { DefaultDeadline = TimeSpan.FromSeconds(10) });
+    var calculator = client.GetProxy<ICalculator>("calculator"); // the shared interface: the same type on both sides
+    Console.WriteLine($"client: AddAsync(2, 3) = {await calculator.AddAsync(2, 3)}");
+    Console.WriteLine($"client: EchoAsync(\"Hello, Ocean\") = \"{await calculator.EchoAsync("Hello, Ocean")}\"");
+    try
+    {
+        await calculator.DivideAsync(1, 0);
+    }
+    catch (RemotingException ex)
+    {
+        Console.WriteLine($"client: DivideAsync(1, 0) failed: {ex.Status}, completion {ex.Completion} (it ran), remote type {ex.RemoteTypeName}");
+    }
+
+    using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+    try
+    {
+        await calculator.SlowSumAsync(1000, cancel.Token); // 10 s of work: the token's cancel travels to the server
+    }
+    catch (RemotingException ex)
+    {
+        Console.WriteLine($"client: SlowSumAsync(1000) cancelled after 200 ms: {ex.Status}, completion {ex.Completion} (it may have run)");
+    }
+
+    using (RemoteCallScope.WithDeadline(TimeSpan.FromMilliseconds(300)))
+    {
+        try
+        {
+            await calculator.SlowSumAsync(1000, CancellationToken.None); // the deadline travels with the request
+        }
+        catch (RemotingException ex)
+        {
+            Console.WriteLine($"client: SlowSumAsync(1000) with a 300 ms deadline: {ex.Status}");
+        }
+    }
+}
+
+/// <summary>A server interceptor for the remoting part of the tour: prints each call as the server receives it.</summary>
+internal sealed class PrintCalls : IRemoteServerInterceptor
+{
+    public ValueTask InterceptAsync(RemoteCallContext context, Func<RemoteCallContext, ValueTask> next)
+    {
+        var deadline = context.Deadline is { } d ? $", deadline in {(d - DateTimeOffset.UtcNow).TotalSeconds:F1} s" : string.Empty;
+        Console.WriteLine($"server: {context.ObjectName}.{context.Method.Name} from {context.PeerEndPoint}{deadline}");
+        return next(context);
+    }
 }
 
 /// <summary>A team with a captain, for the object-graph part of the tour.</summary>
