@@ -36,21 +36,19 @@ public sealed class CdrMessageReader : MarshallingReader
         _byteOrder = options.ByteOrder;
         _maxDepth = options.MaxDepth;
         _maxObjects = options.MaxObjects;
-        if (input.IsSingleSegment)
-        {
-            _input = input.First;
-            return;
-        }
+        SetInput(input);
+    }
 
-        if (input.Length > Array.MaxLength)
-        {
-            throw new MarshallingException(MarshallingError.LimitExceeded, "The input is too large.");
-        }
-
-        var length = (int)input.Length;
-        _rented = ArrayPool<byte>.Shared.Rent(length);
-        input.CopyTo(_rented);
-        _input = _rented.AsMemory(0, length);
+    /// <inheritdoc/>
+    public override bool TryReset(in ReadOnlySequence<byte> input)
+    {
+        ReleaseInput();
+        _offset = 0;
+        _objects = 0;
+        _failed = false;
+        _disposed = false;
+        SetInput(input);
+        return true;
     }
 
     /// <summary>The byte order read.</summary>
@@ -119,14 +117,37 @@ public sealed class CdrMessageReader : MarshallingReader
     protected override void Dispose(bool disposing)
     {
         _disposed = true;
+        ReleaseInput();
+        base.Dispose(disposing);
+    }
+
+    private void SetInput(in ReadOnlySequence<byte> input)
+    {
+        if (input.IsSingleSegment)
+        {
+            _input = input.First;
+            return;
+        }
+
+        if (input.Length > Array.MaxLength)
+        {
+            throw new MarshallingException(MarshallingError.LimitExceeded, "The input is too large.");
+        }
+
+        var length = (int)input.Length;
+        _rented = ArrayPool<byte>.Shared.Rent(length);
+        input.CopyTo(_rented);
+        _input = _rented.AsMemory(0, length);
+    }
+
+    private void ReleaseInput()
+    {
         _input = default;
         if (_rented is { } rented)
         {
             _rented = null;
             ArrayPool<byte>.Shared.Return(rented);
         }
-
-        base.Dispose(disposing);
     }
 
     private CdrReader Begin()

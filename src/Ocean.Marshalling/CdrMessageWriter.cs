@@ -21,7 +21,7 @@ namespace Ocean.Marshalling;
 public sealed class CdrMessageWriter : MarshallingWriter
 {
     private readonly CdrCodecFactory _factory;
-    private readonly IBufferWriter<byte> _output;
+    private IBufferWriter<byte> _output;
     private readonly MarshallingContext? _context;
     private readonly ByteOrder _byteOrder;
     private readonly int _maxDepth;
@@ -80,6 +80,18 @@ public sealed class CdrMessageWriter : MarshallingWriter
         var writer = Begin();
         codec.WriteBoxed(ref writer, value);
         End(ref writer);
+    }
+
+    /// <inheritdoc/>
+    public override bool TryReset(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _output = output;
+        _position = 0;
+        _objects = 0;
+        _failed = false;
+        _disposed = false;
+        return true;
     }
 
     /// <inheritdoc/>

@@ -54,6 +54,14 @@ public abstract class MarshallingReader : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Makes this reader start over on <paramref name="input"/>, as if its marshaller had just created it with the same
+    /// context (see <see cref="MarshallingWriter.TryReset"/>). Works on a disposed reader too.
+    /// </summary>
+    /// <param name="input">The new message; must stay valid until the reader is disposed or reset again.</param>
+    /// <returns><see langword="false"/> if this kind of reader cannot be reused: create a new one instead.</returns>
+    public virtual bool TryReset(in System.Buffers.ReadOnlySequence<byte> input) => false;
+
     /// <summary>Reads a value of <paramref name="type"/>, boxed.</summary>
     /// <param name="type">The type.</param>
     /// <returns>The value.</returns>

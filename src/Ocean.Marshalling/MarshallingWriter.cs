@@ -47,6 +47,15 @@ public abstract class MarshallingWriter : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Makes this writer start a new, independent stream into <paramref name="output"/>, as if its marshaller had just
+    /// created it with the same context: for callers that write many small messages (a remote call's arguments) and
+    /// would rather keep one writer than allocate one per message. Works on a disposed writer too.
+    /// </summary>
+    /// <param name="output">Where the new stream goes.</param>
+    /// <returns><see langword="false"/> if this kind of writer cannot be reused: create a new one instead.</returns>
+    public virtual bool TryReset(System.Buffers.IBufferWriter<byte> output) => false;
+
     /// <summary>Writes a value already checked to be an instance of <paramref name="type"/> (or null where allowed).</summary>
     /// <param name="type">The declared type.</param>
     /// <param name="value">The value.</param>

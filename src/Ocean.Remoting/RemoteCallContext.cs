@@ -10,7 +10,9 @@ namespace Ocean.Remoting;
 /// </summary>
 public sealed class RemoteCallContext
 {
-    private static readonly AsyncLocal<RemoteCallContext?> s_current = new();
+    // The call, through a holder the server empties when the call ends: work the method left running sees no context
+    // rather than another call's (the server reuses its call objects). The context itself is made on first use.
+    private static readonly AsyncLocal<Internal.CallHolder?> s_current = new();
 
     internal RemoteCallContext(
         string connectionId,
@@ -37,11 +39,9 @@ public sealed class RemoteCallContext
     }
 
     /// <summary>The call running on this async flow, or <see langword="null"/> outside a remote call.</summary>
-    public static RemoteCallContext? Current
-    {
-        get => s_current.Value;
-        internal set => s_current.Value = value;
-    }
+    public static RemoteCallContext? Current => s_current.Value?.Call?.Context;
+
+    internal static void Enter(Internal.CallHolder holder) => s_current.Value = holder;
 
     /// <summary>The connection's identifier, as in the transport's and framing's logs.</summary>
     public string ConnectionId { get; }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 using Ocean.Marshalling;
@@ -5,55 +6,78 @@ using Ocean.Remoting.Protocol;
 
 namespace Ocean.Remoting.Internal;
 
-/// <summary>A call this side sent and awaits the reply of, in its connection's table by request id.</summary>
+/// <summary>
+/// A call this side sent and awaits the reply of, in its connection's table by request id. Pooled: each use has a
+/// fresh <see cref="Sequence"/>, and whoever completes it (the read loop, the deadline, the caller's cancellation, the
+/// connection's end) must name that sequence, so a late completer can never touch the object's next use.
+/// </summary>
 internal abstract class PendingCall
 {
-    private int _done;
+    private static long s_sequence;
 
-    protected PendingCall(RemotingConnection owner, RemoteMethod method, string objectKey)
-    {
-        Owner = owner;
-        Method = method;
-        ObjectKey = objectKey;
-        StartTimestamp = Stopwatch.GetTimestamp();
-    }
+    // The sequence while the call is waiting; 0 once a completer has claimed it.
+    private long _state;
 
-    public RemotingConnection Owner { get; }
+    public RemotingConnection Owner { get; private set; } = null!;
 
-    public RemoteMethod Method { get; }
+    public RemoteMethod Method { get; private set; } = null!;
 
-    public string ObjectKey { get; }
+    public string ObjectKey { get; private set; } = null!;
+
+    public long Sequence { get; private set; }
 
     public uint RequestId { get; set; }
 
     /// <summary>Whether the request was handed to the transport (so the server may have run it).</summary>
     public bool Sent { get; set; }
 
-    public long StartTimestamp { get; }
+    public long StartTimestamp { get; private set; }
 
     public Activity? Activity { get; set; }
 
     public bool MetricsOn { get; set; }
 
     /// <summary>Completes the call from its reply (on the read loop, while the reply's bytes are valid).</summary>
-    public void Complete(in ReplyMessage reply, IMarshaller marshaller)
+    public void Complete(long sequence, in ReplyMessage reply, IMarshaller marshaller)
     {
-        if (TryClaim())
+        if (TryClaim(sequence))
         {
             OnReply(reply, marshaller);
         }
     }
 
-    /// <summary>Fails the call unless it already completed.</summary>
-    public bool TryFail(RemotingException error)
+    /// <summary>Fails the call unless it already completed (or was reused).</summary>
+    public bool TryFail(long sequence, RemotingException error)
     {
-        if (!TryClaim())
+        if (!TryClaim(sequence))
         {
             return false;
         }
 
         SetFailure(error);
         return true;
+    }
+
+    protected void Begin(RemotingConnection owner, RemoteMethod method, string objectKey)
+    {
+        Owner = owner;
+        Method = method;
+        ObjectKey = objectKey;
+        RequestId = 0;
+        Sent = false;
+        Activity = null;
+        MetricsOn = false;
+        StartTimestamp = Stopwatch.GetTimestamp();
+        Sequence = Interlocked.Increment(ref s_sequence);
+        Volatile.Write(ref _state, Sequence);
+    }
+
+    protected void Clear()
+    {
+        Owner = null!;
+        Method = null!;
+        ObjectKey = null!;
+        Activity = null;
     }
 
     protected abstract void OnReply(in ReplyMessage reply, IMarshaller marshaller);
@@ -81,9 +105,9 @@ internal abstract class PendingCall
         }
     }
 
-    private bool TryClaim()
+    private bool TryClaim(long sequence)
     {
-        if (Interlocked.Exchange(ref _done, 1) != 0)
+        if (sequence == 0 || Interlocked.CompareExchange(ref _state, 0, sequence) != sequence)
         {
             return false;
         }
@@ -94,99 +118,177 @@ internal abstract class PendingCall
 }
 
 /// <summary>A pending call whose result is a <typeparamref name="TResult"/>; awaited through <see cref="IValueTaskSource{TResult}"/>.</summary>
-internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResult>
+/// <remarks>
+/// The caller's continuation never runs on the read loop (a continuation that made a synchronous call on the same
+/// connection would wait for the loop it blocks): the outcome is stored and this object, as a thread-pool work item,
+/// completes the awaiter from the pool, without allocating.
+/// </remarks>
+internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResult>, IThreadPoolWorkItem
 {
-    private static readonly Action<object?> s_onCancelled = static state => ((PendingCall<TResult>)state!).OnCancelled();
-    private static readonly TimerCallback s_onDeadline = static state => ((PendingCall<TResult>)state!).OnDeadline();
+    private const int MaxPooled = 256;
+    private static readonly ConcurrentQueue<PendingCall<TResult>> s_pool = new();
+    private static int s_pooled;
 
-    private ManualResetValueTaskSourceCore<TResult> _core = new() { RunContinuationsAsynchronously = true };
+    private static readonly Action<object?> s_onCancelled = static state =>
+    {
+        var (call, sequence) = ((PendingCall<TResult>, long))state!;
+        call.OnCancelled(sequence);
+    };
+
+    private static readonly TimerCallback s_onDeadline = static state =>
+    {
+        var (call, sequence) = ((PendingCall<TResult>, long))state!;
+        call.OnDeadline(sequence);
+    };
+
+    private ManualResetValueTaskSourceCore<TResult> _core;
     private CancellationTokenRegistration _cancellation;
     private ITimer? _deadline;
     private CancellationToken _token;
+    private TResult? _result;
+    private Exception? _error;
 
-    public PendingCall(RemotingConnection owner, RemoteMethod method, string objectKey)
-        : base(owner, method, objectKey)
+    private PendingCall()
     {
     }
 
     public ValueTask<TResult> Task => new(this, _core.Version);
+
+    public static PendingCall<TResult> Rent(RemotingConnection owner, RemoteMethod method, string objectKey)
+    {
+        if (s_pool.TryDequeue(out var call))
+        {
+            Interlocked.Decrement(ref s_pooled);
+        }
+        else
+        {
+            call = new PendingCall<TResult>();
+        }
+
+        call.Begin(owner, method, objectKey);
+        return call;
+    }
 
     /// <summary>Starts the caller's cancellation and the deadline timer; either fails the call and sends a cancel.</summary>
     public void Watch(TimeSpan? deadline, TimeProvider time, CancellationToken cancellationToken)
     {
         if (deadline is { } d)
         {
-            _deadline = time.CreateTimer(s_onDeadline, this, d, Timeout.InfiniteTimeSpan);
+            _deadline = time.CreateTimer(s_onDeadline, (this, Sequence), d, Timeout.InfiniteTimeSpan);
         }
 
         if (cancellationToken.CanBeCanceled)
         {
             _token = cancellationToken;
-            _cancellation = cancellationToken.UnsafeRegister(s_onCancelled, this);
+            _cancellation = cancellationToken.UnsafeRegister(s_onCancelled, (this, Sequence));
         }
     }
 
-    public TResult GetResult(short token) => _core.GetResult(token);
+    public TResult GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Recycle();
+        }
+    }
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_error is { } error)
+        {
+            _error = null;
+            _core.SetException(error);
+        }
+        else
+        {
+            var result = _result!;
+            _result = default;
+            _core.SetResult(result);
+        }
+    }
+
     protected override void OnReply(in ReplyMessage reply, IMarshaller marshaller)
     {
         if (reply.Status != RemotingStatus.Ok)
         {
-            var error = ReplyErrors.ToException(reply);
-            Finish(error.Status, error.Message);
-            _core.SetException(error);
+            SetFailure(ReplyErrors.ToException(reply));
             return;
         }
 
-        TResult result;
         try
         {
-            result = typeof(TResult) == typeof(NoResult) ? default! : marshaller.Unmarshal<TResult>(reply.Result);
+            _result = typeof(TResult) == typeof(NoResult) ? default : marshaller.Unmarshal<TResult>(reply.Result);
         }
         catch (MarshallingException e)
         {
-            var error = new RemotingException(RemotingStatus.Internal, CompletionStatus.Yes, $"The method ran, but its result could not be unmarshalled as {typeof(TResult)}: {e.Message}", e);
-            Finish(error.Status, error.Message);
-            _core.SetException(error);
+            SetFailure(new RemotingException(RemotingStatus.Internal, CompletionStatus.Yes, $"The method ran, but its result could not be unmarshalled as {typeof(TResult)}: {e.Message}", e));
             return;
         }
 
         Finish(RemotingStatus.Ok, null);
-        _core.SetResult(result);
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     protected override void SetFailure(RemotingException error)
     {
         Finish(error.Status, error.Message);
-        _core.SetException(error);
+        _error = error;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     protected override void ReleaseTimers()
     {
-        _deadline?.Dispose();
+        if (_deadline is { } timer)
+        {
+            _deadline = null;
+            timer.Dispose();
+        }
+
         _cancellation.Unregister();
+        _cancellation = default;
     }
 
-    private void OnCancelled()
+    private void Recycle()
     {
-        var completion = Sent ? CompletionStatus.Maybe : CompletionStatus.No;
-        if (TryFail(new RemotingException(RemotingStatus.Cancelled, completion, $"The call to {Method.DisplayName} was cancelled by the caller.", new OperationCanceledException(_token))))
+        _core.Reset();
+        _token = default;
+        Clear();
+        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
         {
-            Owner.Abandon(this);
+            s_pool.Enqueue(this);
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_pooled);
         }
     }
 
-    private void OnDeadline()
+    private void OnCancelled(long sequence)
     {
-        var completion = Sent ? CompletionStatus.Maybe : CompletionStatus.No;
-        if (TryFail(new RemotingException(RemotingStatus.DeadlineExceeded, completion, $"The call to {Method.DisplayName} passed its deadline.")))
+        var owner = Owner;
+        var (id, sent, name) = (RequestId, Sent, Method?.DisplayName);
+        if (TryFail(sequence, new RemotingException(RemotingStatus.Cancelled, sent ? CompletionStatus.Maybe : CompletionStatus.No, $"The call to {name} was cancelled by the caller.", new OperationCanceledException(_token))))
         {
-            Owner.Abandon(this);
+            owner.Abandon(id, sent);
+        }
+    }
+
+    private void OnDeadline(long sequence)
+    {
+        var owner = Owner;
+        var (id, sent, name) = (RequestId, Sent, Method?.DisplayName);
+        if (TryFail(sequence, new RemotingException(RemotingStatus.DeadlineExceeded, sent ? CompletionStatus.Maybe : CompletionStatus.No, $"The call to {name} passed its deadline.")))
+        {
+            owner.Abandon(id, sent);
         }
     }
 }

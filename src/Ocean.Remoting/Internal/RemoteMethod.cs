@@ -200,7 +200,7 @@ internal sealed class RemoteMethod<TResult> : RemoteMethod
         }
         finally
         {
-            reader.Dispose();
+            call.CloseArguments(reader);
         }
 
         var result = await running.ConfigureAwait(false);

@@ -25,6 +25,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<uint, PendingCall> _pending = [];
     private readonly Dictionary<uint, ServerCall> _running = [];
+    private readonly Stack<ServerCall> _idleCalls = new();
     private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private uint _lastRequestId;
@@ -105,7 +106,9 @@ internal sealed class RemotingConnection : IAsyncDisposable
             return ValueTask.FromException<TResult>(new RemotingException(RemotingStatus.Cancelled, CompletionStatus.No, $"The call to {method.DisplayName} was cancelled before it was sent.", new OperationCanceledException(cancellationToken)));
         }
 
-        var call = new PendingCall<TResult>(this, method, objectKey);
+        var call = PendingCall<TResult>.Rent(this, method, objectKey);
+        var sequence = call.Sequence;
+        var task = call.Task;
         if (RemotingTelemetry.Source.HasListeners())
         {
             call.Activity = StartClientActivity(method, objectKey, ref metadata);
@@ -125,8 +128,8 @@ internal sealed class RemotingConnection : IAsyncDisposable
         {
             if (_isClosed || _peerGoingAway)
             {
-                call.TryFail(new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, _isClosed ? "The connection is closed." : "The server is going away; the call was not sent."));
-                return call.Task;
+                call.TryFail(sequence, new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, _isClosed ? "The connection is closed." : "The server is going away; the call was not sent."));
+                return task;
             }
 
             do
@@ -143,6 +146,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
         call.Watch(deadline, _settings.TimeProvider, cancellationToken);
 
         ValueTask send;
+        call.Sent = true; // from here the server may run it; set before sending, since the call may complete (and be reused) before SendAsync returns
         try
         {
             send = _connection.SendAsync(
@@ -150,69 +154,73 @@ internal sealed class RemotingConnection : IAsyncDisposable
                 static (s, output) =>
                 {
                     MessageEncoder.WriteRequestHeader(output, s.Call.RequestId, RequestFlags.None, s.Call.Method.Id, s.Deadline, s.Call.ObjectKey, s.Metadata, s.Settings.Limits);
-                    using var writer = s.Settings.Marshaller.CreateWriter(output);
-                    s.Call.Method.WriteArguments(writer, s.Args);
+                    var writer = StreamCache.RentWriter(s.Settings.Marshaller, output);
+                    try
+                    {
+                        s.Call.Method.WriteArguments(writer, s.Args);
+                    }
+                    finally
+                    {
+                        StreamCache.Return(s.Settings.Marshaller, writer);
+                    }
                 },
                 CancellationToken.None); // the caller's token cancels the call (a cancel message), never half a frame
         }
         catch (Exception e)
         {
-            FailUnsent(call, e);
-            return call.Task;
+            FailUnsent(call, sequence, e);
+            return task;
         }
 
-        if (send.IsCompletedSuccessfully)
-        {
-            call.Sent = true;
-            return call.Task;
-        }
-
-        return AwaitSend(send, call);
+        return send.IsCompletedSuccessfully ? task : AwaitSend(send, call, sequence, task);
     }
 
     /// <summary>A pending call gave up (its caller cancelled, its deadline passed): forget it and tell the server.</summary>
-    public void Abandon(PendingCall call)
+    public void Abandon(uint requestId, bool sent)
     {
         bool wasPending;
         lock (_lock)
         {
-            wasPending = _pending.Remove(call.RequestId);
+            wasPending = _pending.Remove(requestId);
         }
 
-        if (wasPending && call.Sent)
+        if (wasPending && sent)
         {
-            Fire(_connection.SendAsync(call.RequestId, static (id, output) => MessageEncoder.WriteCancel(output, id)));
+            Fire(_connection.SendAsync(requestId, static (id, output) => MessageEncoder.WriteCancel(output, id)));
         }
     }
 
-    private async ValueTask<TResult> AwaitSend<TResult>(ValueTask send, PendingCall<TResult> call)
+    private async ValueTask<TResult> AwaitSend<TResult>(ValueTask send, PendingCall call, long sequence, ValueTask<TResult> task)
     {
         try
         {
             await send.ConfigureAwait(false);
-            call.Sent = true;
         }
         catch (Exception e)
         {
-            FailUnsent(call, e);
+            FailUnsent(call, sequence, e);
         }
 
-        return await call.Task.ConfigureAwait(false);
+        return await task.ConfigureAwait(false);
     }
 
-    private void FailUnsent(PendingCall call, Exception e)
+    private void FailUnsent(PendingCall call, long sequence, Exception e)
     {
+        var method = call.Method?.DisplayName;
         lock (_lock)
         {
-            _pending.Remove(call.RequestId);
+            if (_pending.TryGetValue(call.RequestId, out var registered) && ReferenceEquals(registered, call) && registered.Sequence == sequence)
+            {
+                _pending.Remove(call.RequestId);
+            }
         }
 
-        call.TryFail(e switch
+        call.TryFail(sequence, e switch
         {
             RemotingException r => r,
-            MarshallingException or NotSupportedException or InvalidCastException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The arguments of {call.Method.DisplayName} could not be marshalled: {e.Message}", e),
-            ArgumentException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The request for {call.Method.DisplayName} could not be written: {e.Message}", e),
-            FramingException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The request for {call.Method.DisplayName} is larger than the server accepts: {e.Message}", e),
+            MarshallingException or NotSupportedException or InvalidCastException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The arguments of {method} could not be marshalled: {e.Message}", e),
+            ArgumentException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The request for {method} could not be written: {e.Message}", e),
+            FramingException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The request for {method} is larger than the server accepts: {e.Message}", e),
             OperationCanceledException => new RemotingException(RemotingStatus.Cancelled, CompletionStatus.No, "The call was cancelled before it was sent.", e),
             _ => new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"The request could not be sent: {e.Message}", e),
         });
@@ -295,15 +303,12 @@ internal sealed class RemotingConnection : IAsyncDisposable
     /// <summary>Cancels the token of every call still running (the server stops for good).</summary>
     public void CancelRunningCalls()
     {
-        ServerCall[] running;
         lock (_lock)
         {
-            running = [.. _running.Values];
-        }
-
-        foreach (var call in running)
-        {
-            call.CancelForShutdown();
+            foreach (var call in _running.Values)
+            {
+                call.CancelForShutdown();
+            }
         }
     }
 
@@ -336,6 +341,15 @@ internal sealed class RemotingConnection : IAsyncDisposable
         lock (_lock)
         {
             _running.Remove(call.RequestId);
+            if (!_isClosed && _idleCalls.Count < _settings.MaxConcurrentCalls)
+            {
+                _idleCalls.Push(call);
+            }
+            else
+            {
+                call.Dispose();
+            }
+
             if (_draining && _running.Count == 0)
             {
                 _idle.TrySetResult();
@@ -386,7 +400,8 @@ internal sealed class RemotingConnection : IAsyncDisposable
             }
             else
             {
-                call = new ServerCall(this, exported, method, request, message, _settings.TimeProvider);
+                call = _idleCalls.TryPop(out var idle) ? idle : new ServerCall(this, _settings.TimeProvider);
+                call.Start(exported, method, request);
                 _running.Add(request.RequestId, call);
             }
         }
@@ -488,9 +503,13 @@ internal sealed class RemotingConnection : IAsyncDisposable
     {
         var reply = MessageDecoder.ReadReply(message, _settings.Limits);
         PendingCall? call;
+        long sequence = 0;
         lock (_lock)
         {
-            _pending.Remove(reply.RequestId, out call);
+            if (_pending.Remove(reply.RequestId, out call))
+            {
+                sequence = call.Sequence;
+            }
         }
 
         if (call is null)
@@ -499,18 +518,18 @@ internal sealed class RemotingConnection : IAsyncDisposable
             return;
         }
 
-        call.Complete(reply, _settings.Marshaller);
+        call.Complete(sequence, reply, _settings.Marshaller);
     }
 
     private void OnCancel(uint requestId)
     {
-        ServerCall? call;
         lock (_lock)
         {
-            _running.TryGetValue(requestId, out call);
+            if (_running.TryGetValue(requestId, out var call))
+            {
+                call.CancelByClient();
+            }
         }
-
-        call?.CancelByClient();
     }
 
     private void OnPingTimer()
@@ -544,29 +563,32 @@ internal sealed class RemotingConnection : IAsyncDisposable
 
     private async Task ShutDownAsync(Exception? failure)
     {
-        PendingCall[] pending;
-        ServerCall[] running;
+        (PendingCall Call, long Sequence, bool Sent, string? Method)[] pending;
         lock (_lock)
         {
             _isClosed = true;
-            pending = [.. _pending.Values];
+            pending = [.. _pending.Values.Select(c => (c, c.Sequence, c.Sent, c.Method?.DisplayName))];
             _pending.Clear();
-            running = [.. _running.Values];
+            foreach (var call in _running.Values)
+            {
+                call.CancelForShutdown();
+            }
+
+            while (_idleCalls.TryPop(out var idle))
+            {
+                idle.Dispose();
+            }
         }
 
         _pingTimer?.Dispose();
-        foreach (var call in running)
-        {
-            call.CancelForShutdown();
-        }
 
         var reason = failure is null ? "the connection was closed" : $"the connection was lost ({failure.Message})";
-        foreach (var call in pending)
+        foreach (var (call, sequence, sent, method) in pending)
         {
-            call.TryFail(new RemotingException(
+            call.TryFail(sequence, new RemotingException(
                 RemotingStatus.Unavailable,
-                call.Sent ? CompletionStatus.Maybe : CompletionStatus.No,
-                call.Sent ? $"The call to {call.Method.DisplayName} was sent, but {reason} before its reply arrived; it may have run." : $"The call to {call.Method.DisplayName} was not sent: {reason}.",
+                sent ? CompletionStatus.Maybe : CompletionStatus.No,
+                sent ? $"The call to {method} was sent, but {reason} before its reply arrived; it may have run." : $"The call to {method} was not sent: {reason}.",
                 failure));
         }
 

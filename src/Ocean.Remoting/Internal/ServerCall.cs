@@ -31,52 +31,78 @@ internal enum CallPhase
 /// </summary>
 [RequiresDynamicCode(DynamicCodeMessages.Proxies)]
 [RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
-internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
+internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisposable
 {
     private readonly RemotingConnection _owner;
-    private readonly ExportedObject _exported;
-    private readonly RemoteMethod _method;
-    private readonly CancellationTokenSource _cancellation;
-    private readonly KeyValuePair<string, string>[] _metadata;
-    private readonly uint _deadlineMilliseconds;
+    private readonly TimeProvider _time;
+    private ExportedObject _exported = null!;
+    private RemoteMethod _method = null!;
+    private CancellationTokenSource _cancellation;
+    private KeyValuePair<string, string>[] _metadata = [];
+    private uint _deadlineMilliseconds;
     private byte[]? _buffer;
-    private readonly int _argumentsOffset;
-    private readonly int _argumentsLength;
+    private int _argumentsLength;
     private volatile bool _cancelledByClient;
     private volatile bool _stopping;
+    private RemoteCallContext? _context;
 
-    public ServerCall(RemotingConnection owner, ExportedObject exported, RemoteMethod method, in RequestMessage request, in ReadOnlySequence<byte> message, TimeProvider time)
+    /// <summary>A call object for <paramref name="owner"/>'s pool; <see cref="Start"/> prepares each use.</summary>
+    public ServerCall(RemotingConnection owner, TimeProvider time)
     {
         _owner = owner;
+        _time = time;
+        _cancellation = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+    }
+
+    public uint RequestId { get; private set; }
+
+    public object Target => _exported.Target;
+
+    public CancellationToken CancellationToken => _cancellation.Token;
+
+    public DateTimeOffset? Deadline { get; private set; }
+
+    /// <summary>The call's context, made on first use (by an interceptor or <see cref="RemoteCallContext.Current"/>).</summary>
+    public RemoteCallContext Context => _context ??= new RemoteCallContext(
+        _owner.Id, _owner.RemoteEndPoint, _owner.ClientCertificate, _exported.Name, _method.Method, _method.Id, _method.CanonicalText, _metadata, Deadline, _cancellation.Token);
+
+    /// <summary>Prepares this object for one request (under the connection's lock, on the read loop).</summary>
+    public void Start(ExportedObject exported, RemoteMethod method, in RequestMessage request)
+    {
         _exported = exported;
         _method = method;
+        _context = null;
         RequestId = request.RequestId;
+        Phase = CallPhase.Accepted;
+        _cancelledByClient = false;
+        _stopping = false;
         _deadlineMilliseconds = request.DeadlineMilliseconds;
         _metadata = request.Metadata.Count == 0 ? [] : request.Metadata.ToArray();
 
         // The message's bytes are the connection's until its next receive: keep a copy of the arguments.
         _argumentsLength = checked((int)request.Arguments.Length);
-        _argumentsOffset = 0;
         if (_argumentsLength > 0)
         {
             _buffer = ArrayPool<byte>.Shared.Rent(_argumentsLength);
             request.Arguments.CopyTo(_buffer);
         }
 
-        _cancellation = _deadlineMilliseconds == 0
-            ? new CancellationTokenSource()
-            : new CancellationTokenSource(TimeSpan.FromMilliseconds(_deadlineMilliseconds), time);
-        Deadline = _deadlineMilliseconds == 0 ? null : time.GetUtcNow().AddMilliseconds(_deadlineMilliseconds);
-        _ = message;
+        if (!_cancellation.TryReset())
+        {
+            _cancellation.Dispose();
+            _cancellation = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        }
+
+        if (_deadlineMilliseconds == 0)
+        {
+            Deadline = null;
+        }
+        else
+        {
+            Deadline = _time.GetUtcNow().AddMilliseconds(_deadlineMilliseconds);
+            _cancellation.CancelAfter(TimeSpan.FromMilliseconds(_deadlineMilliseconds));
+        }
     }
-
-    public uint RequestId { get; }
-
-    public object Target => _exported.Target;
-
-    public CancellationToken CancellationToken => _cancellation.Token;
-
-    public DateTimeOffset? Deadline { get; }
 
     public CallPhase Phase { get; private set; }
 
@@ -107,9 +133,11 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
     public MarshallingReader OpenArguments()
     {
         Phase = CallPhase.ReadingArguments;
-        var bytes = _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _argumentsOffset, _argumentsLength);
-        return _owner.Marshaller.CreateReader(bytes);
+        var bytes = _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, 0, _argumentsLength);
+        return StreamCache.RentReader(_owner.Marshaller, bytes);
     }
+
+    public void CloseArguments(MarshallingReader reader) => StreamCache.Return(_owner.Marshaller, reader);
 
     public ValueTask SendResultAsync<TResult>(TResult result)
     {
@@ -137,9 +165,8 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
 
         var status = RemotingStatus.Ok;
         string? errorText = null;
-        var context = new RemoteCallContext(
-            _owner.Id, _owner.RemoteEndPoint, _owner.ClientCertificate, _exported.Name, _method.Method, _method.Id, _method.CanonicalText, _metadata, Deadline, _cancellation.Token);
-        RemoteCallContext.Current = context;
+        var holder = new CallHolder(this);
+        RemoteCallContext.Enter(holder);
         try
         {
             var interceptors = _owner.ServerInterceptors;
@@ -149,7 +176,7 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
             }
             else
             {
-                await Intercept(interceptors, 0, context).ConfigureAwait(false);
+                await Intercept(interceptors, 0, Context).ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -162,9 +189,7 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
         }
         finally
         {
-            RemoteCallContext.Current = null;
-            _owner.CallFinished(this);
-            _cancellation.Dispose();
+            holder.Call = null;
             if (_buffer is { } buffer)
             {
                 _buffer = null;
@@ -186,6 +211,9 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
             {
                 RemotingTelemetry.Finished(RemotingTelemetry.ServerSide, _method.DisplayName, status, start);
             }
+
+            // Last: the connection may reuse this object for its next request from here on.
+            _owner.CallFinished(this);
         }
     }
 
@@ -257,16 +285,16 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation
         return activity;
     }
 
-    private void Cancel()
-    {
-        try
-        {
-            // Callbacks the method registered run on the thread pool, never on the read loop.
-            _ = _cancellation.CancelAsync();
-        }
-        catch (ObjectDisposedException)
-        {
-            // the call finished meanwhile
-        }
-    }
+    // Called under the connection's lock, so never on an object already back in its pool.
+    private void Cancel() =>
+        _ = _cancellation.CancelAsync(); // the method's callbacks run on the thread pool, never on the read loop
+
+    /// <summary>Releases the cancellation source when the connection drops its pool.</summary>
+    public void Dispose() => _cancellation.Dispose();
+}
+
+/// <summary>What <see cref="RemoteCallContext.Current"/> reads: the running call, emptied when it ends.</summary>
+internal sealed class CallHolder(ServerCall call)
+{
+    public ServerCall? Call { get; set; } = call;
 }
