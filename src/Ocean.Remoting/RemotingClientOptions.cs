@@ -81,6 +81,16 @@ public sealed class RemotingClientOptions
         set => _pingTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Positive.");
     }
 
+    /// <summary>
+    /// Exception types rethrown as themselves when a remote method throws one (matched by full type name), instead of
+    /// <see cref="RemotingException"/>: a caller can then catch, say, <see cref="ArgumentException"/> as if the call were
+    /// local. The rethrown exception has the remote message, and the <see cref="RemotingException"/> (status, completion,
+    /// remote stack) as its <see cref="Exception.InnerException"/>. Each type needs a public constructor taking a message
+    /// and an inner exception; the server always sends type names and messages, so this list is what both sides allow.
+    /// Empty by default: every remote exception arrives as <see cref="RemotingException"/>.
+    /// </summary>
+    public IList<Type> RethrownExceptions { get; } = [];
+
     /// <summary>Code that runs around every call, the first outermost (see <see cref="IRemoteClientInterceptor"/>).</summary>
     public IList<IRemoteClientInterceptor> Interceptors { get; } = [];
 

@@ -49,6 +49,12 @@ public class RemotingException : OceanException
     /// <summary>The full name of the exception type the remote method threw, for <see cref="RemotingStatus.ApplicationException"/>; otherwise <see langword="null"/>.</summary>
     public string? RemoteTypeName { get; init; }
 
+    /// <summary>
+    /// The message of the exception the remote method threw, as the server sent it (<see cref="Exception.Message"/> is
+    /// that message prefixed with <see cref="RemoteTypeName"/>); otherwise <see langword="null"/>.
+    /// </summary>
+    public string? RemoteMessage { get; init; }
+
     /// <summary>The remote stack text, only when the server enables detailed errors; otherwise <see langword="null"/>.</summary>
     public string? RemoteStackText { get; init; }
 }

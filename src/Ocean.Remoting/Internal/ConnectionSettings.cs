@@ -33,6 +33,9 @@ internal sealed class ConnectionSettings
 
     public TimeSpan? DefaultDeadline { get; init; }
 
+    /// <summary>Remote exception types rethrown as themselves, by full name (client side).</summary>
+    public ExceptionRethrower? Rethrower { get; init; }
+
     /// <summary>Idle time before a ping; <see cref="Timeout.InfiniteTimeSpan"/> for none (servers).</summary>
     public TimeSpan PingInterval { get; init; } = Timeout.InfiniteTimeSpan;
 

@@ -220,7 +220,8 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
     {
         if (reply.Status != RemotingStatus.Ok)
         {
-            SetFailure(ReplyErrors.ToException(reply));
+            var error = ReplyErrors.ToException(reply);
+            SetFailure(error, Owner.Rethrower?.Rethrow(error));
             return;
         }
 
@@ -238,10 +239,12 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
-    protected override void SetFailure(RemotingException error)
+    protected override void SetFailure(RemotingException error) => SetFailure(error, null);
+
+    private void SetFailure(RemotingException error, Exception? thrown)
     {
         Finish(error.Status, error.Message);
-        _error = error;
+        _error = thrown ?? error;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
@@ -308,6 +311,7 @@ internal static class ReplyErrors
         {
             RemoteTypeName = string.IsNullOrEmpty(reply.ErrorTypeName) ? null : reply.ErrorTypeName,
             RemoteStackText = string.IsNullOrEmpty(reply.StackText) ? null : reply.StackText,
+            RemoteMessage = reply.Status == RemotingStatus.ApplicationException ? reply.ErrorMessage ?? string.Empty : null,
         };
     }
 }

@@ -60,6 +60,8 @@ internal sealed class RemotingConnection : IAsyncDisposable
 
     public bool DetailedErrors => _settings.DetailedErrors;
 
+    public ExceptionRethrower? Rethrower => _settings.Rethrower;
+
     public IRemoteServerInterceptor[] ServerInterceptors { get; }
 
     /// <summary>Whether new calls may start on this connection: open, and the peer has not said go-away.</summary>
