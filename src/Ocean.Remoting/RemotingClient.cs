@@ -58,6 +58,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             MaxConcurrentCalls = 0,
             ClientInterceptors = [.. _options.Interceptors],
             DefaultDeadline = _options.DefaultDeadline,
+            InlineContinuations = _options.InlineContinuations,
             Rethrower = _options.RethrownExceptions.Count == 0 ? null : new ExceptionRethrower(_options.RethrownExceptions),
             PingInterval = _options.PingInterval,
             PingTimeout = _options.PingTimeout,

@@ -91,6 +91,16 @@ public sealed class RemotingClientOptions
     /// </summary>
     public IList<Type> RethrownExceptions { get; } = [];
 
+    /// <summary>
+    /// Whether the code after <c>await</c> on a call runs on the connection's read loop, as soon as the reply is read
+    /// (default <see langword="false"/>: it runs on the thread pool). Inline is faster (no thread switch, and requests
+    /// made by that code leave together with others in one write), but that code then holds up every reply of the
+    /// connection while it runs, and if it blocks on another call over the same client (a synchronous remote method,
+    /// <c>.Result</c>) it waits for the very loop it blocks: a deadlock until the call's deadline. Turn it on only when
+    /// the code after your awaits never blocks.
+    /// </summary>
+    public bool InlineContinuations { get; set; }
+
     /// <summary>Code that runs around every call, the first outermost (see <see cref="IRemoteClientInterceptor"/>).</summary>
     public IList<IRemoteClientInterceptor> Interceptors { get; } = [];
 

@@ -43,7 +43,7 @@ dll="$here/bin/Release/net10.0/Ocean.Benchmarks.dll"
 
 # The kinds this script runs, the baseline first. Ocean.Remoting: add rpc-ocean-cdr and rpc-ocean-graph here
 # once ServeCommand.Kinds and RpcClients.Kinds know them.
-kinds="rpc-raw rpc-ocean-cdr rpc-ocean-graph rpc-http"
+kinds="rpc-raw rpc-ocean-cdr rpc-ocean-cdr-inline rpc-ocean-graph rpc-http"
 baseline=rpc-raw
 
 runs=3

@@ -27,6 +27,9 @@ internal sealed class ConnectionSettings
     /// <summary>Whether async methods start on the read loop (<see cref="RemotingServerOptions.InlineDispatch"/>).</summary>
     public bool InlineDispatch { get; init; }
 
+    /// <summary>Whether a caller's continuation runs on the read loop (<see cref="RemotingClientOptions.InlineContinuations"/>).</summary>
+    public bool InlineContinuations { get; init; }
+
     public IRemoteServerInterceptor[] ServerInterceptors { get; init; } = [];
 
     public IRemoteClientInterceptor[] ClientInterceptors { get; init; } = [];

@@ -221,7 +221,7 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
         if (reply.Status != RemotingStatus.Ok)
         {
             var error = ReplyErrors.ToException(reply);
-            SetFailure(error, Owner.Rethrower?.Rethrow(error));
+            SetFailure(error, Owner.Rethrower?.Rethrow(error), Owner.InlineContinuations);
             return;
         }
 
@@ -231,21 +231,34 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
         }
         catch (MarshallingException e)
         {
-            SetFailure(new RemotingException(RemotingStatus.Internal, CompletionStatus.Yes, $"The method ran, but its result could not be unmarshalled as {typeof(TResult)}: {e.Message}", e));
+            SetFailure(new RemotingException(RemotingStatus.Internal, CompletionStatus.Yes, $"The method ran, but its result could not be unmarshalled as {typeof(TResult)}: {e.Message}", e), null, Owner.InlineContinuations);
             return;
         }
 
         Finish(RemotingStatus.Ok, null);
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        Deliver(Owner.InlineContinuations);
     }
 
-    protected override void SetFailure(RemotingException error) => SetFailure(error, null);
+    protected override void SetFailure(RemotingException error) => SetFailure(error, null, inline: false);
 
-    private void SetFailure(RemotingException error, Exception? thrown)
+    private void SetFailure(RemotingException error, Exception? thrown, bool inline)
     {
         Finish(error.Status, error.Message);
         _error = thrown ?? error;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        Deliver(inline);
+    }
+
+    // Inline only from the read loop, and only when the client asked for it.
+    private void Deliver(bool inline)
+    {
+        if (inline)
+        {
+            ((IThreadPoolWorkItem)this).Execute();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
     }
 
     protected override void ReleaseTimers()

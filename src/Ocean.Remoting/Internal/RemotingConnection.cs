@@ -62,6 +62,8 @@ internal sealed class RemotingConnection : IAsyncDisposable
 
     public ExceptionRethrower? Rethrower => _settings.Rethrower;
 
+    public bool InlineContinuations => _settings.InlineContinuations;
+
     public IRemoteServerInterceptor[] ServerInterceptors { get; }
 
     /// <summary>Whether new calls may start on this connection: open, and the peer has not said go-away.</summary>
@@ -188,7 +190,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
 
         if (wasPending && sent)
         {
-            Fire(_connection.SendAsync(requestId, static (id, output) => MessageEncoder.WriteCancel(output, id)));
+            FireSend(requestId, static (id, output) => MessageEncoder.WriteCancel(output, id));
         }
     }
 
@@ -296,7 +298,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
             }
         }
 
-        Fire(_connection.SendAsync((Message: message, _settings.Limits), static (s, output) => MessageEncoder.WriteGoAway(output, RemotingStatus.Unavailable, s.Message, s.Limits)));
+        FireSend((Message: message, _settings.Limits), static (s, output) => MessageEncoder.WriteGoAway(output, RemotingStatus.Unavailable, s.Message, s.Limits));
     }
 
     /// <summary>Completes once draining and no call from the peer is running.</summary>
@@ -460,7 +462,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
                         break;
                     case MessageKind.Ping:
                         var payload = MessageDecoder.ReadPing(message);
-                        Fire(_connection.SendAsync(payload, static (p, output) => MessageEncoder.WritePing(output, p, pong: true)));
+                        FireSend(payload, static (p, output) => MessageEncoder.WritePing(output, p, pong: true));
                         break;
                     case MessageKind.Pong:
                         MessageDecoder.ReadPing(message, MessageKind.Pong);
@@ -557,7 +559,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
         if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _settings.PingInterval)
         {
             Volatile.Write(ref _pingSentAt, now);
-            Fire(_connection.SendAsync((ulong)now, static (p, output) => MessageEncoder.WritePing(output, p)));
+            FireSend((ulong)now, static (p, output) => MessageEncoder.WritePing(output, p));
         }
     }
 
@@ -642,6 +644,24 @@ internal sealed class RemotingConnection : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => CloseAsync();
+
+    // A send nobody awaits (a cancel, a pong, a go-away, an error reply from the read loop): a closed connection,
+    // whether it fails at once or later, is logged, never thrown into the read loop or a stopping server.
+    private void FireSend<TState>(TState state, Action<TState, IBufferWriter<byte>> write)
+    {
+        ValueTask sending;
+        try
+        {
+            sending = _connection.SendAsync(state, write, CancellationToken.None);
+        }
+        catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or OperationCanceledException)
+        {
+            Log.ReplyNotSent(Logger, Id, e);
+            return;
+        }
+
+        Fire(sending);
+    }
 
     private void Fire(ValueTask task)
     {

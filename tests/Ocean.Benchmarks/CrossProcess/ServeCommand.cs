@@ -33,6 +33,7 @@ internal static class ServeCommand
         ["rpc-http"] = ("http", "ASP.NET Core minimal API on Kestrel, HTTP/1.1: GET /add?a=&b=, POST /echo (JSON)", ep => new HttpRpcServer(ep)),
 
         ["rpc-ocean-cdr"] = ("rpc", "Ocean.Remoting RemotingServer, CDR marshaller, RpcBenchService exported as \"bench\"", ep => new OceanRpcServer(ep, graph: false)),
+        ["rpc-ocean-cdr-inline"] = ("rpc", "the rpc-ocean-cdr server (its client kind turns InlineContinuations on)", ep => new OceanRpcServer(ep, graph: false)),
         ["rpc-ocean-graph"] = ("rpc", "Ocean.Remoting RemotingServer, object-graph marshaller, RpcBenchService exported as \"bench\"", ep => new OceanRpcServer(ep, graph: true)),
     };
 

@@ -9,9 +9,10 @@ internal static class OceanRpc
 {
     public static IMarshaller Marshaller(bool graph) => graph ? new GraphMarshaller(new GraphTypeRegistry()) : CdrMarshaller.Default;
 
-    public static async ValueTask<IRpcClient> ConnectAsync(IPEndPoint endPoint, bool graph, CancellationToken cancellationToken)
+    public static async ValueTask<IRpcClient> ConnectAsync(IPEndPoint endPoint, bool graph, CancellationToken cancellationToken, bool inlineContinuations = false)
     {
-        var client = await RemotingClient.ConnectAsync(endPoint, new RemotingClientOptions { Marshaller = Marshaller(graph) }, cancellationToken);
+        var options = new RemotingClientOptions { Marshaller = Marshaller(graph), InlineContinuations = inlineContinuations };
+        var client = await RemotingClient.ConnectAsync(endPoint, options, cancellationToken);
         return new ProxyRpcClient(client.GetProxy<IRpcBenchService>("bench"), client);
     }
 }

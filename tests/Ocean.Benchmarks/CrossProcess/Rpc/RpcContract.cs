@@ -89,6 +89,7 @@ internal static class RpcClients
         ["rpc-http"] = ("one HttpClient (SocketsHttpHandler, HTTP/1.1): GetFromJsonAsync / PostAsJsonAsync; up to one connection per concurrent caller", HttpRpcClient.ConnectAsync),
 
         ["rpc-ocean-cdr"] = ("Ocean.Remoting RemotingClient, CDR marshaller, DispatchProxy for IRpcBenchService", (ep, ct) => OceanRpc.ConnectAsync(ep, graph: false, ct)),
+        ["rpc-ocean-cdr-inline"] = ("the same with RemotingClientOptions.InlineContinuations (callers continue on the read loop)", (ep, ct) => OceanRpc.ConnectAsync(ep, graph: false, ct, inlineContinuations: true)),
         ["rpc-ocean-graph"] = ("Ocean.Remoting RemotingClient, object-graph marshaller, DispatchProxy for IRpcBenchService", (ep, ct) => OceanRpc.ConnectAsync(ep, graph: true, ct)),
     };
 }

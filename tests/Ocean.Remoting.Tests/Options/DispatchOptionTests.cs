@@ -1,0 +1,99 @@
+using System.Net;
+
+namespace Ocean.Remoting.Tests.Options;
+
+/// <summary>The thread options: InlineDispatch on the server, InlineContinuations on the client.</summary>
+public sealed class DispatchOptionTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    public interface ISummer
+    {
+        Task<int> AddAsync(int a, int b);
+
+        int Add(int a, int b);
+
+        Task<int> BlockAsync(int milliseconds);
+    }
+
+    private sealed class Summer : ISummer
+    {
+        public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
+
+        public int Add(int a, int b) => a + b;
+
+        // Blocks before any await: with inline dispatch this holds up the connection's other calls.
+        public Task<int> BlockAsync(int milliseconds)
+        {
+            Thread.Sleep(milliseconds); // the behaviour under test, not synchronisation
+            return Task.FromResult(milliseconds);
+        }
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public async Task Concurrent_callers_get_their_own_results_whatever_the_thread_options(bool inlineDispatch, bool inlineContinuations)
+    {
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), new RemotingServerOptions { InlineDispatch = inlineDispatch });
+        server.Export<ISummer>(new Summer(), "summer");
+        await server.StartAsync();
+        await using var client = await RemotingClient.ConnectAsync(server.EndPoint, new RemotingClientOptions { InlineContinuations = inlineContinuations });
+        var summer = client.GetProxy<ISummer>("summer");
+
+        var callers = Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                (await summer.AddAsync(caller * 1000, i)).Should().Be((caller * 1000) + i);
+            }
+        }));
+        await Task.WhenAll(callers).WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task With_inline_dispatch_off_a_blocking_async_method_does_not_hold_up_other_calls()
+    {
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), new RemotingServerOptions { InlineDispatch = false });
+        server.Export<ISummer>(new Summer(), "summer");
+        await server.StartAsync();
+        await using var client = await RemotingClient.ConnectAsync(server.EndPoint);
+        var summer = client.GetProxy<ISummer>("summer");
+
+        var blocked = summer.BlockAsync(3_000);
+        (await summer.AddAsync(1, 2).WaitAsync(TimeSpan.FromSeconds(2))).Should().Be(3, "the blocked call runs on the thread pool, not on the read loop");
+        blocked.IsCompleted.Should().BeFalse();
+        (await blocked.WaitAsync(Timeout)).Should().Be(3_000);
+    }
+
+    [Fact]
+    public async Task A_synchronous_method_never_runs_on_the_read_loop_even_with_inline_dispatch()
+    {
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0));
+        var gate = new ManualResetEventSlim();
+        server.Export<ISummer>(new GatedSummer(gate), "summer");
+        await server.StartAsync();
+        await using var client = await RemotingClient.ConnectAsync(server.EndPoint);
+        var summer = client.GetProxy<ISummer>("summer");
+
+        var blocked = Task.Run(() => summer.Add(1, 1));
+        (await summer.AddAsync(2, 2).WaitAsync(TimeSpan.FromSeconds(5))).Should().Be(4);
+        gate.Set();
+        (await blocked.WaitAsync(Timeout)).Should().Be(2);
+    }
+
+    private sealed class GatedSummer(ManualResetEventSlim gate) : ISummer
+    {
+        public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
+
+        public int Add(int a, int b)
+        {
+            gate.Wait(Timeout);
+            return a + b;
+        }
+
+        public Task<int> BlockAsync(int milliseconds) => Task.FromResult(0);
+    }
+}
