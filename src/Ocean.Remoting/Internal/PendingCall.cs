@@ -172,21 +172,39 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
         _cancellation.Unregister();
     }
 
+    // Watch runs once the request is committed to the connection (registered, its send starting), so when the token or
+    // the deadline fires the request may be on its way even though Sent is not yet set (a large request still being
+    // written, a send waiting for room): the method may run, so the completion is maybe. A call cancelled before it
+    // was committed fails earlier, with completion no (RemotingConnection.CallAsync).
     private void OnCancelled()
     {
-        var completion = Sent ? CompletionStatus.Maybe : CompletionStatus.No;
+        const CompletionStatus completion = CompletionStatus.Maybe;
         if (TryFail(new RemotingException(RemotingStatus.Cancelled, completion, $"The call to {Method.DisplayName} was cancelled by the caller.", new OperationCanceledException(_token))))
         {
+            AbandonQuietly();
+        }
+    }
+
+    // Runs in a timer callback or inside the caller's CancellationTokenSource.Cancel: nothing may escape from here (a
+    // connection closed by its peer, before the read loop noticed, makes the cancel message's send throw at once).
+    private void AbandonQuietly()
+    {
+        try
+        {
             Owner.Abandon(this);
+        }
+        catch (Exception e) when (e is OceanException or ObjectDisposedException)
+        {
+            // the connection is closing: its read loop logs that, and the server cancels the call when it sees the close
         }
     }
 
     private void OnDeadline()
     {
-        var completion = Sent ? CompletionStatus.Maybe : CompletionStatus.No;
+        const CompletionStatus completion = CompletionStatus.Maybe;
         if (TryFail(new RemotingException(RemotingStatus.DeadlineExceeded, completion, $"The call to {Method.DisplayName} passed its deadline.")))
         {
-            Owner.Abandon(this);
+            AbandonQuietly();
         }
     }
 }

@@ -281,3 +281,21 @@ public sealed class RefusingClientInterceptor : IRemoteClientInterceptor
     public ValueTask InterceptAsync(ClientCallContext context, Func<ClientCallContext, ValueTask> next) =>
         throw new InvalidOperationException($"Refused locally: {context.Method.Name}");
 }
+
+// ------------------------------------------------------------------ races
+
+public interface ILengths
+{
+    Task<int> LengthAsync(string text);
+}
+
+public sealed class Lengths : ILengths
+{
+    public ConcurrentQueue<int> Ran { get; } = new();
+
+    public Task<int> LengthAsync(string text)
+    {
+        Ran.Enqueue(text.Length);
+        return Task.FromResult(text.Length);
+    }
+}
