@@ -299,3 +299,23 @@ public sealed class Lengths : ILengths
         return Task.FromResult(text.Length);
     }
 }
+
+[RemoteDeadline(300)]
+public interface IDeadlinedInterface
+{
+    /// <summary>The milliseconds left of the call's deadline when the method started; -1 for none.</summary>
+    Task<long> RemainingAsync();
+
+    [RemoteDeadline(60_000)]
+    Task<long> LongerAsync();
+}
+
+public sealed class DeadlinedInterface : IDeadlinedInterface
+{
+    public Task<long> RemainingAsync() => Task.FromResult(Remaining());
+
+    public Task<long> LongerAsync() => Task.FromResult(Remaining());
+
+    private static long Remaining() =>
+        RemoteCallContext.Current?.Deadline is { } deadline ? (long)(deadline - DateTimeOffset.UtcNow).TotalMilliseconds : -1;
+}

@@ -132,6 +132,37 @@ public sealed class CancellationAndDeadlineTests
     }
 
     [Fact]
+    public async Task An_attribute_on_the_interface_applies_to_its_methods_and_one_on_a_method_wins()
+    {
+        await using var loop = await Loopback.StartAsync(s => s.Export<IDeadlinedInterface>(new DeadlinedInterface(), "d"));
+        var proxy = loop.Proxy<IDeadlinedInterface>("d");
+
+        (await proxy.RemainingAsync().WaitAsync(Timeout)).Should().BeInRange(1, 300);
+        (await proxy.LongerAsync().WaitAsync(Timeout)).Should().BeInRange(50_000, 60_000);
+    }
+
+    [Fact]
+    public async Task A_caller_blocked_on_a_remote_call_is_freed_by_the_deadline()
+    {
+        var calculator = new Calculator();
+        await using var loop = await Loopback.StartAsync(
+            s => s.Export<ICalculator>(calculator, "calc"), serverOptions: new RemotingServerOptions { ShutdownTimeout = TimeSpan.FromMilliseconds(200) });
+        var calc = loop.Proxy<ICalculator>("calc");
+
+        // a synchronous call blocks its thread, and the deadline still frees it
+        var e = (await calc.Awaiting(c => Task.Run(() =>
+        {
+            using (RemoteCallScope.WithDeadline(TimeSpan.FromMilliseconds(200)))
+            {
+                return c.Negate(1) + c.IgnoreTokenAsync(10_000).GetAwaiter().GetResult();
+            }
+        }).WaitAsync(Timeout)).Should().ThrowAsync<RemotingException>()).Which;
+        e.Status.Should().Be(RemotingStatus.DeadlineExceeded);
+        e.Completion.Should().Be(CompletionStatus.Maybe);
+        (await calc.MultiplyAsync(3, 4).AsTask().WaitAsync(Timeout)).Should().Be(12);
+    }
+
+    [Fact]
     public void A_scope_deadline_must_be_positive()
     {
         ((Action)(() => RemoteCallScope.WithDeadline(TimeSpan.Zero))).Should().Throw<ArgumentOutOfRangeException>();
