@@ -319,3 +319,36 @@ public sealed class DeadlinedInterface : IDeadlinedInterface
     private static long Remaining() =>
         RemoteCallContext.Current?.Deadline is { } deadline ? (long)(deadline - DateTimeOffset.UtcNow).TotalMilliseconds : -1;
 }
+
+public interface IHolder
+{
+    /// <summary>Waits for its token; records the call's tag when it starts and when its token is cancelled.</summary>
+    Task<int> HoldAsync(int tag, string payload, CancellationToken cancellationToken);
+
+    Task<int> OkAsync(int value);
+}
+
+public sealed class Holder : IHolder
+{
+    public ConcurrentDictionary<int, TaskCompletionSource> Cancelled { get; } = new();
+
+    public ConcurrentQueue<int> Started { get; } = new();
+
+    public async Task<int> HoldAsync(int tag, string payload, CancellationToken cancellationToken)
+    {
+        var cancelled = Cancelled.GetOrAdd(tag, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        Started.Enqueue(tag);
+        try
+        {
+            await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
+            return tag;
+        }
+        catch (OperationCanceledException)
+        {
+            cancelled.TrySetResult();
+            throw;
+        }
+    }
+
+    public Task<int> OkAsync(int value) => Task.FromResult(value);
+}
