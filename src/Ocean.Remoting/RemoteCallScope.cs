@@ -4,6 +4,10 @@ namespace Ocean.Remoting;
 /// Settings for the remote calls made in a scope (on this async flow, until the scope is disposed): a deadline and
 /// metadata headers. Scopes nest: an inner deadline replaces an outer one, metadata accumulates.
 /// </summary>
+/// <remarks>
+/// Dispose scopes in reverse order (<c>using</c> does). A scope disposed while an inner one is still open keeps applying
+/// through the inner one (whose settings include it) until that one is disposed; then neither applies.
+/// </remarks>
 /// <example>
 /// <code>
 /// using (RemoteCallScope.WithDeadline(TimeSpan.FromSeconds(2)))
@@ -77,7 +81,14 @@ public sealed class RemoteCallScope : IDisposable
         _disposed = true;
         if (ReferenceEquals(s_current.Value, this))
         {
-            s_current.Value = _outer;
+            // Skip enclosing scopes already disposed (out of order, while this one was open): they must not come back.
+            var outer = _outer;
+            while (outer is { _disposed: true })
+            {
+                outer = outer._outer;
+            }
+
+            s_current.Value = outer;
         }
     }
 

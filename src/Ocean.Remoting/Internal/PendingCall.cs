@@ -80,6 +80,8 @@ internal abstract class PendingCall
         Activity = null;
     }
 
+    protected bool IsWaiting(long sequence) => Volatile.Read(ref _state) == sequence;
+
     protected abstract void OnReply(in ReplyMessage reply, IMarshaller marshaller);
 
     protected abstract void SetFailure(RemotingException error);
@@ -170,17 +172,29 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
     }
 
     /// <summary>Starts the caller's cancellation and the deadline timer; either fails the call and sends a cancel.</summary>
-    public void Watch(TimeSpan? deadline, TimeProvider time, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Called once the request is in the connection's output; the call may already have completed and been reused,
+    /// which <paramref name="sequence"/> tells (the timers are then not started).
+    /// </remarks>
+    public void Watch(long sequence, TimeSpan? deadline, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (deadline is { } d)
+        lock (this)
         {
-            _deadline = time.CreateTimer(s_onDeadline, (this, Sequence), d, Timeout.InfiniteTimeSpan);
-        }
+            if (!IsWaiting(sequence))
+            {
+                return;
+            }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            _token = cancellationToken;
-            _cancellation = cancellationToken.UnsafeRegister(s_onCancelled, (this, Sequence));
+            if (deadline is { } d)
+            {
+                _deadline = time.CreateTimer(s_onDeadline, (this, sequence), d, Timeout.InfiniteTimeSpan);
+            }
+
+            if (cancellationToken.CanBeCanceled)
+            {
+                _token = cancellationToken;
+                _cancellation = cancellationToken.UnsafeRegister(s_onCancelled, (this, sequence));
+            }
         }
     }
 
@@ -263,14 +277,17 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
 
     protected override void ReleaseTimers()
     {
-        if (_deadline is { } timer)
+        lock (this) // against a Watch starting them meanwhile
         {
-            _deadline = null;
-            timer.Dispose();
-        }
+            if (_deadline is { } timer)
+            {
+                _deadline = null;
+                timer.Dispose();
+            }
 
-        _cancellation.Unregister();
-        _cancellation = default;
+            _cancellation.Unregister();
+            _cancellation = default;
+        }
     }
 
     private void Recycle()

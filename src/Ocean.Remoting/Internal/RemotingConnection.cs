@@ -147,10 +147,12 @@ internal sealed class RemotingConnection : IAsyncDisposable
         }
 
         var deadlineMilliseconds = deadline is { } d ? (uint)Math.Clamp(Math.Ceiling(d.TotalMilliseconds), 1, uint.MaxValue) : 0u;
-        call.Watch(deadline, _settings.TimeProvider, cancellationToken);
 
+        // From here the server may run it (set before sending: the call may complete, and be reused, before SendAsync
+        // returns). The deadline and the caller's token are watched only once the request's frame is in the
+        // connection's output, so a cancel message they send always follows the request.
         ValueTask send;
-        call.Sent = true; // from here the server may run it; set before sending, since the call may complete (and be reused) before SendAsync returns
+        call.Sent = true;
         try
         {
             send = _connection.SendAsync(
@@ -174,6 +176,11 @@ internal sealed class RemotingConnection : IAsyncDisposable
         {
             FailUnsent(call, sequence, e);
             return task;
+        }
+
+        if (deadline is not null || cancellationToken.CanBeCanceled)
+        {
+            call.Watch(sequence, deadline, _settings.TimeProvider, cancellationToken);
         }
 
         return send.IsCompletedSuccessfully ? task : AwaitSend(send, call, sequence, task);

@@ -177,6 +177,12 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
             else
             {
                 await Intercept(interceptors, 0, Context).ConfigureAwait(false);
+                if (Phase == CallPhase.Accepted)
+                {
+                    // An interceptor returned without calling next and without throwing: the method did not run, and
+                    // the caller must still get an answer.
+                    throw new RemotingException(RemotingStatus.Internal, CompletionStatus.No, $"A server interceptor completed {_method.DisplayName} without calling next or refusing the call; the method did not run.");
+                }
             }
         }
         catch (Exception e)
