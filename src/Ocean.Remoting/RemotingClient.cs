@@ -195,7 +195,13 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     {
         var context = new ClientCallContext(_description, objectKey, method.Method, metadata is null ? [] : [.. metadata], deadline, cancellationToken);
         TResult result = default!;
+        var called = false;
         await Intercept(0, context).ConfigureAwait(false);
+        if (!called)
+        {
+            throw new RemotingException(RemotingStatus.Internal, CompletionStatus.No, $"A client interceptor completed the call to {method.DisplayName} without calling next or throwing; nothing was sent.");
+        }
+
         return result;
 
         ValueTask Intercept(int index, ClientCallContext c) =>
@@ -205,6 +211,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
 
         async ValueTask Last(ClientCallContext c)
         {
+            called = true;
             var list = (List<KeyValuePair<string, string>>)c.Metadata;
             var connection = _current is { IsAcceptingCalls: true } current ? current : await GetConnectionAsync(c.CancellationToken).ConfigureAwait(false);
             result = await connection.CallAsync(objectKey, method, args, list.Count == 0 ? null : list, c.Deadline, c.CancellationToken).ConfigureAwait(false);
@@ -294,7 +301,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             var peer = await Handshake.ClientAsync(raw, _settings.Hello, linked.Token).ConfigureAwait(false);
             var codec = new SplitLimitCodec(_settings.MaxFrameLength, (int)Math.Min(peer.MaxFrameLength, int.MaxValue));
             var messages = MessageConnection.Create(raw, codec, new MessageConnectionOptions { LoggerFactory = _options.LoggerFactory, TimeProvider = _options.TimeProvider });
-            return new RemotingConnection(messages, _settings, peer);
+            return new RemotingConnection(messages, _settings, peer, framedHere: true);
         }
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

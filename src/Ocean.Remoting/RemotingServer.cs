@@ -286,7 +286,7 @@ public sealed class RemotingServer : IAsyncDisposable
 
         var codec = new SplitLimitCodec(_settings.MaxFrameLength, (int)Math.Min(outcome.Client.MaxFrameLength, int.MaxValue));
         var messages = MessageConnection.Create(raw, codec, new MessageConnectionOptions { LoggerFactory = _options.LoggerFactory, TimeProvider = _options.TimeProvider });
-        await RunAsync(new RemotingConnection(messages, _settings, outcome.Client, raw.RemoteCertificate), stopping).ConfigureAwait(false);
+        await RunAsync(new RemotingConnection(messages, _settings, outcome.Client, raw.RemoteCertificate, framedHere: true), stopping).ConfigureAwait(false);
     }
 
     private async Task RunAsync(RemotingConnection connection, CancellationToken cancellationToken)

@@ -36,10 +36,13 @@ internal sealed class RemotingConnection : IAsyncDisposable
     private ITimer? _pingTimer;
     private long _lastReceived;
     private long _pingSentAt;
+    private readonly long _sendLimit;
 
-    public RemotingConnection(MessageConnection connection, ConnectionSettings settings, Preamble peer, X509Certificate2? clientCertificate = null)
+    public RemotingConnection(MessageConnection connection, ConnectionSettings settings, Preamble peer, X509Certificate2? clientCertificate = null, bool framedHere = false)
     {
         _connection = connection;
+        // A connection framed here has both limits in its codec; one a user supplied (the in-memory pair) is checked here.
+        _sendLimit = framedHere ? 0 : Math.Min((long)peer.MaxFrameLength - 4, int.MaxValue);
         _settings = settings;
         Peer = peer;
         ClientCertificate = clientCertificate;
@@ -159,6 +162,11 @@ internal sealed class RemotingConnection : IAsyncDisposable
                 (Call: call, Args: args, Metadata: metadata, Deadline: deadlineMilliseconds, Settings: _settings),
                 static (s, output) =>
                 {
+                    if (s.Call.Owner._sendLimit > 0)
+                    {
+                        output = new SizeCheckedWriter(output, s.Call.Owner._sendLimit);
+                    }
+
                     MessageEncoder.WriteRequestHeader(output, s.Call.RequestId, RequestFlags.None, s.Call.Method.Id, s.Deadline, s.Call.ObjectKey, s.Metadata, s.Settings.Limits);
                     var writer = StreamCache.RentWriter(s.Settings.Marshaller, output);
                     try
@@ -324,8 +332,13 @@ internal sealed class RemotingConnection : IAsyncDisposable
     }
 
     public ValueTask SendReplyAsync<TResult>(uint requestId, TResult result) =>
-        _connection.SendAsync((Id: requestId, Result: result, Marshaller: _settings.Marshaller), static (s, output) =>
+        _connection.SendAsync((Id: requestId, Result: result, Marshaller: _settings.Marshaller, Limit: _sendLimit), static (s, output) =>
         {
+            if (s.Limit > 0)
+            {
+                output = new SizeCheckedWriter(output, s.Limit);
+            }
+
             MessageEncoder.WriteReplyOkHeader(output, s.Id);
             if (typeof(TResult) != typeof(NoResult))
             {
@@ -456,6 +469,11 @@ internal sealed class RemotingConnection : IAsyncDisposable
 
                 Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
                 var message = result.Message;
+                if (message.Length > _settings.MaxFrameLength - 4)
+                {
+                    throw new RemotingProtocolException(RemotingProtocolError.LimitExceeded, CompletionStatus.Maybe, $"A {message.Length}-byte message is larger than the {_settings.MaxFrameLength - 4} bytes this side announced.");
+                }
+
                 switch (MessageDecoder.ReadKind(message))
                 {
                     case MessageKind.Reply:

@@ -3,15 +3,11 @@ namespace Ocean.Remoting.Tests.Calls;
 /// <summary>Messages beyond a side's limit fail the one call, with the right completion; the connection goes on.</summary>
 public sealed class LimitTests
 {
-    private const string MessageConnectionLimitBug =
-        "Bug in RemotingConnection (not this helper's file): over a message connection (ServeAsync, ConnectAsync(MessageConnection)) the " +
-        "MaxMessageSize each side announces is enforced by neither side; only the connection's own limit (1 MiB for the pair) is. See the calltests report.";
-
     private static readonly TimeSpan Timeout = Loopback.Timeout;
 
     [Theory]
     [InlineData(Link.Tcp)]
-    [InlineData(Link.InMemory, Skip = MessageConnectionLimitBug)]
+    [InlineData(Link.InMemory)]
     public async Task A_request_larger_than_the_server_accepts_fails_locally_not_executed(Link link)
     {
         var lengths = new Lengths();
@@ -29,7 +25,7 @@ public sealed class LimitTests
 
     [Theory]
     [InlineData(Link.Tcp)]
-    [InlineData(Link.InMemory, Skip = MessageConnectionLimitBug)]
+    [InlineData(Link.InMemory)]
     public async Task A_reply_larger_than_the_client_accepts_is_Internal_executed(Link link)
     {
         var greeter = new Greeter();

@@ -6,12 +6,7 @@ namespace Ocean.Remoting.Tests.Calls;
 /// <summary>Disposing a server after its clients have disconnected.</summary>
 public sealed class ShutdownOrderTests
 {
-    private const string BeginDrainBug =
-        "Bug in RemotingConnection.BeginDrain (not this helper's file): MessageConnection.SendAsync throws " +
-        "ConnectionAbortedException synchronously on a connection the peer has closed, before the read loop has noticed, " +
-        "and Fire only observes asynchronous failures, so RemotingServer.DisposeAsync throws. See the calltests report.";
-
-    [Theory(Skip = BeginDrainBug)]
+    [Theory]
     [InlineData(Link.InMemory)]
     [InlineData(Link.Tcp)]
     public async Task A_server_disposes_cleanly_after_its_client_has_gone(Link link)
