@@ -237,10 +237,19 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
                     throw new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"{_description} is unreachable; the next connection attempt is in {Stopwatch.GetElapsedTime(0, wait).TotalMilliseconds:F0} ms.");
                 }
 
-                _connecting = ConnectNowAsync(CancellationToken.None);
+                // ConnectNowAsync clears _connecting when it ends (under this lock, which is re-entrant). A refused
+                // connect to a local port can end synchronously, inside this call: storing that finished task would
+                // make every later call reuse its outcome (the same refusal, or a connection since lost) forever.
+                connecting = ConnectNowAsync(CancellationToken.None);
+                if (!connecting.IsCompleted)
+                {
+                    _connecting = connecting;
+                }
             }
-
-            connecting = _connecting;
+            else
+            {
+                connecting = _connecting;
+            }
         }
 
         return await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);

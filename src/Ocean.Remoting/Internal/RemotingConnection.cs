@@ -181,7 +181,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
 
         if (wasPending && call.Sent)
         {
-            Fire(_connection.SendAsync(call.RequestId, static (id, output) => MessageEncoder.WriteCancel(output, id)));
+            SendAndForget(call.RequestId, static (id, output) => MessageEncoder.WriteCancel(output, id));
         }
     }
 
@@ -286,7 +286,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
             }
         }
 
-        Fire(_connection.SendAsync((Message: message, _settings.Limits), static (s, output) => MessageEncoder.WriteGoAway(output, RemotingStatus.Unavailable, s.Message, s.Limits)));
+        SendAndForget((Message: message, _settings.Limits), static (s, output) => MessageEncoder.WriteGoAway(output, RemotingStatus.Unavailable, s.Message, s.Limits));
     }
 
     /// <summary>Completes once draining and no call from the peer is running.</summary>
@@ -433,7 +433,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
                         break;
                     case MessageKind.Ping:
                         var payload = MessageDecoder.ReadPing(message);
-                        Fire(_connection.SendAsync(payload, static (p, output) => MessageEncoder.WritePing(output, p, pong: true)));
+                        SendAndForget(payload, static (p, output) => MessageEncoder.WritePing(output, p, pong: true));
                         break;
                     case MessageKind.Pong:
                         MessageDecoder.ReadPing(message, MessageKind.Pong);
@@ -526,7 +526,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
         if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _settings.PingInterval)
         {
             Volatile.Write(ref _pingSentAt, now);
-            Fire(_connection.SendAsync((ulong)now, static (p, output) => MessageEncoder.WritePing(output, p)));
+            SendAndForget((ulong)now, static (p, output) => MessageEncoder.WritePing(output, p));
         }
     }
 
@@ -608,6 +608,27 @@ internal sealed class RemotingConnection : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => CloseAsync();
+
+    /// <summary>
+    /// Sends a message nobody awaits (go-away, cancel, ping, pong). A closed connection refuses a send synchronously
+    /// (<see cref="ConnectionAbortedException"/>), which here is logged, never thrown: the callers are a timer, a
+    /// cancellation callback, the read loop and <see cref="BeginDrain"/>, none of which may fail because the peer left.
+    /// </summary>
+    private void SendAndForget<TState>(TState state, Action<TState, IBufferWriter<byte>> write)
+    {
+        ValueTask send;
+        try
+        {
+            send = _connection.SendAsync(state, write);
+        }
+        catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or OperationCanceledException)
+        {
+            Log.ReplyNotSent(Logger, Id, e);
+            return;
+        }
+
+        Fire(send);
+    }
 
     private void Fire(ValueTask task)
     {

@@ -1,0 +1,134 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Ocean.Framing;
+using Ocean.Transport;
+
+namespace Ocean.Remoting.Tests.Connections;
+
+/// <summary>The same calls over TLS with a client certificate, a Unix domain socket and the in-memory pair.</summary>
+public sealed class TransportTests
+{
+    [Fact]
+    public async Task MutualTls_CallSucceeds_AndTheServerSeesTheClientCertificate()
+    {
+        var certificates = TestCertificates.Shared;
+        var probe = new Probe();
+        await using var server = await Kit.StartServerAsync(probe, new RemotingServerOptions
+        {
+            Transport = new SocketServerOptions
+            {
+                Tls = new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = certificates.Server,
+                    ClientCertificateRequired = true,
+                    CertificateChainPolicy = certificates.TrustThisRoot(),
+                },
+            },
+        });
+        var (client, proxy) = await Kit.ConnectAsync(server.EndPoint, new RemotingClientOptions
+        {
+            Transport = new SocketConnectorOptions
+            {
+                Tls = new SslClientAuthenticationOptions
+                {
+                    CertificateChainPolicy = certificates.TrustThisRoot(),
+                    ClientCertificates = new X509CertificateCollection { certificates.Client },
+                },
+            },
+        });
+        await using var _ = client;
+
+        (await proxy.AddAsync(2, 3).WithTimeout()).Should().Be(5);
+        (await proxy.ClientThumbprintAsync().WithTimeout()).Should().Be(certificates.Client.Thumbprint);
+    }
+
+    [Fact]
+    public async Task TlsServer_RefusesAPlainClient_WithoutHangingIt()
+    {
+        var certificates = TestCertificates.Shared;
+        var probe = new Probe();
+        await using var server = await Kit.StartServerAsync(probe, new RemotingServerOptions
+        {
+            Transport = new SocketServerOptions { Tls = new SslServerAuthenticationOptions { ServerCertificate = certificates.Server } },
+        });
+
+        var thrown = (await FluentActions.Awaiting(() => RemotingClient.ConnectAsync(server.EndPoint, new RemotingClientOptions { ConnectTimeout = TimeSpan.FromSeconds(5) }).WithTimeout())
+            .Should().ThrowAsync<RemotingException>()).Which;
+        thrown.Completion.Should().Be(CompletionStatus.No);
+    }
+
+    [Fact]
+    public async Task UnixDomainSocket_CarriesCalls()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ocean-{Guid.NewGuid():N}.sock");
+        try
+        {
+            var probe = new Probe();
+            await using var server = await Kit.StartServerAsync(probe, endPoint: new UnixDomainSocketEndPoint(path));
+            server.EndPoint.Should().BeOfType<UnixDomainSocketEndPoint>();
+            var (client, proxy) = await Kit.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            await using var _ = client;
+
+            (await proxy.AddAsync(20, 22).WithTimeout()).Should().Be(42);
+            (await Task.WhenAll(Enumerable.Range(0, 50).Select(i => proxy.AddAsync(i, i))).WithTimeout())
+                .Should().Equal(Enumerable.Range(0, 50).Select(i => 2 * i));
+            (await proxy.ClientThumbprintAsync().WithTimeout()).Should().BeEmpty("no TLS, no certificate");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task InMemoryPair_CarriesCalls_AndTheClientDoesNotReconnectAfterItCloses()
+    {
+        var probe = new Probe();
+        await using var server = new RemotingServer();
+        server.Export<IProbe>(probe, Kit.Name);
+        server.Invoking(s => s.EndPoint).Should().Throw<InvalidOperationException>();
+        await server.Awaiting(s => s.StartAsync()).Should().ThrowAsync<InvalidOperationException>();
+
+        var (first, second) = MessageConnection.CreatePair();
+        using var closeServerSide = new CancellationTokenSource();
+        var serving = server.ServeAsync(second, closeServerSide.Token);
+        await using var client = await RemotingClient.ConnectAsync(first).WithTimeout();
+        var proxy = client.GetProxy<IProbe>(Kit.Name);
+        client.RemoteEndPoint.Should().BeNull();
+
+        (await proxy.AddAsync(2, 3).WithTimeout()).Should().Be(5);
+        (await Task.WhenAll(Enumerable.Range(0, 20).Select(i => proxy.AddAsync(i, 1))).WithTimeout())
+            .Should().Equal(Enumerable.Range(1, 20));
+        server.ActiveConnections.Should().Be(1);
+
+        await closeServerSide.CancelAsync();
+        await serving.WithTimeout();
+        server.ActiveConnections.Should().Be(0);
+
+        // Once the client has seen the close, a call fails unavailable/no: there is nothing to reconnect to.
+        await Kit.EventuallyAsync(
+            async () => await Kit.TryAsync(() => proxy.AddAsync(1, 1)) is { Status: RemotingStatus.Unavailable, Completion: CompletionStatus.No },
+            TimeSpan.FromSeconds(10),
+            "the client sees the closed pair");
+        var thrown = await Kit.FailsAsync(() => proxy.AddAsync(1, 1), RemotingStatus.Unavailable, CompletionStatus.No);
+        thrown.Message.Should().Contain("does not reconnect");
+    }
+
+    [Fact]
+    public async Task InMemoryPair_GraphMarshallerOnBothSides_CarriesCalls()
+    {
+        var marshaller = new Ocean.Marshalling.GraphMarshaller(new Ocean.Marshalling.GraphTypeRegistry());
+        var probe = new Probe();
+        await using var server = new RemotingServer(new RemotingServerOptions { Marshaller = marshaller });
+        server.Export<IProbe>(probe, Kit.Name);
+        var (first, second) = MessageConnection.CreatePair();
+        var serving = server.ServeAsync(second);
+        await using (var client = await RemotingClient.ConnectAsync(first, new RemotingClientOptions { Marshaller = marshaller }).WithTimeout())
+        {
+            (await client.GetProxy<IProbe>(Kit.Name).AddAsync(4, 5).WithTimeout()).Should().Be(9);
+        }
+
+        await serving.WithTimeout();
+    }
+}
