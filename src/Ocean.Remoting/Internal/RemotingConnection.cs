@@ -470,6 +470,13 @@ internal sealed class RemotingConnection : IAsyncDisposable
         {
             failure = e;
         }
+        catch (Exception e)
+        {
+            // Anything else thrown while handling a message (a marshaller failing in an unexpected way, a bug) still
+            // closes the connection and fails its calls: a read loop that died silently would leave them hanging.
+            failure = e;
+            Log.ProtocolError(Logger, Id, e.Message, e);
+        }
 
         await ShutDownAsync(failure).ConfigureAwait(false);
     }

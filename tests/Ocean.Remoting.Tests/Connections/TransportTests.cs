@@ -106,9 +106,17 @@ public sealed class TransportTests
         await serving.WithTimeout();
         server.ActiveConnections.Should().Be(0);
 
-        // Once the client has seen the close, a call fails unavailable/no: there is nothing to reconnect to.
+        // Until the client's read loop has seen the close, a call fails to send (unavailable/no); after it, the
+        // client says it does not reconnect (unavailable/no): there is nothing to reconnect to.
+        RemotingException? last = null;
         await Kit.EventuallyAsync(
-            async () => await Kit.TryAsync(() => proxy.AddAsync(1, 1)) is { Status: RemotingStatus.Unavailable, Completion: CompletionStatus.No },
+            async () =>
+            {
+                last = await Kit.TryAsync(() => proxy.AddAsync(1, 1));
+                last.Should().NotBeNull();
+                (last!.Status, last.Completion).Should().Be((RemotingStatus.Unavailable, CompletionStatus.No), last.Message);
+                return last.Message.Contains("does not reconnect", StringComparison.Ordinal);
+            },
             TimeSpan.FromSeconds(10),
             "the client sees the closed pair");
         var thrown = await Kit.FailsAsync(() => proxy.AddAsync(1, 1), RemotingStatus.Unavailable, CompletionStatus.No);

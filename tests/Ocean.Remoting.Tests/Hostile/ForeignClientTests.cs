@@ -12,12 +12,19 @@ public sealed class ForeignClientTests
 {
     private static readonly TimeSpan CloseBound = TimeSpan.FromSeconds(10);
 
-    public static TheoryData<string> Clients() => ["http", "http2", "tls", "java", "random"];
+    public static TheoryData<string> Clients() => ["http", "http2", "http-partial", "tls", "tls-one-byte", "java", "length-prefix", "random"];
 
     private static byte[] FirstBytes(string client) => client switch
     {
         "http" => "GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: test\r\n\r\n"u8.ToArray(),
         "http2" => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(),
+
+        // Fewer bytes than a preamble: the server decides from what it has, it does not wait for 16.
+        "http-partial" => "GE"u8.ToArray(),
+        "tls-one-byte" => [0x16],
+
+        // A 4-byte length-prefixed client (a Framing peer): must not be read as a giant frame.
+        "length-prefix" => [0x00, 0x00, 0x10, 0x00, 0x01, 0x02, 0x03],
 
         // The start of a real TLS 1.2 ClientHello record: handshake (16), version 3.1, length, ClientHello (01).
         "tls" => [0x16, 0x03, 0x01, 0x00, 0xF1, 0x01, 0x00, 0x00, 0xED, 0x03, 0x03, .. Enumerable.Range(0, 32).Select(i => (byte)i)],
@@ -54,7 +61,7 @@ public sealed class ForeignClientTests
         reply.Length.Should().BeInRange(1, 255, "a refusal is short");
         switch (kind)
         {
-            case "http" or "http2":
+            case "http" or "http2" or "http-partial":
                 var text = Encoding.ASCII.GetString(reply);
                 text.Should().StartWith("HTTP/1.1 400 Bad Request\r\n");
                 text.Should().Contain("Connection: close\r\n");
@@ -62,7 +69,7 @@ public sealed class ForeignClientTests
                 text.Should().Contain($"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\n");
                 body.Should().Contain("Ocean remoting");
                 break;
-            case "tls":
+            case "tls" or "tls-one-byte":
                 reply.Should().Equal(0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28);
                 break;
             case "java":
