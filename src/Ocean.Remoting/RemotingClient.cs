@@ -54,7 +54,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         {
             Marshaller = marshaller,
             MarshallerId = MarshallerIdentity.Of(marshaller),
-            MaxFrameLength = _options.MaxMessageSize + 4,
+            MaxFrameLength = _options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
             MaxConcurrentCalls = 0,
             ClientInterceptors = [.. _options.Interceptors],
             DefaultDeadline = _options.DefaultDeadline,
@@ -299,7 +299,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         try
         {
             var peer = await Handshake.ClientAsync(raw, _settings.Hello, linked.Token).ConfigureAwait(false);
-            var codec = new SplitLimitCodec(_settings.MaxFrameLength, (int)Math.Min(peer.MaxFrameLength, int.MaxValue));
+            var codec = new SplitLimitCodec(_settings.MaxFrameLength, peer.MaxFrameLength);
             var messages = MessageConnection.Create(raw, codec, new MessageConnectionOptions { LoggerFactory = _options.LoggerFactory, TimeProvider = _options.TimeProvider });
             return new RemotingConnection(messages, _settings, peer);
         }

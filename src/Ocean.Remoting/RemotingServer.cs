@@ -69,7 +69,7 @@ public sealed class RemotingServer : IAsyncDisposable
         {
             Marshaller = marshaller,
             MarshallerId = MarshallerIdentity.Of(marshaller),
-            MaxFrameLength = _options.MaxMessageSize + 4,
+            MaxFrameLength = _options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
             MaxConcurrentCalls = _options.MaxConcurrentCallsPerConnection,
             Exports = _exports,
             DetailedErrors = _options.EnableDetailedErrors,
@@ -283,7 +283,7 @@ public sealed class RemotingServer : IAsyncDisposable
             return;
         }
 
-        var codec = new SplitLimitCodec(_settings.MaxFrameLength, (int)Math.Min(outcome.Client.MaxFrameLength, int.MaxValue));
+        var codec = new SplitLimitCodec(_settings.MaxFrameLength, outcome.Client.MaxFrameLength);
         var messages = MessageConnection.Create(raw, codec, new MessageConnectionOptions { LoggerFactory = _options.LoggerFactory, TimeProvider = _options.TimeProvider });
         await RunAsync(new RemotingConnection(messages, _settings, outcome.Client, raw.RemoteCertificate), stopping).ConfigureAwait(false);
     }

@@ -22,6 +22,10 @@ public interface IProbe
     Task<string> ClientThumbprintAsync();
 
     Task<string> ConnectionIdAsync();
+
+    Task<int> LengthAsync(string text);
+
+    Task<string> TextAsync(int length);
 }
 
 public sealed class Probe : IProbe
@@ -75,6 +79,18 @@ public sealed class Probe : IProbe
     public Task<string> ClientThumbprintAsync() => Task.FromResult(RemoteCallContext.Current?.ClientCertificate?.Thumbprint ?? string.Empty);
 
     public Task<string> ConnectionIdAsync() => Task.FromResult(RemoteCallContext.Current!.ConnectionId);
+
+    public Task<int> LengthAsync(string text)
+    {
+        Interlocked.Increment(ref _calls);
+        return Task.FromResult(text.Length);
+    }
+
+    public Task<string> TextAsync(int length)
+    {
+        Interlocked.Increment(ref _calls);
+        return Task.FromResult(new string('x', length));
+    }
 }
 
 /// <summary>Servers, clients, raw sockets and assertions shared by the connection and hostile-peer tests.</summary>
