@@ -305,11 +305,14 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         }
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // Aborted, not closed: a graceful close lingers for the peer's FIN (seconds), and this peer is not answering.
+            raw.Abort();
             await raw.DisposeAsync().ConfigureAwait(false);
             throw new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"{_description} did not complete the handshake within {_options.ConnectTimeout}.", e);
         }
         catch
         {
+            raw.Abort();
             await raw.DisposeAsync().ConfigureAwait(false);
             throw;
         }

@@ -101,4 +101,25 @@ public sealed class HandshakeMismatchTests
         thrown.Completion.Should().Be(CompletionStatus.No);
         await serve.WithTimeout();
     }
+
+    [Fact]
+    public async Task ServerThatNeverAnswersTheHandshake_FailsConnectAsyncUnavailableNo_AtTheConnectTimeout()
+    {
+        await using var fake = new FakeServer(async (connection, _) =>
+        {
+            await Kit.ReadExactlyAsync(connection.Socket, Preamble.Length);
+            await Kit.ReadToEndAsync(connection.Socket);
+        });
+        var connectTimeout = TimeSpan.FromMilliseconds(300);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var thrown = (await FluentActions.Awaiting(() => RemotingClient.ConnectAsync(fake.EndPoint, new RemotingClientOptions { ConnectTimeout = connectTimeout }).WithTimeout())
+            .Should().ThrowAsync<RemotingException>()).Which;
+        watch.Stop();
+
+        thrown.Status.Should().Be(RemotingStatus.Unavailable);
+        thrown.Completion.Should().Be(CompletionStatus.No);
+        watch.Elapsed.Should().BeGreaterThanOrEqualTo(connectTimeout - TimeSpan.FromMilliseconds(50));
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+    }
 }

@@ -15,9 +15,14 @@ public sealed class PingTests
     {
         var pings = 0;
         var requestSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var fake = new FakeServer(async (connection, _) =>
+        await using var fake = new FakeServer(async (connection, index) =>
         {
             await connection.AcceptHandshakeAsync();
+            if (index > 1)
+            {
+                await connection.ServeAddsAsync();
+                return;
+            }
 
             // Reads everything, answers nothing: a peer whose host vanished, as the client sees it.
             while (await connection.ReadMessageAsync() is { } message)
@@ -46,6 +51,39 @@ public sealed class PingTests
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "found within about PingInterval + PingTimeout");
         Volatile.Read(ref pings).Should().BeGreaterThanOrEqualTo(1);
         thrown.Message.Should().Contain("may have run");
+
+        // The dead connection is dropped; the next call opens a new one.
+        (await proxy.AddAsync(2, 3).WithTimeout()).Should().Be(5);
+        fake.Accepted.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task LongCall_OnARealServer_IsNotMistakenForADeadPeer_BecauseTheServerAnswersPingsMeanwhile()
+    {
+        var probe = new Probe();
+        await using var server = await Kit.StartServerAsync(probe);
+        var (client, proxy) = await Kit.ConnectAsync(server.EndPoint, new RemotingClientOptions
+        {
+            PingInterval = TimeSpan.FromMilliseconds(100),
+            PingTimeout = TimeSpan.FromMilliseconds(200),
+        });
+        await using var _ = client;
+        try
+        {
+            var call = proxy.HoldAsync(9, CancellationToken.None);
+            await probe.Started.WithTimeout();
+
+            // An observation window of several ping timeouts, with the method still running.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            call.IsCompleted.Should().BeFalse(call.Exception?.ToString());
+            probe.Release();
+            (await call.WithTimeout()).Should().Be(9);
+            server.ActiveConnections.Should().Be(1);
+        }
+        finally
+        {
+            probe.Release();
+        }
     }
 
     [Fact]

@@ -139,4 +139,34 @@ public sealed class TransportTests
 
         await serving.WithTimeout();
     }
+
+    [Fact]
+    public async Task InMemoryPair_ClientThatSendsNoPreamble_IsClosedAtTheHandshakeTimeout()
+    {
+        await using var server = new RemotingServer(new RemotingServerOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
+        server.Export<IProbe>(new Probe(), Kit.Name);
+        var (first, second) = MessageConnection.CreatePair();
+        await using var _ = first;
+
+        await server.ServeAsync(second).WithTimeout(TimeSpan.FromSeconds(10));
+        (await first.ReceiveAsync().WithTimeout()).IsCompleted.Should().BeTrue("the server closed its end");
+    }
+
+    [Fact]
+    public async Task InMemoryPair_FirstMessageNotAPreamble_IsAnsweredNotRecognized()
+    {
+        await using var server = new RemotingServer();
+        server.Export<IProbe>(new Probe(), Kit.Name);
+        var (first, second) = MessageConnection.CreatePair();
+        await using var _ = first;
+        var serving = server.ServeAsync(second);
+
+        await first.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray()).WithTimeout();
+        var answer = await first.ReceiveAsync().WithTimeout();
+        var bytes = System.Buffers.BuffersExtensions.ToArray(answer.Message);
+        bytes.Should().HaveCount(16);
+        bytes[..4].Should().Equal(0xCE, 0x4F, 0x43, 0x4E);
+        bytes[5].Should().Be(0x04, "not recognised");
+        await serving.WithTimeout();
+    }
 }

@@ -152,4 +152,36 @@ public sealed class ForeignClientTests
         server.ActiveConnections.Should().Be(1);
         (await proxy.AddAsync(2, 3).WithTimeout()).Should().Be(5);
     }
+
+    [Fact]
+    public async Task PortScanner_ConnectingAndResetting_LeavesTheServerServing()
+    {
+        var probe = new Probe();
+        await using var server = await Kit.StartServerAsync(probe);
+        var (client, proxy) = await Kit.ConnectAsync(server.EndPoint);
+        await using var _ = client;
+        var inFlight = proxy.HoldAsync(3, CancellationToken.None);
+        await probe.Started.WithTimeout();
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var scan = await Kit.ConnectRawAsync(server.EndPoint);
+            if (i % 3 == 1)
+            {
+                await scan.SendAsync(Kit.PreambleBytes(Kit.ClientHello()).AsMemory(0, 8)).WithTimeout(); // half a preamble
+            }
+
+            if (i % 2 == 0)
+            {
+                scan.LingerState = new System.Net.Sockets.LingerOption(true, 0); // reset, not a clean close
+            }
+
+            scan.Close();
+        }
+
+        probe.Release();
+        (await inFlight.WithTimeout()).Should().Be(3);
+        (await proxy.AddAsync(1, 2).WithTimeout()).Should().Be(3);
+        await TestTimeouts.UntilAsync(() => server.ActiveConnections == 1);
+    }
 }
