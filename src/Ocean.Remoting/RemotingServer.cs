@@ -45,6 +45,7 @@ public sealed class RemotingServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopped = new();
     private volatile bool _stopping;
     private Task? _stopTask;
+    private CancellationTokenSource? _closing;
 
     /// <summary>A server that listens on <paramref name="endPoint"/> once started (port 0 picks a free port).</summary>
     /// <param name="endPoint">An <see cref="IPEndPoint"/> or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>.</param>
@@ -230,6 +231,9 @@ public sealed class RemotingServer : IAsyncDisposable
             // calls still running past the deadline are cancelled below
         }
 
+        // Every close from here on is bounded by one deadline: a graceful close lingers for the client's FIN, and the first
+        // close of a connection is the one that waits (a second caller's token is not looked at).
+        _closing = new CancellationTokenSource(CloseTimeout, _options.TimeProvider);
         await _stopped.CancelAsync().ConfigureAwait(false);
         lock (_lock)
         {
@@ -241,8 +245,7 @@ public sealed class RemotingServer : IAsyncDisposable
             connection.CancelRunningCalls();
         }
 
-        using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _options.TimeProvider);
-        await Task.WhenAll(connections.Select(c => c.CloseGracefullyAsync(closeTimeout.Token).AsTask())).ConfigureAwait(false);
+        await Task.WhenAll(connections.Select(c => c.CloseGracefullyAsync(_closing.Token).AsTask())).ConfigureAwait(false);
         if (_listener is not null)
         {
             await _listener.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -301,7 +304,13 @@ public sealed class RemotingServer : IAsyncDisposable
             connection.BeginDrain("The server is stopping.");
         }
 
-        using (_stopped.Token.UnsafeRegister(static s => _ = ((RemotingConnection)s!).CloseGracefullyAsync(CancellationToken.None).AsTask(), connection))
+        using (_stopped.Token.UnsafeRegister(
+            static s =>
+            {
+                var (server, c) = ((RemotingServer, RemotingConnection))s!;
+                _ = c.CloseGracefullyAsync(server._closing?.Token ?? CancellationToken.None).AsTask();
+            },
+            (this, connection)))
         using (cancellationToken.UnsafeRegister(static s => _ = ((RemotingConnection)s!).CloseAsync().AsTask(), connection))
         {
             await connection.Closed.ConfigureAwait(false);
@@ -312,6 +321,9 @@ public sealed class RemotingServer : IAsyncDisposable
             _connections.Remove(connection);
         }
     }
+
+    /// <summary>How long closing the connections may take once calls have finished or been cancelled (the client's FIN, unsent replies).</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     private Preamble Answer(PreambleStatus status) =>
         new(Preamble.CurrentVersion, _stopping && status == PreambleStatus.Hello ? PreambleStatus.Unavailable : status, (byte)_settings.MarshallerId, 0, (uint)_settings.MaxFrameLength, (uint)_settings.MaxConcurrentCalls);

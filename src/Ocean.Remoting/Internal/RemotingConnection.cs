@@ -150,8 +150,15 @@ internal sealed class RemotingConnection : IAsyncDisposable
                 static (s, output) =>
                 {
                     MessageEncoder.WriteRequestHeader(output, s.Call.RequestId, RequestFlags.None, s.Call.Method.Id, s.Deadline, s.Call.ObjectKey, s.Metadata, s.Settings.Limits);
-                    using var writer = s.Settings.Marshaller.CreateWriter(output);
-                    s.Call.Method.WriteArguments(writer, s.Args);
+                    using (var writer = s.Settings.Marshaller.CreateWriter(output))
+                    {
+                        s.Call.Method.WriteArguments(writer, s.Args);
+                    }
+
+                    // Whole from here unless the codec refuses its size (then FailUnsent below says no): once SendAsync
+                    // returns, the frame is in the pipe and may reach the server before the flush's task completes, and
+                    // a connection lost in that window must report maybe, not no.
+                    s.Call.Sent = true;
                 },
                 CancellationToken.None); // the caller's token cancels the call (a cancel message), never half a frame
         }
@@ -163,7 +170,6 @@ internal sealed class RemotingConnection : IAsyncDisposable
 
         if (send.IsCompletedSuccessfully)
         {
-            call.Sent = true;
             return call.Task;
         }
 
@@ -190,11 +196,16 @@ internal sealed class RemotingConnection : IAsyncDisposable
         try
         {
             await send.ConfigureAwait(false);
-            call.Sent = true;
         }
         catch (Exception e)
         {
-            FailUnsent(call, e);
+            // The frame was whole in the pipe and the flush failed: some or all of it may have left.
+            lock (_lock)
+            {
+                _pending.Remove(call.RequestId);
+            }
+
+            call.TryFail(new RemotingException(RemotingStatus.Unavailable, CompletionStatus.Maybe, $"The request for {call.Method.DisplayName} may have been sent, but the connection failed while sending it: {e.Message}", e));
         }
 
         return await call.Task.ConfigureAwait(false);

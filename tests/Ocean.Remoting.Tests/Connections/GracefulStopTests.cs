@@ -91,3 +91,31 @@ public sealed class GracefulStopTests
             .Which.Completion.Should().Be(CompletionStatus.No);
     }
 }
+
+/// <summary>StopAsync against peers that do not cooperate.</summary>
+public sealed class StopWithUncooperativePeerTests
+{
+    [Fact]
+    public async Task Stop_WithAClientThatNeverClosesItsSide_ReturnsWithinABound()
+    {
+        var probe = new Probe();
+        // The transport's own close timeout (how long a graceful close lingers for the client's FIN) is long here: the
+        // server's stop must not wait for it.
+        await using var server = await Kit.StartServerAsync(probe, new RemotingServerOptions
+        {
+            ShutdownTimeout = TimeSpan.Zero,
+            Transport = new Ocean.Transport.SocketServerOptions { CloseTimeout = TimeSpan.FromSeconds(30) },
+        });
+        using var raw = await Kit.ConnectRawAsync(server.EndPoint);
+        (await Kit.RawHandshakeAsync(raw))[5].Should().Be(0);
+        await TestTimeouts.UntilAsync(() => server.ActiveConnections == 1);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await server.StopAsync().WithTimeout(TimeSpan.FromSeconds(40));
+        watch.Stop();
+
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "closing is bounded by the server, not by the client's FIN");
+        var (rest, _) = await Kit.ReadToEndAsync(raw, TimeSpan.FromSeconds(10));
+        Kit.Frames(rest).Select(f => (Ocean.Remoting.Protocol.MessageKind)f[0]).Should().Equal(Ocean.Remoting.Protocol.MessageKind.GoAway);
+    }
+}
