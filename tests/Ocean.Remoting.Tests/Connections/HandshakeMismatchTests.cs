@@ -122,4 +122,40 @@ public sealed class HandshakeMismatchTests
         watch.Elapsed.Should().BeGreaterThanOrEqualTo(connectTimeout - TimeSpan.FromMilliseconds(50));
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task ServerClosingWithoutAnswering_IsUnavailableNo_NotAProtocolError()
+    {
+        await using var fake = new FakeServer(async (connection, _) =>
+        {
+            await Kit.ReadExactlyAsync(connection.Socket, Preamble.Length);
+            connection.Socket.Shutdown(SocketShutdown.Send);
+            await Kit.ReadToEndAsync(connection.Socket);
+        });
+
+        var thrown = (await FluentActions.Awaiting(() => RemotingClient.ConnectAsync(fake.EndPoint).WithTimeout())
+            .Should().ThrowAsync<RemotingException>()).Which;
+
+        thrown.Should().NotBeOfType<RemotingProtocolException>();
+        thrown.Status.Should().Be(RemotingStatus.Unavailable);
+        thrown.Completion.Should().Be(CompletionStatus.No);
+    }
+
+    [Fact]
+    public async Task ServerClosingInsideItsAnswer_IsTruncated()
+    {
+        await using var fake = new FakeServer(async (connection, _) =>
+        {
+            await Kit.ReadExactlyAsync(connection.Socket, Preamble.Length);
+            await connection.SendRawAsync([0xCE, 0x4F, 0x43, 0x4E, 0x01, 0x00]);
+            connection.Socket.Shutdown(SocketShutdown.Send);
+            await Kit.ReadToEndAsync(connection.Socket);
+        });
+
+        var thrown = (await FluentActions.Awaiting(() => RemotingClient.ConnectAsync(fake.EndPoint).WithTimeout())
+            .Should().ThrowAsync<RemotingProtocolException>()).Which;
+
+        thrown.Error.Should().Be(RemotingProtocolError.Truncated);
+        thrown.Completion.Should().Be(CompletionStatus.No);
+    }
 }

@@ -44,6 +44,36 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task MutualTls_ClientWithoutACertificate_IsRefusedUnavailableNo()
+    {
+        var certificates = TestCertificates.Shared;
+        var probe = new Probe();
+        await using var server = await Kit.StartServerAsync(probe, new RemotingServerOptions
+        {
+            Transport = new SocketServerOptions
+            {
+                Tls = new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = certificates.Server,
+                    ClientCertificateRequired = true,
+                    CertificateChainPolicy = certificates.TrustThisRoot(),
+                },
+            },
+        });
+
+        var thrown = (await FluentActions.Awaiting(() => RemotingClient.ConnectAsync(server.EndPoint, new RemotingClientOptions
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                Transport = new SocketConnectorOptions { Tls = new SslClientAuthenticationOptions { CertificateChainPolicy = certificates.TrustThisRoot() } },
+            }).WithTimeout())
+            .Should().ThrowAsync<RemotingException>()).Which;
+
+        thrown.Status.Should().Be(RemotingStatus.Unavailable);
+        thrown.Completion.Should().Be(CompletionStatus.No);
+        probe.Calls.Should().Be(0);
+    }
+
+    [Fact]
     public async Task TlsServer_RefusesAPlainClient_WithoutHangingIt()
     {
         var certificates = TestCertificates.Shared;
