@@ -35,6 +35,9 @@ namespace Ocean.Remoting;
 [RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
 public sealed class RemotingServer : IAsyncDisposable
 {
+    /// <summary>How long closing the connections may take once calls have finished or been cancelled (the client's FIN, unsent replies).</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
     private readonly RemotingServerOptions _options;
     private readonly ConnectionSettings _settings;
     private readonly ExportTable _exports = new();
@@ -321,9 +324,6 @@ public sealed class RemotingServer : IAsyncDisposable
             _connections.Remove(connection);
         }
     }
-
-    /// <summary>How long closing the connections may take once calls have finished or been cancelled (the client's FIN, unsent replies).</summary>
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     private Preamble Answer(PreambleStatus status) =>
         new(Preamble.CurrentVersion, _stopping && status == PreambleStatus.Hello ? PreambleStatus.Unavailable : status, (byte)_settings.MarshallerId, 0, (uint)_settings.MaxFrameLength, (uint)_settings.MaxConcurrentCalls);
