@@ -54,7 +54,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         {
             Marshaller = marshaller,
             MarshallerId = MarshallerIdentity.Of(marshaller),
-            MaxFrameLength = _options.MaxMessageSize + 4,
+            MaxFrameLength = _options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
             MaxConcurrentCalls = 0,
             ClientInterceptors = [.. _options.Interceptors],
             DefaultDeadline = _options.DefaultDeadline,
@@ -246,10 +246,19 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
                     throw new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"{_description} is unreachable; the next connection attempt is in {Stopwatch.GetElapsedTime(0, wait).TotalMilliseconds:F0} ms.");
                 }
 
-                _connecting = ConnectNowAsync(CancellationToken.None);
+                // ConnectNowAsync clears _connecting when it ends (under this lock, which is re-entrant). A refused
+                // connect to a local port can end synchronously, inside this call: storing that finished task would
+                // make every later call reuse its outcome (the same refusal, or a connection since lost) forever.
+                connecting = ConnectNowAsync(CancellationToken.None);
+                if (!connecting.IsCompleted)
+                {
+                    _connecting = connecting;
+                }
             }
-
-            connecting = _connecting;
+            else
+            {
+                connecting = _connecting;
+            }
         }
 
         return await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -299,17 +308,20 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         try
         {
             var peer = await Handshake.ClientAsync(raw, _settings.Hello, linked.Token).ConfigureAwait(false);
-            var codec = new SplitLimitCodec(_settings.MaxFrameLength, (int)Math.Min(peer.MaxFrameLength, int.MaxValue));
+            var codec = new SplitLimitCodec(_settings.MaxFrameLength, peer.MaxFrameLength);
             var messages = MessageConnection.Create(raw, codec, new MessageConnectionOptions { LoggerFactory = _options.LoggerFactory, TimeProvider = _options.TimeProvider });
             return new RemotingConnection(messages, _settings, peer, framedHere: true);
         }
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // Aborted, not closed: a graceful close lingers for the peer's FIN (seconds), and this peer is not answering.
+            raw.Abort();
             await raw.DisposeAsync().ConfigureAwait(false);
             throw new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"{_description} did not complete the handshake within {_options.ConnectTimeout}.", e);
         }
         catch
         {
+            raw.Abort();
             await raw.DisposeAsync().ConfigureAwait(false);
             throw;
         }

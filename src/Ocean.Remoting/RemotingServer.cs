@@ -35,6 +35,9 @@ namespace Ocean.Remoting;
 [RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
 public sealed class RemotingServer : IAsyncDisposable
 {
+    /// <summary>How long closing the connections may take once calls have finished or been cancelled (the client's FIN, unsent replies).</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
     private readonly RemotingServerOptions _options;
     private readonly ConnectionSettings _settings;
     private readonly ExportTable _exports = new();
@@ -45,6 +48,7 @@ public sealed class RemotingServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopped = new();
     private volatile bool _stopping;
     private Task? _stopTask;
+    private CancellationTokenSource? _closing;
 
     /// <summary>A server that listens on <paramref name="endPoint"/> once started (port 0 picks a free port).</summary>
     /// <param name="endPoint">An <see cref="IPEndPoint"/> or a <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>.</param>
@@ -69,7 +73,7 @@ public sealed class RemotingServer : IAsyncDisposable
         {
             Marshaller = marshaller,
             MarshallerId = MarshallerIdentity.Of(marshaller),
-            MaxFrameLength = _options.MaxMessageSize + 4,
+            MaxFrameLength = _options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
             MaxConcurrentCalls = _options.MaxConcurrentCallsPerConnection,
             Exports = _exports,
             DetailedErrors = _options.EnableDetailedErrors,
@@ -231,6 +235,9 @@ public sealed class RemotingServer : IAsyncDisposable
             // calls still running past the deadline are cancelled below
         }
 
+        // Every close from here on is bounded by one deadline: a graceful close lingers for the client's FIN, and the first
+        // close of a connection is the one that waits (a second caller's token is not looked at).
+        _closing = new CancellationTokenSource(CloseTimeout, _options.TimeProvider);
         await _stopped.CancelAsync().ConfigureAwait(false);
         lock (_lock)
         {
@@ -242,8 +249,7 @@ public sealed class RemotingServer : IAsyncDisposable
             connection.CancelRunningCalls();
         }
 
-        using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _options.TimeProvider);
-        await Task.WhenAll(connections.Select(c => c.CloseGracefullyAsync(closeTimeout.Token).AsTask())).ConfigureAwait(false);
+        await Task.WhenAll(connections.Select(c => c.CloseGracefullyAsync(_closing.Token).AsTask())).ConfigureAwait(false);
         if (_listener is not null)
         {
             await _listener.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -284,7 +290,7 @@ public sealed class RemotingServer : IAsyncDisposable
             return;
         }
 
-        var codec = new SplitLimitCodec(_settings.MaxFrameLength, (int)Math.Min(outcome.Client.MaxFrameLength, int.MaxValue));
+        var codec = new SplitLimitCodec(_settings.MaxFrameLength, outcome.Client.MaxFrameLength);
         var messages = MessageConnection.Create(raw, codec, new MessageConnectionOptions { LoggerFactory = _options.LoggerFactory, TimeProvider = _options.TimeProvider });
         await RunAsync(new RemotingConnection(messages, _settings, outcome.Client, raw.RemoteCertificate, framedHere: true), stopping).ConfigureAwait(false);
     }
@@ -302,7 +308,13 @@ public sealed class RemotingServer : IAsyncDisposable
             connection.BeginDrain("The server is stopping.");
         }
 
-        using (_stopped.Token.UnsafeRegister(static s => _ = ((RemotingConnection)s!).CloseGracefullyAsync(CancellationToken.None).AsTask(), connection))
+        using (_stopped.Token.UnsafeRegister(
+            static s =>
+            {
+                var (server, c) = ((RemotingServer, RemotingConnection))s!;
+                _ = c.CloseGracefullyAsync(server._closing?.Token ?? CancellationToken.None).AsTask();
+            },
+            (this, connection)))
         using (cancellationToken.UnsafeRegister(static s => _ = ((RemotingConnection)s!).CloseAsync().AsTask(), connection))
         {
             await connection.Closed.ConfigureAwait(false);

@@ -14,7 +14,7 @@ internal sealed class ConnectionSettings
 
     public required MarshallerId MarshallerId { get; init; }
 
-    /// <summary>The largest frame this side reads (announced in its preamble, prefix included).</summary>
+    /// <summary>The largest message this side reads, announced in its preamble (the 4-byte prefix excluded).</summary>
     public required int MaxFrameLength { get; init; }
 
     /// <summary>How many calls from the peer run at once (announced); 0 for a side that serves nothing.</summary>

@@ -47,6 +47,12 @@ internal static class Handshake
                 continue;
             }
 
+            if (buffer.IsEmpty && result.IsCompleted)
+            {
+                input.AdvanceTo(buffer.End);
+                throw ClosedWithoutAnswer();
+            }
+
             // Bytes after the answer (the server may already have sent a message) stay in the pipe for framing.
             input.AdvanceTo(status == PreambleReadStatus.Complete ? buffer.GetPosition(consumed) : buffer.Start);
             PreambleCodec.CheckAnswer(status, answer, (MarshallerId)hello.Marshaller);
@@ -112,8 +118,12 @@ internal static class Handshake
         PreambleCodec.Write(bytes, hello);
         await connection.SendAsync(bytes, cancellationToken).ConfigureAwait(false);
         var result = await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-        Preamble answer = default;
-        var status = result.IsCompleted ? PreambleReadStatus.Incomplete : ReadWhole(result.Message, out answer);
+        if (result.IsCompleted)
+        {
+            throw ClosedWithoutAnswer();
+        }
+
+        var status = ReadWhole(result.Message, out var answer);
         PreambleCodec.CheckAnswer(status, answer, (MarshallerId)hello.Marshaller);
         return answer;
     }
@@ -149,6 +159,13 @@ internal static class Handshake
         await SendAsync(connection, reply, cancellationToken).ConfigureAwait(false);
         return new ServerOutcome(reply.Status == PreambleStatus.Hello, client, reply.Status == PreambleStatus.Hello ? string.Empty : $"the client's preamble was refused ({reply.Status})");
     }
+
+    /// <summary>
+    /// The server closed before sending a byte of its answer: not a protocol error but an unreachable server (one at its
+    /// transport's connection limit, or a TLS 1.3 server refusing the client's certificate after the TLS handshake).
+    /// </summary>
+    private static RemotingException ClosedWithoutAnswer() =>
+        new(RemotingStatus.Unavailable, CompletionStatus.No, "The server closed the connection without answering the handshake (at its connection limit, refusing this client's TLS certificate, or stopping).");
 
     private static PreambleReadStatus ReadWhole(in ReadOnlySequence<byte> message, out Preamble preamble)
     {

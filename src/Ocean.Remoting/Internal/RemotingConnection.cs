@@ -42,7 +42,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
     {
         _connection = connection;
         // A connection framed here has both limits in its codec; one a user supplied (the in-memory pair) is checked here.
-        _sendLimit = framedHere ? 0 : Math.Min((long)peer.MaxFrameLength - 4, int.MaxValue);
+        _sendLimit = framedHere ? 0 : Math.Min((long)peer.MaxFrameLength, int.MaxValue);
         _settings = settings;
         Peer = peer;
         ClientCertificate = clientCertificate;
@@ -217,7 +217,17 @@ internal sealed class RemotingConnection : IAsyncDisposable
         }
         catch (Exception e)
         {
-            FailUnsent(call, sequence, e);
+            // The frame was whole in the pipe and the flush failed: some or all of it may have left.
+            var method = call.Method?.DisplayName;
+            lock (_lock)
+            {
+                if (_pending.TryGetValue(call.RequestId, out var registered) && ReferenceEquals(registered, call) && registered.Sequence == sequence)
+                {
+                    _pending.Remove(call.RequestId);
+                }
+            }
+
+            call.TryFail(sequence, new RemotingException(RemotingStatus.Unavailable, CompletionStatus.Maybe, $"The request for {method} may have been sent, but the connection failed while sending it: {e.Message}", e));
         }
 
         return await task.ConfigureAwait(false);
@@ -469,9 +479,9 @@ internal sealed class RemotingConnection : IAsyncDisposable
 
                 Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
                 var message = result.Message;
-                if (message.Length > _settings.MaxFrameLength - 4)
+                if (message.Length > _settings.MaxFrameLength)
                 {
-                    throw new RemotingProtocolException(RemotingProtocolError.LimitExceeded, CompletionStatus.Maybe, $"A {message.Length}-byte message is larger than the {_settings.MaxFrameLength - 4} bytes this side announced.");
+                    throw new RemotingProtocolException(RemotingProtocolError.LimitExceeded, CompletionStatus.Maybe, $"A {message.Length}-byte message is larger than the {_settings.MaxFrameLength} bytes this side announced.");
                 }
 
                 switch (MessageDecoder.ReadKind(message))
@@ -523,6 +533,13 @@ internal sealed class RemotingConnection : IAsyncDisposable
         catch (Exception e) when (e is ConnectionAbortedException or OceanException or ObjectDisposedException or OperationCanceledException)
         {
             failure = e;
+        }
+        catch (Exception e)
+        {
+            // Anything else thrown while handling a message (a marshaller failing in an unexpected way, a bug) still
+            // closes the connection and fails its calls: a read loop that died silently would leave them hanging.
+            failure = e;
+            Log.ProtocolError(Logger, Id, e.Message, e);
         }
 
         await ShutDownAsync(failure).ConfigureAwait(false);
