@@ -7,7 +7,8 @@
 #   --runs R          runs; every run measures every kind for every workload once, the kinds' order
 #                     rotating from run to run (default 3)
 #   --seconds S       measured seconds per kind per workload per run (default 5)
-#   --warmup S        unmeasured warm-up seconds before each measurement (default 1)
+#   --warmup S        unmeasured warm-up seconds before each measurement (default 15: with client, server and the
+#                     JIT's tiering thread sharing one core, Ocean.Remoting's code reaches tier 1 only after ~10 s)
 #   --methods LIST    comma-separated, from: add, echo (default add,echo)
 #   --callers LIST    comma-separated caller counts, each 1 to 1024 (default 1,8)
 #   --variants LIST   only these kinds (comma-separated; the baseline rpc-raw always runs); a kind
@@ -48,7 +49,7 @@ baseline=rpc-raw
 
 runs=3
 seconds=5
-warmup=1
+warmup=15
 methods=add,echo
 callers_list=1,8
 variants_filter=""
