@@ -225,7 +225,9 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
 
     private ValueTask Intercept(IRemoteServerInterceptor[] interceptors, int index, RemoteCallContext context) =>
         index == interceptors.Length
-            ? _method.DispatchAsync(this)
+            ? Phase == CallPhase.Accepted
+                ? _method.DispatchAsync(this)
+                : ValueTask.FromException(new InvalidOperationException($"A server interceptor called next twice for {_method.DisplayName}; the method runs once per call."))
             : interceptors[index].InterceptAsync(context, c => Intercept(interceptors, index + 1, c));
 
     private (RemotingStatus Status, CompletionStatus Completion, string? TypeName, string Message) Classify(Exception e)

@@ -131,6 +131,39 @@ public sealed class EdgeTests
         }
     }
 
+    [Fact]
+    public async Task A_server_interceptor_that_calls_next_twice_runs_the_method_once()
+    {
+        var probe = new MetadataProbe();
+        var twice = new TwiceServerInterceptor();
+        var serverOptions = new RemotingServerOptions();
+        serverOptions.Interceptors.Add(twice);
+        await using var loop = await Loopback.StartAsync(s => s.Export<IMetadataProbe>(probe, "probe"), Link.InMemory, serverOptions);
+
+        (await loop.Proxy<IMetadataProbe>("probe").GetAsync("x").WaitAsync(Timeout)).Should().Be("<none>");
+        (await twice.SecondCall.Task.WaitAsync(Timeout)).Should().BeOfType<InvalidOperationException>();
+        probe.Calls.Should().Be(1);
+    }
+
+    private sealed class TwiceServerInterceptor : IRemoteServerInterceptor
+    {
+        public TaskCompletionSource<Exception> SecondCall { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask InterceptAsync(RemoteCallContext context, Func<RemoteCallContext, ValueTask> next)
+        {
+            await next(context);
+            try
+            {
+                await next(context);
+                SecondCall.TrySetException(new InvalidOperationException("the second next ran the method"));
+            }
+            catch (InvalidOperationException e)
+            {
+                SecondCall.TrySetResult(e);
+            }
+        }
+    }
+
     private sealed class SwallowingServerInterceptor : IRemoteServerInterceptor
     {
         public ValueTask InterceptAsync(RemoteCallContext context, Func<RemoteCallContext, ValueTask> next) => default;

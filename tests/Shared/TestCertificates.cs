@@ -1,9 +1,8 @@
-using Ocean.Testing;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Ocean.Transport.Tests.Infrastructure;
+namespace Ocean.Testing;
 
 /// <summary>A private root and leaf certificates made for the tests; nothing is installed in any store.</summary>
 public sealed class TestCertificates : IDisposable
