@@ -39,21 +39,27 @@ public sealed class CallAllocationTests(ITestOutputHelper output)
             (await adder.AddValueAsync(1, 2)).Should().Be(3);
         }
 
-        const int Calls = 5_000;
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        for (var i = 0; i < Calls; i++)
+        // The counter is process-wide: the least of three rounds keeps stray work (a timer, a pool thread starting)
+        // out of the figure, while an allocation on the call path shows in every round.
+        const int Calls = 3_000;
+        double task = double.MaxValue, valueTask = double.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            await adder.AddAsync(1, 2);
-        }
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < Calls; i++)
+            {
+                await adder.AddAsync(1, 2);
+            }
 
-        var task = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Calls;
-        before = GC.GetTotalAllocatedBytes(precise: true);
-        for (var i = 0; i < Calls; i++)
-        {
-            await adder.AddValueAsync(1, 2);
-        }
+            task = Math.Min(task, (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Calls);
+            before = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < Calls; i++)
+            {
+                await adder.AddValueAsync(1, 2);
+            }
 
-        var valueTask = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Calls;
+            valueTask = Math.Min(valueTask, (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Calls);
+        }
         output.WriteLine($"Task<int> AddAsync: {task:F0} B per call; ValueTask<int>: {valueTask:F0} B per call (client and server)");
         task.Should().BeLessThan(400, "issue 12's floor: at most 400 B per call on client and server together");
         valueTask.Should().BeLessThan(400);
