@@ -169,6 +169,19 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
 
     string IRemoteCaller.Describe() => _description;
 
+    bool IRemoteCaller.IsOnOwnReadLoop()
+    {
+        if (ReadLoopThread.ResumingOn is not RemotingConnection connection)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            return _connections.Contains(connection);
+        }
+    }
+
     ValueTask<TResult> IRemoteCaller.CallAsync<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, CancellationToken cancellationToken)
     {
         var scope = RemoteCallScope.Current;

@@ -95,9 +95,10 @@ public sealed class RemotingClientOptions
     /// Whether the code after <c>await</c> on a call runs on the connection's read loop, as soon as the reply is read
     /// (default <see langword="false"/>: it runs on the thread pool). Inline is faster (no thread switch, and requests
     /// made by that code leave together with others in one write), but that code then holds up every reply of the
-    /// connection while it runs, and if it blocks on another call over the same client (a synchronous remote method,
-    /// <c>.Result</c>) it waits for the very loop it blocks: a deadlock until the call's deadline. Turn it on only when
-    /// the code after your awaits never blocks.
+    /// connection while it runs, and if it blocks on another call over the same client it waits for the very loop it
+    /// blocks. A synchronous remote method called there is refused with <see cref="InvalidOperationException"/>; other
+    /// blocking (<c>.Result</c>, <c>.Wait()</c> on a call) cannot be seen and deadlocks until the call's deadline. Turn
+    /// it on only when the code after your awaits never blocks.
     /// </summary>
     public bool InlineContinuations { get; set; }
 

@@ -267,7 +267,19 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
     {
         if (inline)
         {
-            ((IThreadPoolWorkItem)this).Execute();
+            // Marks the thread as this connection's read loop while the caller's code runs on it, so a synchronous
+            // remote call from that code is refused instead of waiting for the loop it blocks.
+            var owner = Owner;
+            var outer = ReadLoopThread.ResumingOn;
+            ReadLoopThread.ResumingOn = owner;
+            try
+            {
+                ((IThreadPoolWorkItem)this).Execute();
+            }
+            finally
+            {
+                ReadLoopThread.ResumingOn = outer;
+            }
         }
         else
         {
@@ -344,4 +356,12 @@ internal static class ReplyErrors
             RemoteMessage = reply.Status == RemotingStatus.ApplicationException ? reply.ErrorMessage ?? string.Empty : null,
         };
     }
+}
+
+/// <summary>Which connection's read loop, if any, is running a caller's code on this thread (InlineContinuations).</summary>
+internal static class ReadLoopThread
+{
+    /// <summary>The connection (a <c>RemotingConnection</c>), or <see langword="null"/>.</summary>
+    [ThreadStatic]
+    internal static object? ResumingOn;
 }

@@ -32,6 +32,9 @@ internal interface IRemoteCaller
 
     /// <summary>Where the calls go, for messages.</summary>
     string Describe();
+
+    /// <summary>Whether this thread is running caller code on the read loop of one of this caller's connections (so blocking on a call would deadlock).</summary>
+    bool IsOnOwnReadLoop();
 }
 
 /// <summary>What a dispatched method needs from its server call: the phase changes it marks, and its token.</summary>
@@ -209,6 +212,13 @@ internal sealed class RemoteMethod<TResult> : RemoteMethod
 
     public override object? InvokeThroughProxy(IRemoteCaller caller, string objectKey, object?[] args)
     {
+        if (Shape is ReturnShape.Value or ReturnShape.Void && caller.IsOnOwnReadLoop())
+        {
+            throw new InvalidOperationException(
+                $"The synchronous remote method {DisplayName} was called from code that RemotingClientOptions.InlineContinuations runs on the connection's read loop: " +
+                "waiting there for the reply would block the loop that reads it. Call an async method, or leave InlineContinuations off.");
+        }
+
         var call = caller.CallAsync(objectKey, this, args, GetCancellationToken(args));
         switch (Shape)
         {

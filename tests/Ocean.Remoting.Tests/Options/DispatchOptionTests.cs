@@ -84,6 +84,33 @@ public sealed class DispatchOptionTests
         (await blocked.WaitAsync(Timeout)).Should().Be(2);
     }
 
+    [Fact]
+    public async Task With_inline_continuations_a_synchronous_call_from_the_read_loop_is_refused_not_deadlocked()
+    {
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0));
+        server.Export<ISummer>(new Summer(), "summer");
+        await server.StartAsync();
+        await using var client = await RemotingClient.ConnectAsync(server.EndPoint, new RemotingClientOptions { InlineContinuations = true });
+        var summer = client.GetProxy<ISummer>("summer");
+
+        var outcome = await Task.Run(async () =>
+        {
+            await summer.AddAsync(1, 2).ConfigureAwait(false); // resumes on the client's read loop
+            try
+            {
+                return (object)summer.Add(3, 4);
+            }
+            catch (InvalidOperationException e)
+            {
+                return e;
+            }
+        }).WaitAsync(Timeout);
+
+        outcome.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Contain("read loop");
+        (await Task.Run(() => summer.Add(5, 6)).WaitAsync(Timeout)).Should().Be(11, "off the read loop a synchronous call works");
+        (await summer.AddAsync(7, 8).WaitAsync(Timeout)).Should().Be(15, "the connection is unharmed");
+    }
+
     private sealed class GatedSummer(ManualResetEventSlim gate) : ISummer
     {
         public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
