@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -108,7 +107,17 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     public static async Task<RemotingClient> ConnectAsync(MessageConnection connection, RemotingClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var client = new RemotingClient(null, connection.RemoteEndPoint?.ToString() ?? connection.Id, options);
+        RemotingClient client;
+        try
+        {
+            client = new RemotingClient(null, connection.RemoteEndPoint?.ToString() ?? connection.Id, options); // bad options: the connection is still ours to close
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         try
         {
             using var timeout = new CancellationTokenSource(client._options.ConnectTimeout, client._options.TimeProvider);
@@ -253,10 +262,11 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
 
             if (_connecting is null)
             {
-                var wait = _retryAt - Stopwatch.GetTimestamp();
+                var time = _options.TimeProvider;
+                var wait = _retryAt - time.GetTimestamp();
                 if (wait > 0)
                 {
-                    throw new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"{_description} is unreachable; the next connection attempt is in {Stopwatch.GetElapsedTime(0, wait).TotalMilliseconds:F0} ms.");
+                    throw new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"{_description} is unreachable; the next connection attempt is in {time.GetElapsedTime(0, wait).TotalMilliseconds:F0} ms.");
                 }
 
                 // ConnectNowAsync clears _connecting when it ends (under this lock, which is re-entrant). A refused
@@ -299,7 +309,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
                 _failures++;
                 var ticks = _options.ReconnectDelay.Ticks * (1L << Math.Min(_failures - 1, 20));
                 delay = TimeSpan.FromTicks(Math.Min(ticks, _options.MaxReconnectDelay.Ticks));
-                _retryAt = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+                _retryAt = _options.TimeProvider.GetTimestamp() + (long)(delay.TotalSeconds * _options.TimeProvider.TimestampFrequency);
                 _connecting = null;
             }
 

@@ -80,7 +80,7 @@ public sealed class RemotingServerOptions
     /// <summary>
     /// The transport's settings: TLS (set <see cref="SocketServerOptions.Tls"/>; with a client certificate required it
     /// appears in <see cref="RemoteCallContext.ClientCertificate"/>), connection limits, buffers. <see langword="null"/>
-    /// for the defaults. Its logger factory and time provider are replaced by this object's.
+    /// for the defaults. When it has no logger factory, it takes this object's.
     /// </summary>
     public SocketServerOptions? Transport { get; set; }
 

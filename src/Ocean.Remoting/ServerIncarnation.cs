@@ -50,7 +50,7 @@ public readonly record struct ServerIncarnation(Guid Id, DateTimeOffset StartedA
 
         foreach (var c in text[..32])
         {
-            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+            if (!char.IsAsciiHexDigitLower(c))
             {
                 error = "the id must be 32 lower-case hex digits";
                 return false;

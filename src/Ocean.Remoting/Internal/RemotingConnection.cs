@@ -93,7 +93,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
     public void Start()
     {
         Log.Opened(Logger, Id, Peer.MaxConcurrentCalls, Peer.MaxFrameLength);
-        _lastReceived = Stopwatch.GetTimestamp();
+        _lastReceived = _settings.TimeProvider.GetTimestamp();
         if (_settings.PingInterval != Timeout.InfiniteTimeSpan)
         {
             var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, Math.Min(_settings.PingInterval.Ticks, _settings.PingTimeout.Ticks) / 4));
@@ -407,9 +407,14 @@ internal sealed class RemotingConnection : IAsyncDisposable
         }
 
         var key = request.ObjectKey;
-        Span<byte> keyBytes = stackalloc byte[255];
-        key.CopyTo(keyBytes);
-        if (!exports.TryGet(keyBytes[..(int)key.Length], out var exported))
+        Span<byte> copy = stackalloc byte[255];
+        var keyBytes = key.IsSingleSegment ? key.FirstSpan : copy[..(int)key.Length]; // a key is at most 255 bytes
+        if (!key.IsSingleSegment)
+        {
+            key.CopyTo(copy);
+        }
+
+        if (!exports.TryGet(keyBytes, out var exported))
         {
             Reply(request.RequestId, RemotingStatus.UnknownObject, $"No object is exported under the name '{request.GetObjectKey()}'.");
             return;
@@ -477,7 +482,10 @@ internal sealed class RemotingConnection : IAsyncDisposable
                     break;
                 }
 
-                Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
+                if (_pingTimer is not null)
+                {
+                    Volatile.Write(ref _lastReceived, _settings.TimeProvider.GetTimestamp()); // only pings read it
+                }
                 var message = result.Message;
                 if (message.Length > _settings.MaxFrameLength)
                 {
@@ -585,11 +593,12 @@ internal sealed class RemotingConnection : IAsyncDisposable
             return;
         }
 
-        var now = Stopwatch.GetTimestamp();
+        var time = _settings.TimeProvider;
+        var now = time.GetTimestamp();
         var sentAt = Volatile.Read(ref _pingSentAt);
         if (sentAt != 0)
         {
-            if (Stopwatch.GetElapsedTime(sentAt, now) >= _settings.PingTimeout && Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _settings.PingTimeout)
+            if (time.GetElapsedTime(sentAt, now) >= _settings.PingTimeout && time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _settings.PingTimeout)
             {
                 Log.PingTimedOut(Logger, Id, _settings.PingTimeout);
                 _connection.Abort(new RemotingException(RemotingStatus.Unavailable, CompletionStatus.Maybe, "The server did not answer a ping in time."));
@@ -598,7 +607,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
             return;
         }
 
-        if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _settings.PingInterval)
+        if (time.GetElapsedTime(Volatile.Read(ref _lastReceived), now) >= _settings.PingInterval)
         {
             Volatile.Write(ref _pingSentAt, now);
             FireSend((ulong)now, static (p, output) => MessageEncoder.WritePing(output, p));

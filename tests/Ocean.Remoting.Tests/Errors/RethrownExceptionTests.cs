@@ -78,6 +78,7 @@ public sealed class RethrownExceptionTests
         await using var _ = second;
         var connecting = () => RemotingClient.ConnectAsync(first, options);
         await connecting.Should().ThrowAsync<ArgumentException>();
+        first.ConnectionClosed.IsCancellationRequested.Should().BeTrue("ConnectAsync owns the connection it was given, even when the options are refused");
     }
 
     private sealed class NoMessageConstructorException : Exception;

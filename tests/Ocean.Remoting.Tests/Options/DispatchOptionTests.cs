@@ -14,10 +14,16 @@ public sealed class DispatchOptionTests
         int Add(int a, int b);
 
         Task<int> BlockAsync(int milliseconds);
+
+        Task<int> GatedAsync();
     }
 
     private sealed class Summer : ISummer
     {
+        public TaskCompletionSource<int> Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<int> GatedAsync() => Gate.Task;
+
         public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
 
         public int Add(int a, int b) => a + b;
@@ -88,27 +94,36 @@ public sealed class DispatchOptionTests
     public async Task With_inline_continuations_a_synchronous_call_from_the_read_loop_is_refused_not_deadlocked()
     {
         await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0));
-        server.Export<ISummer>(new Summer(), "summer");
+        var summer = new Summer();
+        server.Export<ISummer>(summer, "summer");
         await server.StartAsync();
         await using var client = await RemotingClient.ConnectAsync(server.EndPoint, new RemotingClientOptions { InlineContinuations = true });
-        var summer = client.GetProxy<ISummer>("summer");
+        var proxy = client.GetProxy<ISummer>("summer");
 
-        var outcome = await Task.Run(async () =>
-        {
-            await summer.AddAsync(1, 2).ConfigureAwait(false); // resumes on the client's read loop
-            try
+        // The continuation is attached before the server may answer, so it runs where the reply completes the call:
+        // on the client's read loop.
+        var pending = proxy.GatedAsync();
+        var resumed = pending.ContinueWith(
+            _ =>
             {
-                return (object)summer.Add(3, 4);
-            }
-            catch (InvalidOperationException e)
-            {
-                return e;
-            }
-        }).WaitAsync(Timeout);
+                try
+                {
+                    return (object)proxy.Add(3, 4);
+                }
+                catch (InvalidOperationException e)
+                {
+                    return e;
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        summer.Gate.SetResult(1);
 
+        var outcome = await resumed.WaitAsync(Timeout);
         outcome.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Contain("read loop");
-        (await Task.Run(() => summer.Add(5, 6)).WaitAsync(Timeout)).Should().Be(11, "off the read loop a synchronous call works");
-        (await summer.AddAsync(7, 8).WaitAsync(Timeout)).Should().Be(15, "the connection is unharmed");
+        (await Task.Run(() => proxy.Add(5, 6)).WaitAsync(Timeout)).Should().Be(11, "off the read loop a synchronous call works");
+        (await proxy.AddAsync(7, 8).WaitAsync(Timeout)).Should().Be(15, "the connection is unharmed");
     }
 
     private sealed class GatedSummer(ManualResetEventSlim gate) : ISummer
@@ -122,5 +137,7 @@ public sealed class DispatchOptionTests
         }
 
         public Task<int> BlockAsync(int milliseconds) => Task.FromResult(0);
+
+        public Task<int> GatedAsync() => Task.FromResult(0);
     }
 }
