@@ -34,6 +34,8 @@ internal sealed class ObjectSpace : IAsyncDisposable
     private readonly byte[] _keyPrefix;
     private readonly Func<RemotingConnection?, EndPoint?> _advertise;
     private readonly Func<EndPoint, RemotingClient> _connectTo;
+    private readonly Dictionary<(IRemoteCaller Caller, string Key), WeakReference<LeaseAnchor>> _anchors = [];
+    private int _anchorSweepAt = 64;
     private ulong _lastNumber;
     private bool _disposed;
 
@@ -351,13 +353,36 @@ internal sealed class ObjectSpace : IAsyncDisposable
         _ = dropped;
     }
 
-    private object? OnProxy(IRemoteCaller caller, string incarnation, ulong number, RemotingConnection? boundTo)
+    // Every proxy for one object (through one caller) holds the same anchor; the lease renewer tracks the anchor
+    // weakly, so the lease lives exactly while some proxy for the object does.
+    private LeaseAnchor OnProxy(IRemoteCaller caller, string incarnation, ulong number, RemotingConnection? boundTo)
     {
-        _ = caller;
-        _ = incarnation;
-        _ = number;
         _ = boundTo;
-        return null;
+        var key = (caller, KeyOf(incarnation, number));
+        lock (_anchors)
+        {
+            if (_anchors.TryGetValue(key, out var weak) && weak.TryGetTarget(out var alive))
+            {
+                return alive;
+            }
+
+            var anchor = new LeaseAnchor(incarnation, number);
+            _anchors[key] = new WeakReference<LeaseAnchor>(anchor);
+            if (_anchors.Count > _anchorSweepAt)
+            {
+                foreach (var (k, w) in _anchors.ToArray())
+                {
+                    if (!w.TryGetTarget(out _))
+                    {
+                        _anchors.Remove(k);
+                    }
+                }
+
+                _anchorSweepAt = Math.Max(64, _anchors.Count * 2);
+            }
+
+            return anchor;
+        }
     }
 #pragma warning restore CA1822
 
@@ -383,6 +408,9 @@ internal sealed class ObjectSpace : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>What the proxies of one remote object share; collected when the last of them is.</summary>
+    private sealed record LeaseAnchor(string Incarnation, ulong Number);
 
     /// <summary>Compares implicit-export keys by the target's identity, not its equality.</summary>
     private sealed class IdentityKeyComparer : IEqualityComparer<(object Target, Type Interface, RemotingConnection? BoundTo)>
