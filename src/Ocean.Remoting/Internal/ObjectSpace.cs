@@ -26,6 +26,9 @@ internal sealed class ObjectSpace : IAsyncDisposable
     /// <summary>The built-in object every side exports for leases (dirty and clean calls).</summary>
     public const string DgcName = "ocean.dgc";
 
+    /// <summary>How many other servers one side keeps clients for (references read from peers can name any endpoint).</summary>
+    public const int MaxOtherServers = 64;
+
     private readonly Lock _lock = new();
     private readonly ExportTable _named = new();
     private readonly Dictionary<ulong, ExportedObject> _byNumber = [];
@@ -34,6 +37,8 @@ internal sealed class ObjectSpace : IAsyncDisposable
     private readonly byte[] _keyPrefix;
     private readonly Func<RemotingConnection?, EndPoint?> _advertise;
     private readonly Func<EndPoint, RemotingClient> _connectTo;
+    private readonly bool _acceptOtherServers;
+    private readonly Dictionary<RemotingConnection, List<ulong>> _boundByConnection = [];
     private readonly Dictionary<(IRemoteCaller Caller, string Key), WeakReference<LeaseAnchor>> _anchors = [];
     private int _anchorSweepAt = 64;
     private ulong _lastNumber;
@@ -45,8 +50,10 @@ internal sealed class ObjectSpace : IAsyncDisposable
     /// <param name="time">The clock of leases.</param>
     /// <param name="advertise">The endpoint written into references sent on a connection (<see langword="null"/>: none, references are bound to the connection).</param>
     /// <param name="connectTo">Makes a client (not yet connected) for an endpoint reference to another server.</param>
-    public ObjectSpace(ServerIncarnation incarnation, IMarshaller marshaller, ILogger logger, TimeProvider time, Func<RemotingConnection?, EndPoint?> advertise, Func<EndPoint, RemotingClient> connectTo)
+    /// <param name="acceptOtherServers">Whether references read from peers may name other servers (a server's choice; see <see cref="RemotingServerOptions.AcceptReferencesToOtherServers"/>).</param>
+    public ObjectSpace(ServerIncarnation incarnation, IMarshaller marshaller, ILogger logger, TimeProvider time, Func<RemotingConnection?, EndPoint?> advertise, Func<EndPoint, RemotingClient> connectTo, bool acceptOtherServers = true)
     {
+        _acceptOtherServers = acceptOtherServers;
         Incarnation = incarnation;
         IncarnationText = incarnation.ToString();
         Marshaller = marshaller;
@@ -153,6 +160,15 @@ internal sealed class ObjectSpace : IAsyncDisposable
                 exported = new ExportedObject(KeyOf(IncarnationText, number), description, value, number, Leased: true, boundTo);
                 _implicit.Add((value, declaredType, boundTo), exported);
                 _byNumber.Add(number, exported);
+                if (boundTo is not null)
+                {
+                    if (!_boundByConnection.TryGetValue(boundTo, out var numbers))
+                    {
+                        _boundByConnection.Add(boundTo, numbers = []);
+                    }
+
+                    numbers.Add(number);
+                }
                 Log.ExportedImplicitly(Logger, exported.Name, declaredType.Name, connection.Id);
             }
         }
@@ -175,6 +191,11 @@ internal sealed class ObjectSpace : IAsyncDisposable
 
             _byNumber.Remove(number);
             _implicit.Remove((exported.Target, exported.Interface.InterfaceType, exported.BoundTo));
+            if (exported.BoundTo is { } bound && _boundByConnection.TryGetValue(bound, out var numbers))
+            {
+                numbers.Remove(number);
+            }
+
             Log.Unexported(Logger, exported.Name);
             return true;
         }
@@ -186,20 +207,15 @@ internal sealed class ObjectSpace : IAsyncDisposable
         List<ExportedObject>? dropped = null;
         lock (_lock)
         {
-            foreach (var exported in _byNumber.Values)
+            if (_boundByConnection.Remove(connection, out var numbers))
             {
-                if (ReferenceEquals(exported.BoundTo, connection))
+                foreach (var number in numbers)
                 {
-                    (dropped ??= []).Add(exported);
-                }
-            }
-
-            if (dropped is not null)
-            {
-                foreach (var exported in dropped)
-                {
-                    _byNumber.Remove(exported.Number);
-                    _implicit.Remove((exported.Target, exported.Interface.InterfaceType, exported.BoundTo));
+                    if (_byNumber.Remove(number, out var exported))
+                    {
+                        _implicit.Remove((exported.Target, exported.Interface.InterfaceType, exported.BoundTo));
+                        (dropped ??= []).Add(exported);
+                    }
                 }
             }
         }
@@ -274,6 +290,13 @@ internal sealed class ObjectSpace : IAsyncDisposable
             return Local(declaredType, reference.ObjectNumber, connection);
         }
 
+        if (connection is not null && !_acceptOtherServers && !(Self is { } self && self.EndPoint.Equals(reference.EndPoint)))
+        {
+            throw new InvalidOperationException(
+                $"A reference to an object of another server ({reference.EndPoint}) arrived from {connection.RemoteEndPoint}; this server does not call other servers on a peer's say-so " +
+                "(RemotingServerOptions.AcceptReferencesToOtherServers is off).");
+        }
+
         return MakeProxy(declaredType, CallerFor(reference.EndPoint), reference.Incarnation.ToString(), reference.ObjectNumber, reference, boundTo: null);
     }
 
@@ -317,6 +340,11 @@ internal sealed class ObjectSpace : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_outbound.TryGetValue(endPoint, out var client))
             {
+                if (_outbound.Count >= MaxOtherServers)
+                {
+                    throw new InvalidOperationException($"References name more than {MaxOtherServers} other servers; this side keeps clients for at most that many.");
+                }
+
                 client = _connectTo(endPoint);
                 _outbound.Add(endPoint, client);
             }
