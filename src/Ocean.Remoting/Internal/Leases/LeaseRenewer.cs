@@ -176,10 +176,8 @@ internal sealed class LeaseRenewer : IAsyncDisposable
                 }
             }
 
-            if (!StartIfDue(state, now))
-            {
-                ArmAtMost(_nextSweep < state.NextDue ? _nextSweep : state.NextDue, now);
-            }
+            StartIfDue(state, now);
+            ArmFor(state, now);
         }
     }
 
@@ -308,6 +306,21 @@ internal sealed class LeaseRenewer : IAsyncDisposable
         {
             _armedFor = due;
             _timer.Change(due > now ? due - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Arms the timer, if needed, for the next sweep or <paramref name="state"/>'s next work. Under the lock.</summary>
+    private void ArmFor(OwnerState? state, TimeSpan now)
+    {
+        var due = _tracked > 0 ? _nextSweep : TimeSpan.MaxValue;
+        if (state is not null && state.NextDue < due)
+        {
+            due = state.NextDue;
+        }
+
+        if (due != TimeSpan.MaxValue)
+        {
+            ArmAtMost(due, now);
         }
     }
 
@@ -556,10 +569,7 @@ internal sealed class LeaseRenewer : IAsyncDisposable
             state.Removed = true;
         }
 
-        if (!state.Removed)
-        {
-            ArmAtMost(state.NextDue, now);
-        }
+        ArmFor(state.Removed ? null : state, now);
     }
 
     private async Task SendAsync(Batch batch)
