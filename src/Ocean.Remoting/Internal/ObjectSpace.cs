@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Ocean.Marshalling;
+using Ocean.Remoting.Internal.Leases;
 
 namespace Ocean.Remoting.Internal;
 
@@ -51,7 +52,8 @@ internal sealed class ObjectSpace : IAsyncDisposable
     /// <param name="advertise">The endpoint written into references sent on a connection (<see langword="null"/>: none, references are bound to the connection).</param>
     /// <param name="connectTo">Makes a client (not yet connected) for an endpoint reference to another server.</param>
     /// <param name="acceptOtherServers">Whether references read from peers may name other servers (a server's choice; see <see cref="RemotingServerOptions.AcceptReferencesToOtherServers"/>).</param>
-    public ObjectSpace(ServerIncarnation incarnation, IMarshaller marshaller, ILogger logger, TimeProvider time, Func<RemotingConnection?, EndPoint?> advertise, Func<EndPoint, RemotingClient> connectTo, bool acceptOtherServers = true)
+    /// <param name="leaseDuration">The lease this side grants on its implicit exports.</param>
+    public ObjectSpace(ServerIncarnation incarnation, IMarshaller marshaller, ILogger logger, TimeProvider time, TimeSpan leaseDuration, Func<RemotingConnection?, EndPoint?> advertise, Func<EndPoint, RemotingClient> connectTo, bool acceptOtherServers = true)
     {
         _acceptOtherServers = acceptOtherServers;
         Incarnation = incarnation;
@@ -62,7 +64,16 @@ internal sealed class ObjectSpace : IAsyncDisposable
         _advertise = advertise;
         _connectTo = connectTo;
         _keyPrefix = Encoding.UTF8.GetBytes($"~{IncarnationText}/");
+        Leases = new LeaseTable(leaseDuration, time, number => UnexportImplicit(number), logger);
+        Renewer = new LeaseRenewer(time, logger);
+        ExportNamed(DgcName, RemoteInterface.Get(typeof(IDistributedGc), marshaller), new DistributedGc(Leases, IncarnationText, static () => RemoteCallContext.CurrentProvisionalHolder));
     }
+
+    /// <summary>The leases others hold on this side's implicit exports.</summary>
+    public LeaseTable Leases { get; }
+
+    /// <summary>Renews the leases of this side's proxies on others' objects.</summary>
+    public LeaseRenewer Renewer { get; }
 
     public ServerIncarnation Incarnation { get; }
 
@@ -99,6 +110,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
             var exported = new ExportedObject(name, description, target, ++_lastNumber);
             _named.Add(exported);
             _byNumber.Add(exported.Number, exported);
+            LeaseTelemetry.ObjectExported();
             return exported;
         }
     }
@@ -113,6 +125,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
             }
 
             _byNumber.Remove(removed.Number);
+            LeaseTelemetry.ObjectUnexported();
             return true;
         }
     }
@@ -169,6 +182,8 @@ internal sealed class ObjectSpace : IAsyncDisposable
 
                     numbers.Add(number);
                 }
+
+                LeaseTelemetry.ObjectExported();
                 Log.ExportedImplicitly(Logger, exported.Name, declaredType.Name, connection.Id);
             }
         }
@@ -196,6 +211,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
                 numbers.Remove(number);
             }
 
+            LeaseTelemetry.ObjectUnexported();
             Log.Unexported(Logger, exported.Name);
             return true;
         }
@@ -369,23 +385,29 @@ internal sealed class ObjectSpace : IAsyncDisposable
 
     // ---------------------------------------------------------------- leases (hooks)
 
-#pragma warning disable CA1822 // TODO(leases): wired when the lease table and renewer land
+    // Written into a message: leased provisionally to the connection until the receiver's first dirty (or clean) over
+    // it, so it cannot be collected while the message is on its way. Granted before the reference leaves.
     private void OnWritten(ExportedObject exported, RemotingConnection connection)
     {
-        _ = exported;
-        _ = connection;
+        if (exported.Leased)
+        {
+            Leases.Grant(exported.Number, connection.ProvisionalHolder);
+        }
     }
 
     private void OnDropped(List<ExportedObject> dropped)
     {
-        _ = dropped;
+        foreach (var exported in dropped)
+        {
+            Leases.Forget(exported.Number);
+            LeaseTelemetry.ObjectUnexported();
+        }
     }
 
     // Every proxy for one object (through one caller) holds the same anchor; the lease renewer tracks the anchor
     // weakly, so the lease lives exactly while some proxy for the object does.
     private LeaseAnchor OnProxy(IRemoteCaller caller, string incarnation, ulong number, RemotingConnection? boundTo)
     {
-        _ = boundTo;
         var key = (caller, KeyOf(incarnation, number));
         lock (_anchors)
         {
@@ -396,6 +418,8 @@ internal sealed class ObjectSpace : IAsyncDisposable
 
             var anchor = new LeaseAnchor(incarnation, number);
             _anchors[key] = new WeakReference<LeaseAnchor>(anchor);
+            ILeaseOwner owner = boundTo is not null ? boundTo.LeaseOwner : ((RemotingClient)caller).LeaseOwner;
+            Renewer.Track(anchor, owner, incarnation, number);
             if (_anchors.Count > _anchorSweepAt)
             {
                 foreach (var (k, w) in _anchors.ToArray())
@@ -412,12 +436,16 @@ internal sealed class ObjectSpace : IAsyncDisposable
             return anchor;
         }
     }
-#pragma warning restore CA1822
 
     // ---------------------------------------------------------------- closing
 
+    /// <summary>Stops renewing: a best-effort clean for every proxy still held (bounded), while connections are still open.</summary>
+    public ValueTask StopRenewingAsync() => Renewer.DisposeAsync();
+
     public async ValueTask DisposeAsync()
     {
+        await Renewer.DisposeAsync().ConfigureAwait(false);
+        Leases.Dispose();
         RemotingClient[] outbound;
         lock (_lock)
         {

@@ -85,10 +85,10 @@ public sealed class DistributedGcTests : IDisposable
     {
         _table.Grant(7, "connection:1");
         await using var loop = await Loopback.StartAsync(
-            server => server.Export<IDistributedGc>(NewGc(), "ocean.dgc"),
+            server => server.Export<IDistributedGc>(NewGc(), "test.dgc"),
             serverOptions: new RemotingServerOptions { Marshaller = graph ? Loopback.NewGraphMarshaller() : null },
             clientOptions: new RemotingClientOptions { Marshaller = graph ? Loopback.NewGraphMarshaller() : null });
-        var dgc = loop.Proxy<IDistributedGc>("ocean.dgc");
+        var dgc = loop.Proxy<IDistributedGc>("test.dgc");
 
         (await dgc.DirtyAsync("holder-a", 1, Incarnation, [7, ulong.MaxValue]).WithTimeout()).Should().Be(10_000);
         _table.LeaseCount.Should().Be(1);
