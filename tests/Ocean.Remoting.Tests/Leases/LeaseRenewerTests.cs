@@ -549,6 +549,18 @@ public sealed class LeaseRenewerTests
     }
 
     [Fact]
+    public async Task Track_refuses_null_arguments_and_an_empty_incarnation()
+    {
+        var owner = new FakeLeaseOwner();
+        await using var renewer = NewRenewer();
+
+        FluentActions.Invoking(() => renewer.Track(null!, owner, Incarnation, 1)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => renewer.Track(new object(), null!, Incarnation, 1)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => renewer.Track(new object(), owner, "", 1)).Should().Throw<ArgumentException>();
+        renewer.TrackedCount.Should().Be(0);
+    }
+
+    [Fact]
     public void Constructor_refuses_a_sweep_period_too_short()
     {
         FluentActions.Invoking(() => new LeaseRenewer(_time, NullLogger.Instance, TimeSpan.FromMilliseconds(1))).Should().Throw<ArgumentOutOfRangeException>();
