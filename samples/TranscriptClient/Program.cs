@@ -19,7 +19,7 @@ try
     var name = options.Get("--name") ?? $"client-{Environment.ProcessId}";
     var text = options.Message ?? "Hello, Ocean";
     var waitText = options.Get("--wait") ?? "0";
-    if (!double.TryParse(waitText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var waitSeconds) || waitSeconds > 86_400)
+    if (!double.TryParse(waitText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var waitSeconds) || !(waitSeconds <= 86_400)) // NaN too
     {
         throw new ArgumentException($"--wait must be a number of seconds from 0 to 86400, not '{waitText}'.");
     }
@@ -38,37 +38,47 @@ try
     var registration = await server.RegisterAsync(name, transcript);
     Console.WriteLine($"registered as {name} (#{registration}) with {endPoint}");
 
-    var shown = transcript.Expect(name, text);
-    await server.SendAsync(name, text);
-    Console.WriteLine($"sent \"{text}\"");
-    if (!await shown.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default))
+    try
     {
-        throw new TimeoutException("the line sent did not come back through this client's transcript within 5 s");
-    }
+        var shown = transcript.Expect(name, text);
+        await server.SendAsync(name, text);
+        Console.WriteLine($"sent \"{text}\"");
+        if (!await shown.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default))
+        {
+            throw new TimeoutException("the line sent did not come back through this client's transcript within 5 s");
+        }
 
-    if (waitSeconds > 0)
+        if (waitSeconds > 0)
+        {
+            Console.WriteLine($"staying registered for {waitSeconds.ToString(CultureInfo.InvariantCulture)} s (Ctrl+C to stop waiting)");
+            await Task.Delay(TimeSpan.FromSeconds(waitSeconds), stop).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        var lines = await server.LinesAsync();
+        Console.WriteLine($"lines every client sent ({lines.Length}):");
+        foreach (var line in lines)
+        {
+            Console.WriteLine($"  {line}");
+        }
+
+        if (!await server.UnregisterAsync(registration))
+        {
+            throw new InvalidOperationException("the server had dropped this client's transcript");
+        }
+
+        Console.WriteLine($"unregistered; this transcript showed {transcript.Count} {(transcript.Count == 1 ? "line" : "lines")}");
+        return 0;
+    }
+    catch (Exception ex) when (ex is not InvalidOperationException)
     {
-        Console.WriteLine($"staying registered for {waitSeconds.ToString(CultureInfo.InvariantCulture)} s (Ctrl+C to stop waiting)");
-        await Task.Delay(TimeSpan.FromSeconds(waitSeconds), stop).ContinueWith(_ => { }, TaskScheduler.Default);
+        // Failed while registered (the server refused the line, say): do not leave the transcript behind.
+        await server.UnregisterAsync(registration).ContinueWith(_ => { }, TaskScheduler.Default);
+        throw;
     }
-
-    var lines = await server.LinesAsync();
-    Console.WriteLine($"lines every client sent ({lines.Length}):");
-    foreach (var line in lines)
-    {
-        Console.WriteLine($"  {line}");
-    }
-
-    if (!await server.UnregisterAsync(registration))
-    {
-        throw new InvalidOperationException("the server had dropped this client's transcript");
-    }
-
-    Console.WriteLine($"unregistered; this transcript showed {transcript.Count} {(transcript.Count == 1 ? "line" : "lines")}");
-    return 0;
 }
 catch (Exception ex) when (ex is RemotingException or ArgumentException or TimeoutException or InvalidOperationException)
 {
-    Console.Error.WriteLine($"error: {ex.Message}");
+    // A refusal by the server (a name or line it does not take) says its message once, without the remote type's name.
+    Console.Error.WriteLine($"error: {(ex is RemotingException { RemoteMessage: { } remote } ? remote : ex.Message)}");
     return 1;
 }

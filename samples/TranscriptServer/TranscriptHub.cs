@@ -92,7 +92,7 @@ public sealed class TranscriptHub : ITranscriptServer, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length > MaxTextLength || text.Any(char.IsControl))
         {
-            throw new ArgumentException($"A line takes at most {MaxTextLength} characters, none of them a control character.", nameof(text));
+            throw new ArgumentException($"A line takes at most {MaxTextLength} characters, none of them a control character.");
         }
 
         List<Registration>? tooSlow = null;
@@ -176,12 +176,13 @@ public sealed class TranscriptHub : ITranscriptServer, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    // The refusals' messages travel to the client (RemotingException.RemoteMessage): no "(Parameter 'name')" on them.
     private static void CheckName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.Length is 0 or > MaxNameLength || name.Any(char.IsControl))
         {
-            throw new ArgumentException($"A name takes 1 to {MaxNameLength} characters, none of them a control character.", nameof(name));
+            throw new ArgumentException($"A name takes 1 to {MaxNameLength} characters, none of them a control character.");
         }
     }
 
