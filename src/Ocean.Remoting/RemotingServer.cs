@@ -83,6 +83,7 @@ public sealed class RemotingServer : IAsyncDisposable
             MaxFrameLength = _options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
             MaxConcurrentCalls = _options.MaxConcurrentCallsPerConnection,
             Space = _space,
+            DefaultDeadline = _options.CallbackDeadline,
             DetailedErrors = _options.EnableDetailedErrors,
             InlineDispatch = _options.InlineDispatch,
             ServerInterceptors = [.. _options.Interceptors],

@@ -12,6 +12,7 @@ public sealed class RemotingServerOptions
     private TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
     private TimeSpan _leaseDuration = TimeSpan.FromMinutes(10);
+    private TimeSpan? _callbackDeadline = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The marshaller that carries arguments and results: <see cref="CdrMarshaller"/> (big-endian by default) or a
@@ -85,6 +86,17 @@ public sealed class RemotingServerOptions
     {
         get => _leaseDuration;
         set => _leaseDuration = value >= TimeSpan.FromMilliseconds(100) ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 100 ms.");
+    }
+
+    /// <summary>
+    /// The deadline of calls this server makes on the objects clients passed it (callbacks) when neither
+    /// <see cref="RemoteDeadlineAttribute"/> nor <see cref="RemoteCallScope.WithDeadline"/> sets one: default 30 s, so a
+    /// client that stops answering cannot hold a server method forever. <see langword="null"/> for none.
+    /// </summary>
+    public TimeSpan? CallbackDeadline
+    {
+        get => _callbackDeadline;
+        set => _callbackDeadline = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Positive or null.");
     }
 
     /// <summary>

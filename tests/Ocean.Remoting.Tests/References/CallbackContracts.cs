@@ -76,3 +76,13 @@ public interface IPong
 {
     Task<IPing> PongAsync(IPing ping);
 }
+
+/// <summary>A callback that answers only by being cancelled (the caller's cancel, or the connection closing).</summary>
+public sealed class SilentListener : IListener
+{
+    public async Task<string> HearAsync(string text)
+    {
+        await Task.Delay(Timeout.InfiniteTimeSpan, RemoteCallContext.Current!.CancellationToken);
+        return text;
+    }
+}

@@ -60,4 +60,20 @@ public sealed class CallbackTests
             .WithMessage("*IBadCallback*travels by reference*'ref'*");
         FluentActions.Invoking(() => loop.Proxy<IPing>("x")).Should().NotThrow("interfaces may use each other");
     }
+
+    [Fact]
+    public async Task A_server_call_on_a_callback_has_the_servers_default_deadline()
+    {
+        await using var loop = await Loopback.StartAsync(
+            s => s.Export<IHub>(new Hub(), "hub"),
+            Link.Tcp,
+            new RemotingServerOptions { CallbackDeadline = TimeSpan.FromMilliseconds(300) });
+
+        var thrown = await FluentActions.Awaiting(() => loop.Proxy<IHub>("hub").ForwardAsync(new SilentListener(), "anyone?").WaitAsync(Timeout))
+            .Should().ThrowAsync<RemotingException>();
+
+        thrown.Which.Status.Should().Be(RemotingStatus.ApplicationException, "the hub's method failed: its callback passed the deadline");
+        thrown.Which.RemoteTypeName.Should().Be(typeof(RemotingException).FullName);
+        thrown.Which.RemoteMessage.Should().Contain("deadline");
+    }
 }
