@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using Ocean.Remoting.Tests.Calls;
+
+namespace Ocean.Remoting.Tests.References;
+
+/// <summary>One object passed many times is one export; a client's exports go with their connection.</summary>
+public sealed partial class ExportIdentityTests
+{
+    private static readonly TimeSpan Timeout = RefKit.Timeout;
+
+    [GeneratedRegex("'(~[0-9a-f]{32}\\.[0-9]+/[0-9]+)'")]
+    private static partial Regex ObjectKey();
+
+    private static string KeyOf(string description)
+    {
+        var match = ObjectKey().Match(description);
+        match.Success.Should().BeTrue("'{0}' names the object's key", description);
+        return match.Groups[1].Value;
+    }
+
+    [Theory]
+    [MemberData(nameof(RefKit.LinksAndMarshallers), MemberType = typeof(RefKit))]
+    public async Task The_same_object_passed_twice_is_one_export_and_calls_land_on_it(Link link, string marshaller)
+    {
+        await using var loop = await RefKit.LoopAsync(s => s.Export<IBroker>(new Broker(), "broker"), link, marshaller);
+        var broker = loop.Proxy<IBroker>("broker");
+        var listener = new Listener("dee");
+        var other = new Listener("eve");
+
+        var twiceInOneCall = await broker.DescribeAsync(listener, listener).WaitAsync(Timeout);
+        var inAnotherCall = await broker.DescribeAsync(listener, other).WaitAsync(Timeout);
+
+        KeyOf(twiceInOneCall[0]).Should().Be(KeyOf(twiceInOneCall[1]));
+        KeyOf(inAnotherCall[0]).Should().Be(KeyOf(twiceInOneCall[0]), "the same object keeps its number across calls");
+        KeyOf(inAnotherCall[1]).Should().NotBe(KeyOf(inAnotherCall[0]));
+
+        // Registered twice, under two names: the server's two proxies call the one object.
+        await broker.RegisterAsync("first", listener).WaitAsync(Timeout);
+        await broker.RegisterAsync("second", listener).WaitAsync(Timeout);
+        (await broker.CallAsync("first", "1").WaitAsync(Timeout)).Should().Be("dee:1");
+        (await broker.CallAsync("second", "2").WaitAsync(Timeout)).Should().Be("dee:2");
+        listener.Heard.Should().Be(2);
+        other.Heard.Should().Be(0);
+    }
+
+    [Theory]
+    [MemberData(nameof(RefKit.LinksAndMarshallers), MemberType = typeof(RefKit))]
+    public async Task A_server_object_returned_twice_has_one_reference_and_comes_home_as_itself(Link link, string marshaller)
+    {
+        await using var loop = await RefKit.LoopAsync(s => s.Export<IBroker>(new Broker(), "broker"), link, marshaller);
+        var broker = loop.Proxy<IBroker>("broker");
+
+        var first = await broker.SharedCounterAsync().WaitAsync(Timeout);
+        var second = await broker.SharedCounterAsync().WaitAsync(Timeout);
+
+        KeyOf(first.ToString()!).Should().Be(KeyOf(second.ToString()!));
+        (await first.IncrementAsync().WaitAsync(Timeout)).Should().Be(1);
+        (await second.IncrementAsync().WaitAsync(Timeout)).Should().Be(2);
+        (await broker.IsSharedAsync(first).WaitAsync(Timeout)).Should().BeTrue();
+        (await broker.IsSharedAsync(second).WaitAsync(Timeout)).Should().BeTrue();
+        (await broker.IsSharedAsync(new Counter(0)).WaitAsync(Timeout)).Should().BeFalse();
+    }
+
+    [Theory]
+    [MemberData(nameof(RefKit.LinksAndMarshallers), MemberType = typeof(RefKit))]
+    public async Task A_callback_whose_connection_closed_can_no_longer_be_called(Link link, string marshaller)
+    {
+        await using var rig = new Rig();
+        var broker = new Broker();
+        RemotingServer server;
+        RemotingClient leaving, staying;
+        if (link == Link.Tcp)
+        {
+            server = await rig.ServerAsync(s => s.Export<IBroker>(broker, "broker"), RefKit.ServerOptions(marshaller));
+            leaving = await RefKit.ConnectAsync(server, marshaller);
+            staying = await rig.ClientAsync(server, marshaller);
+        }
+        else
+        {
+            server = rig.Add(new RemotingServer(RefKit.ServerOptions(marshaller)));
+            server.Export<IBroker>(broker, "broker");
+            (leaving, _) = await RefKit.ConnectInMemoryAsync(server, marshaller);
+            staying = await rig.InMemoryClientAsync(server, marshaller);
+        }
+
+        var listener = new Listener("gone");
+        await leaving.GetProxy<IBroker>("broker").RegisterAsync("gone", listener).WaitAsync(Timeout);
+        (await staying.GetProxy<IBroker>("broker").CallAsync("gone", "before").WaitAsync(Timeout)).Should().Be("gone:before");
+
+        await leaving.DisposeAsync().AsTask().WaitAsync(Timeout);
+        await TestTimeouts.UntilAsync(() => server.ActiveConnections == 1, Timeout, "the server sees the connection close");
+
+        var answer = await staying.GetProxy<IBroker>("broker").CallAsync("gone", "after").WaitAsync(Timeout);
+
+        answer.Should().StartWith($"{RemotingStatus.Unavailable}/{CompletionStatus.No}: ").And.Contain("closed");
+        listener.Heard.Should().Be(1);
+    }
+}
