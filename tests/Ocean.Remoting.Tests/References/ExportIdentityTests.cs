@@ -62,6 +62,53 @@ public sealed partial class ExportIdentityTests
     }
 
     [Theory]
+    [MemberData(nameof(RefKit.Marshallers), MemberType = typeof(RefKit))]
+    public async Task An_object_exported_by_name_and_returned_by_reference_is_one_object_reached_both_ways(string marshaller)
+    {
+        await using var rig = new Rig();
+        var shared = new Counter(0);
+        var server = await rig.ServerAsync(
+            s =>
+            {
+                s.Export<ICounter>(shared, "counter");
+                s.Export<IBroker>(new Broker(shared), "broker");
+            },
+            RefKit.ServerOptions(marshaller));
+        var client = await rig.ClientAsync(server, marshaller);
+        var broker = client.GetProxy<IBroker>("broker");
+
+        var byReference = client.GetProxy<ICounter>(server.GetReference("counter"));
+        var returned = await broker.SharedCounterAsync().WaitAsync(Timeout);
+
+        (await byReference.IncrementAsync().WaitAsync(Timeout)).Should().Be(1);
+        (await returned.IncrementAsync().WaitAsync(Timeout)).Should().Be(2);
+        (await broker.IsSharedAsync(byReference).WaitAsync(Timeout)).Should().BeTrue();
+        (await broker.IsSharedAsync(returned).WaitAsync(Timeout)).Should().BeTrue();
+    }
+
+    [Theory(Skip = "bug: an object exported by name and then returned by reference gets a second, implicit (leased) export: " +
+        "Expected KeyOf(returned.ToString()!) to be \"~INC/1\" ... but \"~INC/3\" (ObjectSpace.ExportImplicitly never looks at the named exports)")]
+    [MemberData(nameof(RefKit.Marshallers), MemberType = typeof(RefKit))]
+    public async Task An_object_exported_by_name_and_returned_by_reference_has_one_reference(string marshaller)
+    {
+        await using var rig = new Rig();
+        var shared = new Counter(0);
+        var server = await rig.ServerAsync(
+            s =>
+            {
+                s.Export<ICounter>(shared, "counter");
+                s.Export<IBroker>(new Broker(shared), "broker");
+            },
+            RefKit.ServerOptions(marshaller));
+        var client = await rig.ClientAsync(server, marshaller);
+
+        var byReference = client.GetProxy<ICounter>(server.GetReference("counter"));
+        var returned = await client.GetProxy<IBroker>("broker").SharedCounterAsync().WaitAsync(Timeout);
+
+        KeyOf(returned.ToString()!).Should().Be(KeyOf(byReference.ToString()!), "one object, one export: the reference handed out by name and the one written into a result are the same");
+    }
+
+    [Theory]
     [MemberData(nameof(RefKit.LinksAndMarshallers), MemberType = typeof(RefKit))]
     public async Task A_callback_whose_connection_closed_can_no_longer_be_called(Link link, string marshaller)
     {

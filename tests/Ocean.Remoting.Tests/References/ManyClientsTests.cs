@@ -9,11 +9,13 @@ public sealed class ManyClientsTests
     private const int Messages = 15;
 
     [Theory]
-    [MemberData(nameof(RefKit.Marshallers), MemberType = typeof(RefKit))]
-    public async Task Twenty_clients_hear_every_senders_messages_in_order(string marshaller)
+    [InlineData(RefKit.Cdr, true)]
+    [InlineData(RefKit.Graph, true)]
+    [InlineData(RefKit.Cdr, false)]
+    public async Task Twenty_clients_hear_every_senders_messages_in_order(string marshaller, bool inlineDispatch)
     {
         await using var rig = new Rig();
-        var server = await rig.ServerAsync(s => s.Export<IChatRoom>(new ChatRoom(), "room"), RefKit.ServerOptions(marshaller));
+        var server = await rig.ServerAsync(s => s.Export<IChatRoom>(new ChatRoom(), "room"), RefKit.ServerOptions(marshaller, inlineDispatch));
         var clients = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => rig.ClientAsync(server, marshaller))).WaitAsync(RefKit.Timeout);
         var listeners = Enumerable.Range(0, Clients).Select(_ => new ChatListener(Clients * Messages)).ToArray();
         var names = Enumerable.Range(0, Clients).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)).ToArray();

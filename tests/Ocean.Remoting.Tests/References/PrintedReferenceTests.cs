@@ -88,6 +88,24 @@ public sealed class PrintedReferenceTests
 
     [Theory]
     [MemberData(nameof(RefKit.Marshallers), MemberType = typeof(RefKit))]
+    public async Task An_object_a_tcp_server_returns_by_reference_can_be_passed_on_and_called_by_another_server(string marshaller)
+    {
+        await using var rig = new Rig();
+        var owner = await rig.ServerAsync(s => s.Export<IHub>(new Hub(), "hub"), RefKit.ServerOptions(marshaller));
+        var relayServer = await rig.ServerAsync(s => s.Export<IRelay>(new Relay(), "relay"), RefKit.ServerOptions(marshaller));
+        var ownersClient = await rig.ClientAsync(owner, marshaller);
+        var relaysClient = await rig.ClientAsync(relayServer, marshaller);
+
+        // An implicit export of a server with an endpoint carries that endpoint: anyone may be given it.
+        var counter = await ownersClient.GetProxy<IHub>("hub").NewCounterAsync(10).WaitAsync(Timeout);
+        (await relaysClient.GetProxy<IRelay>("relay").IncrementThroughAsync(counter).WaitAsync(Timeout)).Should().Be(11);
+
+        (await counter.IncrementAsync().WaitAsync(Timeout)).Should().Be(12);
+        owner.ActiveConnections.Should().Be(2, "the owner's client, and the relay server's connection to the owner");
+    }
+
+    [Theory]
+    [MemberData(nameof(RefKit.Marshallers), MemberType = typeof(RefKit))]
     public async Task A_reference_from_an_earlier_run_at_the_same_address_is_refused_as_stale(string marshaller)
     {
         await using var rig = new Rig();

@@ -353,10 +353,10 @@ public sealed class Mailbox : IMailbox
     }
 }
 
-public sealed class Broker : IBroker
+public sealed class Broker(Counter? shared = null) : IBroker
 {
     private readonly ConcurrentDictionary<string, IListener> _listeners = new();
-    private readonly Counter _shared = new(0);
+    private readonly Counter _shared = shared ?? new(0);
     private int _reads;
 
     public int Reads => Volatile.Read(ref _reads);
@@ -395,4 +395,31 @@ public sealed class Broker : IBroker
         Interlocked.Increment(ref _reads);
         return counter.IncrementAsync();
     }
+}
+
+/// <summary>A chain server whose A waits for the test's go-ahead before it calls back (to start a stop meanwhile).</summary>
+public sealed class GatedChainServer : IChainServer
+{
+    private readonly ChainServer _inner = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Started => _started.Task;
+
+    public void Release() => _gate.TrySetResult();
+
+    public async Task<string> AAsync(IChainCallback callback, string text)
+    {
+        _started.TrySetResult();
+        await _gate.Task.WaitAsync(TestTimeouts.Operation);
+        return await _inner.AAsync(callback, text);
+    }
+
+    public Task<string> CAsync(string text) => _inner.CAsync(text);
+
+    public Task<string> PingPongAsync(IChainCallback callback, int depth) => _inner.PingPongAsync(callback, depth);
+
+    public Task<string> HearSyncAsync(ISyncListener listener, string text) => _inner.HearSyncAsync(listener, text);
+
+    public Task<string> HearSyncAfterYieldAsync(ISyncListener listener, string text) => _inner.HearSyncAfterYieldAsync(listener, text);
 }
