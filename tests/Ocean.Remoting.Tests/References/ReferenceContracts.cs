@@ -423,3 +423,99 @@ public sealed class GatedChainServer : IChainServer
 
     public Task<string> HearSyncAfterYieldAsync(ISyncListener listener, string text) => _inner.HearSyncAfterYieldAsync(listener, text);
 }
+
+// ------------------------------------------------------------------ servers passing objects to each other
+
+/// <summary>Keeps one counter for whoever asks (exported by name on one server).</summary>
+[Remote]
+public interface IHolder
+{
+    Task PutAsync(ICounter counter);
+
+    Task<ICounter?> GetAsync();
+}
+
+public sealed class Holder : IHolder
+{
+    private ICounter? _counter;
+
+    public Task PutAsync(ICounter counter)
+    {
+        Volatile.Write(ref _counter, counter);
+        return Task.CompletedTask;
+    }
+
+    public Task<ICounter?> GetAsync() => Task.FromResult(Volatile.Read(ref _counter));
+}
+
+/// <summary>A server with a counter of its own, which it hands to holders on other servers.</summary>
+public interface IDepot
+{
+    /// <summary>The depot's own counter, by reference.</summary>
+    Task<ICounter> MineAsync();
+
+    /// <summary>Puts the depot's own counter into <paramref name="holder"/> (a call from this server to the holder's).</summary>
+    Task DepositAsync(IHolder holder);
+
+    /// <summary>Whether what <paramref name="holder"/> keeps arrives here as the depot's own counter.</summary>
+    Task<bool> HolderKeepsMineAsync(IHolder holder);
+}
+
+public sealed class Depot : IDepot
+{
+    private readonly CountingCounter _mine = new(0);
+
+    public CountingCounter Mine => _mine;
+
+    public Task<ICounter> MineAsync() => Task.FromResult<ICounter>(_mine);
+
+    public Task DepositAsync(IHolder holder) => holder.PutAsync(_mine);
+
+    public async Task<bool> HolderKeepsMineAsync(IHolder holder) => ReferenceEquals(await holder.GetAsync(), _mine);
+}
+
+// ------------------------------------------------------------------ callback limits
+
+public interface IFanOut
+{
+    /// <summary>Calls the listener <paramref name="count"/> times at once; each outcome: "ok:ANSWER" or "STATUS/COMPLETION".</summary>
+    Task<string[]> FanOutAsync(IListener listener, int count);
+}
+
+public sealed class FanOut : IFanOut
+{
+    public ConcurrentQueue<string> Failures { get; } = new();
+
+    public Task<string[]> FanOutAsync(IListener listener, int count) =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            try
+            {
+                return "ok:" + await listener.HearAsync(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            catch (RemotingException e)
+            {
+                var outcome = $"{e.Status}/{e.Completion}";
+                Failures.Enqueue(outcome);
+                return outcome;
+            }
+        }));
+}
+
+/// <summary>A listener whose calls wait for the test's go-ahead.</summary>
+public sealed class HeldListener : IListener
+{
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _started;
+
+    public int Started => Volatile.Read(ref _started);
+
+    public void Release() => _release.TrySetResult();
+
+    public async Task<string> HearAsync(string text)
+    {
+        Interlocked.Increment(ref _started);
+        await _release.Task.WaitAsync(TestTimeouts.Operation);
+        return "held:" + text;
+    }
+}
