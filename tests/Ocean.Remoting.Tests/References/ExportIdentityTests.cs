@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
+using Ocean.Remoting.Internal;
 using Ocean.Remoting.Tests.Calls;
 
 namespace Ocean.Remoting.Tests.References;
@@ -17,6 +19,10 @@ public sealed partial class ExportIdentityTests
         match.Success.Should().BeTrue("'{0}' names the object's key", description);
         return match.Groups[1].Value;
     }
+
+    /// <summary>How many objects <paramref name="client"/> exports now (its object space is private: read by reflection).</summary>
+    private static int ExportedBy(RemotingClient client) =>
+        ((ObjectSpace)typeof(RemotingClient).GetField("_space", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(client)!).ExportedCount;
 
     [Theory]
     [MemberData(nameof(RefKit.LinksAndMarshallers), MemberType = typeof(RefKit))]
@@ -134,12 +140,64 @@ public sealed partial class ExportIdentityTests
         await leaving.GetProxy<IBroker>("broker").RegisterAsync("gone", listener).WaitAsync(Timeout);
         (await staying.GetProxy<IBroker>("broker").CallAsync("gone", "before").WaitAsync(Timeout)).Should().Be("gone:before");
 
+        var exported = ExportedBy(leaving);
         await leaving.DisposeAsync().AsTask().WaitAsync(Timeout);
+        ExportedBy(leaving).Should().Be(exported - 1, "the client unexported the object bound to the connection that closed");
         await TestTimeouts.UntilAsync(() => server.ActiveConnections == 1, Timeout, "the server sees the connection close");
 
         var answer = await staying.GetProxy<IBroker>("broker").CallAsync("gone", "after").WaitAsync(Timeout);
 
         answer.Should().StartWith($"{RemotingStatus.Unavailable}/{CompletionStatus.No}: ").And.Contain("closed");
         listener.Heard.Should().Be(1);
+    }
+
+    [Theory]
+    [MemberData(nameof(RefKit.LinksAndMarshallers), MemberType = typeof(RefKit))]
+    public async Task The_same_object_passed_in_many_calls_at_once_is_exported_once(Link link, string marshaller)
+    {
+        await using var loop = await RefKit.LoopAsync(s => s.Export<IBroker>(new Broker(), "broker"), link, marshaller);
+        var broker = loop.Proxy<IBroker>("broker");
+        var listener = new Listener("many");
+        var before = ExportedBy(loop.Client);
+
+        var described = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => broker.DescribeAsync(listener, listener))).WaitAsync(Timeout);
+
+        described.SelectMany(d => d).Select(KeyOf).Distinct().Should().ContainSingle();
+        ExportedBy(loop.Client).Should().Be(before + 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(RefKit.Marshallers), MemberType = typeof(RefKit))]
+    public async Task An_object_bound_to_one_clients_connection_cannot_be_reached_by_another_client_naming_its_key(string marshaller)
+    {
+        await using var rig = new Rig();
+        var server = rig.Add(new RemotingServer(RefKit.ServerOptions(marshaller)));
+        server.Export<IHub>(new Hub(), "hub");
+        var a = await rig.InMemoryClientAsync(server, marshaller);
+        var b = await rig.InMemoryClientAsync(server, marshaller);
+        var counter = await a.GetProxy<IHub>("hub").NewCounterAsync(0).WaitAsync(Timeout);
+        var key = KeyOf(counter.ToString()!);
+
+        // GetProxy(name) sends any key it is given: B names A's object.
+        var refused = (await b.Awaiting(c => c.GetProxy<ICounter>(key).IncrementAsync().WaitAsync(Timeout)).Should().ThrowAsync<RemotingException>()).Which;
+
+        refused.Status.Should().Be(RemotingStatus.UnknownObject);
+        refused.Completion.Should().Be(CompletionStatus.No);
+        refused.Message.Should().Contain("bound to another connection");
+        (await counter.IncrementAsync().WaitAsync(Timeout)).Should().Be(1, "B's call did not run");
+    }
+
+    [Fact]
+    public async Task An_object_a_tcp_server_passed_by_reference_is_reached_by_anyone_naming_its_key()
+    {
+        // What the code does today: an endpoint reference is a capability anyone with its text (or a guess of its
+        // small sequential number) can use; nothing binds it to the client it was handed to.
+        await using var rig = new Rig();
+        var server = await rig.ServerAsync(s => s.Export<IHub>(new Hub(), "hub"));
+        var a = await rig.ClientAsync(server, RefKit.Cdr);
+        var b = await rig.ClientAsync(server, RefKit.Cdr);
+        var counter = await a.GetProxy<IHub>("hub").NewCounterAsync(0).WaitAsync(Timeout);
+
+        (await b.GetProxy<ICounter>(KeyOf(counter.ToString()!)).IncrementAsync().WaitAsync(Timeout)).Should().Be(1);
     }
 }

@@ -213,4 +213,45 @@ public sealed class PrintedReferenceTests
         after.Calls.Should().Be(0);
         before.Calls.Should().Be(1);
     }
+
+    [Fact]
+    public async Task A_reference_to_an_unexported_object_is_refused_as_unknown_not_stale()
+    {
+        await using var rig = new Rig();
+        var tally = new Tally();
+        var server = await rig.ServerAsync(s => s.Export<ITally>(tally, "tally"));
+        var reference = server.GetReference("tally");
+        var client = await rig.ClientAsync(server, RefKit.Cdr);
+        server.Unexport("tally").Should().BeTrue();
+
+        var refused = (await client.Awaiting(c => c.GetProxy<ITally>(reference).AddAsync(1).WaitAsync(Timeout)).Should().ThrowAsync<RemotingException>()).Which;
+
+        refused.Status.Should().Be(RemotingStatus.UnknownObject);
+        refused.Completion.Should().Be(CompletionStatus.No);
+        refused.Message.Should().Contain("not exported").And.NotContain("stale");
+        tally.Calls.Should().Be(0);
+        server.Invoking(s => s.GetReference("tally")).Should().Throw<KeyNotFoundException>();
+    }
+
+    [Fact]
+    public async Task A_reference_to_an_endpoint_where_nothing_listens_fails_unavailable_and_not_run()
+    {
+        await using var rig = new Rig();
+        int port;
+        using (var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
+        var server = await rig.ServerAsync(s => s.Export<ITally>(new Tally(), "tally"));
+        var client = await rig.ClientAsync(server, RefKit.Cdr);
+        var nowhere = new RemoteReference("127.0.0.1", port, ServerIncarnation.New(), 1, typeof(ITally).FullName!);
+
+        var failed = (await client.Awaiting(c => c.GetProxy<ITally>(nowhere).AddAsync(1).WaitAsync(Timeout)).Should().ThrowAsync<RemotingException>()).Which;
+
+        failed.Status.Should().Be(RemotingStatus.Unavailable);
+        failed.Completion.Should().Be(CompletionStatus.No);
+        (await client.GetProxy<ITally>("tally").AddAsync(2).WaitAsync(Timeout)).Should().Be(2, "the client's own connection is unaffected");
+    }
 }
