@@ -59,6 +59,26 @@ public sealed class CallbackChainTests
     }
 
     [Theory]
+    [InlineData(Link.InMemory, true)]
+    [InlineData(Link.InMemory, false)]
+    [InlineData(Link.Tcp, true)]
+    [InlineData(Link.Tcp, false)]
+    public async Task The_chain_completes_with_the_clients_InlineContinuations_on(Link link, bool inlineDispatch)
+    {
+        // The client's code after each await (its own, and its callback's after calling C) runs on its read loop.
+        await using var loop = await Loopback.StartAsync(
+            s => s.Export<IChainServer>(new ChainServer(), "chain"),
+            link,
+            new RemotingServerOptions { InlineDispatch = inlineDispatch },
+            new RemotingClientOptions { InlineContinuations = true });
+        var server = loop.Proxy<IChainServer>("chain");
+        var callback = new ChainCallback(server);
+
+        (await server.AAsync(callback, "x").WaitAsync(Timeout)).Should().Be("A(B(C(x)))");
+        (await server.PingPongAsync(callback, 5).WaitAsync(Timeout)).Should().Be("s5>c5>s4>c4>s3>c3>s2>c2>s1>c1>ground");
+    }
+
+    [Theory]
     [InlineData(Link.InMemory)]
     [InlineData(Link.Tcp)]
     public async Task The_chain_needs_only_one_callback_slot_on_the_client_and_two_call_slots_on_the_server(Link link)

@@ -239,6 +239,9 @@ public interface IValueHub
 
     /// <summary>The printed-reference value of a named export of this server.</summary>
     Task<RemoteReference?> WhereAsync(string name);
+
+    /// <summary>Increments every counter of the list once and sums the results.</summary>
+    Task<int> IncrementListAsync(List<ICounter> counters);
 }
 
 public sealed class ValueHub(Func<string, RemoteReference>? where = null) : IValueHub
@@ -268,6 +271,8 @@ public sealed class ValueHub(Func<string, RemoteReference>? where = null) : IVal
     }
 
     public Task<RemoteReference?> WhereAsync(string name) => Task.FromResult(where?.Invoke(name));
+
+    public Task<int> IncrementListAsync(List<ICounter> counters) => IncrementAllAsync([.. counters]);
 }
 
 public interface IGraphHub

@@ -75,6 +75,7 @@ public sealed class ReferencesInValuesTests
         (await Task.WhenAll(counters.Select(c => c.IncrementAsync())).WaitAsync(Timeout)).Should().Equal(1, 101, 201);
         (await hub.IncrementAllAsync(counters).WaitAsync(Timeout)).Should().Be(2 + 102 + 202);
         (await hub.IncrementAllAsync([new Counter(1000), counters[0]]).WaitAsync(Timeout)).Should().Be(1001 + 3, "a client object and a server proxy side by side");
+        (await hub.IncrementListAsync([counters[1], new Counter(2000), counters[1]]).WaitAsync(Timeout)).Should().Be(103 + 2001 + 104, "list elements too");
     }
 
     [Theory]
