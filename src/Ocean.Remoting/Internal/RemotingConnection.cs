@@ -387,8 +387,9 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
         }
     }
 
-    public ValueTask SendReplyAsync<TResult>(uint requestId, TResult result) =>
-        _connection.SendAsync((Id: requestId, Result: result, Connection: this), static (s, output) =>
+    /// <summary>Sends an Ok reply; <paramref name="call"/>'s slot is freed once the frame is in the output, before it can reach the caller.</summary>
+    public ValueTask SendReplyAsync<TResult>(ServerCall call, TResult result) =>
+        _connection.SendAsync((Call: call, Result: result, Connection: this), static (s, output) =>
         {
             var connection = s.Connection;
             if (connection._sendLimit > 0)
@@ -396,7 +397,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
                 output = new SizeCheckedWriter(output, connection._sendLimit);
             }
 
-            MessageEncoder.WriteReplyOkHeader(output, s.Id);
+            MessageEncoder.WriteReplyOkHeader(output, s.Call.RequestId);
             if (typeof(TResult) != typeof(NoResult))
             {
                 var writer = StreamCache.RentWriter(connection.Marshaller, output, connection);
@@ -409,15 +410,25 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
                     StreamCache.Return(writer);
                 }
             }
+
+            connection.ReleaseSlot(s.Call);
         });
 
-    public async ValueTask SendErrorAsync(uint requestId, RemotingStatus status, CompletionStatus completion, string? typeName, string message, string? stackText)
+    /// <summary>Sends an error reply; <paramref name="call"/>'s slot, if any, is freed once the frame is in the output.</summary>
+    public async ValueTask SendErrorAsync(uint requestId, RemotingStatus status, CompletionStatus completion, string? typeName, string message, string? stackText, ServerCall? call = null)
     {
         try
         {
             await _connection.SendAsync(
-                (Id: requestId, Status: status, Completion: completion, Type: typeName, Message: message, Stack: stackText, _settings.Limits),
-                static (s, output) => MessageEncoder.WriteReplyError(output, s.Id, s.Status, s.Completion, s.Type, s.Message, s.Stack, s.Limits)).ConfigureAwait(false);
+                (Id: requestId, Status: status, Completion: completion, Type: typeName, Message: message, Stack: stackText, _settings.Limits, Call: call, Connection: this),
+                static (s, output) =>
+                {
+                    MessageEncoder.WriteReplyError(output, s.Id, s.Status, s.Completion, s.Type, s.Message, s.Stack, s.Limits);
+                    if (s.Call is not null)
+                    {
+                        s.Connection.ReleaseSlot(s.Call);
+                    }
+                }).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ConnectionAbortedException or FramingException or ArgumentException or ObjectDisposedException)
         {
@@ -425,11 +436,36 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
         }
     }
 
+    /// <summary>
+    /// The call's reply is handed to the connection: its slot is free for the caller's next request (which may follow the
+    /// reply at once), though the call object goes back to the pool only when <see cref="CallFinished"/> runs.
+    /// </summary>
+    public void ReleaseSlot(ServerCall call)
+    {
+        lock (_lock)
+        {
+            RemoveRunning(call);
+        }
+    }
+
+    // Only this call's entry: once its slot is freed, a peer may reuse the request id for a new call.
+    private void RemoveRunning(ServerCall call)
+    {
+        if (_running.TryGetValue(call.RequestId, out var running) && ReferenceEquals(running, call))
+        {
+            _running.Remove(call.RequestId);
+            if (_draining && _running.Count == 0)
+            {
+                _idle.TrySetResult();
+            }
+        }
+    }
+
     public void CallFinished(ServerCall call)
     {
         lock (_lock)
         {
-            _running.Remove(call.RequestId);
+            RemoveRunning(call);
             if (!_isClosed && _idleCalls.Count < _settings.MaxConcurrentCalls)
             {
                 _idleCalls.Push(call);

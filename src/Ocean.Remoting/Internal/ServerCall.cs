@@ -147,7 +147,7 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
     public ValueTask SendResultAsync<TResult>(TResult result)
     {
         Phase = CallPhase.Replying;
-        return _owner.SendReplyAsync(RequestId, result);
+        return _owner.SendReplyAsync(this, result);
     }
 
     #pragma warning disable CA2012 // RunAsync catches every failure and is awaited by nobody; its pooled box returns itself
@@ -196,7 +196,7 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
             status = s;
             errorText = message;
             Log.CallFailed(_owner.Logger, _owner.Id, _method.DisplayName, _exported.Name, s, message);
-            await _owner.SendErrorAsync(RequestId, s, completion, typeName, message, _owner.DetailedErrors && s == RemotingStatus.ApplicationException ? e.ToString() : null).ConfigureAwait(false);
+            await _owner.SendErrorAsync(RequestId, s, completion, typeName, message, _owner.DetailedErrors && s == RemotingStatus.ApplicationException ? e.ToString() : null, this).ConfigureAwait(false);
         }
         finally
         {

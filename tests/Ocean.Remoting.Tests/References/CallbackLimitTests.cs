@@ -48,10 +48,7 @@ public sealed class CallbackLimitTests
         refused.RemoteMessage.Should().Contain("limit of 1 calls");
     }
 
-    [Theory(Skip = "bug: the server frees a call's slot only after the reply is sent (ServerCall.RunAsync's finally calls CallFinished), " +
-        "so a client that waits for each reply is sometimes answered Busy by a server with MaxConcurrentCallsPerConnection = 1: " +
-        "\"Expected busy to contain only items matching (b == 0) because a call whose reply has arrived no longer holds the server's one slot, " +
-        "but {50, 41, 37, 49} do(es) not match.\" (InlineDispatch off; 4 clients x 1,000 sequential calls; fails on most runs)")]
+    [Theory]
     [InlineData(Link.InMemory)]
     [InlineData(Link.Tcp)]
     public async Task A_client_that_waits_for_each_reply_is_never_answered_busy_by_a_one_call_server(Link link)
