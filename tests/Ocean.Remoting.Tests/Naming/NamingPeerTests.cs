@@ -168,7 +168,7 @@ public sealed class NamingPeerTests
         service.Registry.Count.Should().Be(0);
     }
 
-    private static IPAddress? FindNonLoopbackAddress()
+    internal static IPAddress? FindNonLoopbackAddress()
     {
         foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
         {
