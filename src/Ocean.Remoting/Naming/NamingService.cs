@@ -15,7 +15,9 @@ namespace Ocean.Remoting;
 /// loopback mapped into IPv6), a Unix socket, or absent (an in-memory connection). Anyone else is refused with
 /// <see cref="UnauthorizedAccessException"/> unless <see cref="NamingServiceOptions.AllowRemoteBinding"/> is set. A
 /// client on this machine that connects to one of its non-loopback addresses counts as remote: bind through
-/// <c>127.0.0.1</c> or <c>::1</c>.
+/// <c>127.0.0.1</c> or <c>::1</c>. The caller is found through <see cref="RemoteCallContext.Current"/>, so server code
+/// that calls this service while it handles a remote call acts as that call's caller: to bind on the server's own
+/// authority there, use <see cref="Registry"/> directly.
 /// </remarks>
 public sealed class NamingService : INamingService
 {

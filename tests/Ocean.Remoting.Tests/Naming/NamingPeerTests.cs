@@ -42,6 +42,36 @@ public sealed class NamingProbe(NamingService service) : INamingProbe
     public Task<string> PeerAsync() => Task.FromResult(RemoteCallContext.Current?.PeerEndPoint?.ToString() ?? string.Empty);
 }
 
+public interface IRegistrar
+{
+    /// <summary>Binds through the service; returns the type of the exception it threw, or "".</summary>
+    Task<string> RegisterAsync(string name);
+
+    Task<bool> RegisterThroughRegistryAsync(string name);
+}
+
+public sealed class Registrar(NamingService service) : IRegistrar
+{
+    public async Task<string> RegisterAsync(string name)
+    {
+        try
+        {
+            await service.BindAsync(name, NamingFixtures.Reference(1));
+            return string.Empty;
+        }
+        catch (Exception e)
+        {
+            return e.GetType().FullName!;
+        }
+    }
+
+    public Task<bool> RegisterThroughRegistryAsync(string name)
+    {
+        service.Registry.Bind(name, NamingFixtures.Reference(2));
+        return Task.FromResult(true);
+    }
+}
+
 /// <summary>Who may change bindings, decided on real connections: loopback TCP (IPv4, IPv6), a Unix socket, in-memory, and a non-loopback address.</summary>
 public sealed class NamingPeerTests
 {
@@ -154,6 +184,26 @@ public sealed class NamingPeerTests
         server.Export<INamingProbe>(new NamingProbe(open), "open-probe");
         await client.GetProxy<INamingProbe>("open-probe").BindAsync("welcome", Reference(3).ToString()).WaitAsync(Timeout);
         open.Registry.List().Should().Equal("welcome");
+    }
+
+    [Fact]
+    public async Task Server_code_inside_a_remote_call_acts_as_its_caller_and_binds_on_its_own_authority_through_the_registry()
+    {
+        if (FindNonLoopbackAddress() is not { } address)
+        {
+            return; // only a loopback interface here
+        }
+
+        var service = new NamingService();
+        await using var server = new RemotingServer(new IPEndPoint(address, 0));
+        server.Export<IRegistrar>(new Registrar(service), "registrar");
+        await server.StartAsync().WaitAsync(Timeout);
+        await using var client = await RemotingClient.ConnectAsync(server.EndPoint).WaitAsync(Timeout);
+        var registrar = client.GetProxy<IRegistrar>("registrar");
+
+        (await registrar.RegisterAsync("through-service").WaitAsync(Timeout)).Should().Be("System.UnauthorizedAccessException");
+        (await registrar.RegisterThroughRegistryAsync("through-registry").WaitAsync(Timeout)).Should().BeTrue();
+        service.Registry.List().Should().Equal("through-registry");
     }
 
     private static async Task ChangeBindingsAsync(INamingProbe probe, NamingService service)
