@@ -47,6 +47,18 @@ public sealed class CdrMarshaller : IMarshaller
         _maxObjects = _options.MaxObjects;
     }
 
+    /// <inheritdoc/>
+    public IMarshallingSurrogateProvider? SurrogateProvider => _options.SurrogateProvider;
+
+    /// <inheritdoc/>
+    public IMarshaller WithSurrogateProvider(IMarshallingSurrogateProvider? provider) => new CdrMarshaller(new CdrMarshallerOptions
+    {
+        ByteOrder = _options.ByteOrder,
+        MaxDepth = _options.MaxDepth,
+        MaxObjects = _options.MaxObjects,
+        SurrogateProvider = provider,
+    });
+
     /// <summary>A big-endian marshaller with the default limits.</summary>
     public static CdrMarshaller Default { get; } = new();
 

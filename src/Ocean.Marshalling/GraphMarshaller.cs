@@ -33,6 +33,8 @@ namespace Ocean.Marshalling;
 public sealed class GraphMarshaller : IMarshaller
 {
     private readonly GraphCodecFactory _factory;
+    private readonly GraphTypeRegistry _registry;
+    private readonly GraphMarshallerOptions _options;
 
     /// <summary>Creates a marshaller.</summary>
     /// <param name="registry">The types it may write and create; frozen from now on.</param>
@@ -42,6 +44,8 @@ public sealed class GraphMarshaller : IMarshaller
         ArgumentNullException.ThrowIfNull(registry);
         registry.Freeze();
         options ??= new GraphMarshallerOptions();
+        _registry = registry;
+        _options = options.Copy();
         _factory = new GraphCodecFactory(registry, new GraphLimits(
             options.MaxDepth,
             options.MaxObjects,
@@ -56,6 +60,17 @@ public sealed class GraphMarshaller : IMarshaller
 
     /// <inheritdoc/>
     public string Name => "graph";
+
+    /// <inheritdoc/>
+    public IMarshallingSurrogateProvider? SurrogateProvider => _options.SurrogateProvider;
+
+    /// <inheritdoc/>
+    public IMarshaller WithSurrogateProvider(IMarshallingSurrogateProvider? provider)
+    {
+        var options = _options.Copy();
+        options.SurrogateProvider = provider;
+        return new GraphMarshaller(_registry, options);
+    }
 
     /// <summary>The codecs and descriptor cache, for tests.</summary>
     internal GraphCodecFactory Factory => _factory;

@@ -129,4 +129,7 @@ public sealed class GraphMarshallerOptions
     public IMarshallingSurrogateProvider? SurrogateProvider { get; set; }
 
     private static int Positive(int value) => value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be positive.");
+
+    /// <summary>A copy, so a marshaller is not changed by later changes to the options it was made with.</summary>
+    internal GraphMarshallerOptions Copy() => (GraphMarshallerOptions)MemberwiseClone();
 }

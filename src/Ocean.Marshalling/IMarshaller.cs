@@ -63,4 +63,16 @@ public interface IMarshaller
     /// <returns>A reader; dispose it when done.</returns>
     /// <exception cref="MarshallingException">The message does not start as a stream of this marshaller does.</exception>
     MarshallingReader CreateReader(in ReadOnlySequence<byte> input, MarshallingContext? context = null);
+
+    /// <summary>The surrogate provider this marshaller consults, if any.</summary>
+    IMarshallingSurrogateProvider? SurrogateProvider => null;
+
+    /// <summary>
+    /// A marshaller like this one (same format, byte order and limits) that consults <paramref name="provider"/>
+    /// instead: how a layer above installs its own substitutions (remoting's references) over a marshaller a user
+    /// configured. The bytes of values no provider substitutes are the same as this marshaller's.
+    /// </summary>
+    /// <param name="provider">The provider; <see langword="null"/> for none.</param>
+    /// <returns>The new marshaller, or <see langword="null"/> if this kind of marshaller takes no provider.</returns>
+    IMarshaller? WithSurrogateProvider(IMarshallingSurrogateProvider? provider) => null;
 }

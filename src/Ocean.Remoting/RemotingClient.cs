@@ -10,7 +10,7 @@ using Ocean.Transport;
 namespace Ocean.Remoting;
 
 /// <summary>
-/// Calls remote objects: one connection to a server, shared by every proxy from <see cref="GetProxy{T}"/>, with many
+/// Calls remote objects: one connection to a server, shared by every proxy from <see cref="GetProxy{T}(string)"/>, with many
 /// calls in flight on it at once.
 /// </summary>
 /// <remarks>
@@ -36,6 +36,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     private readonly Lock _lock = new();
     private readonly HashSet<RemotingConnection> _connections = [];
     private readonly string _description;
+    private readonly ObjectSpace _space;
     private RemotingConnection? _current;
     private Task<RemotingConnection>? _connecting;
     private int _failures;
@@ -47,14 +48,28 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         _options = options ?? new RemotingClientOptions();
         _endPoint = endPoint;
         _description = description;
-        var marshaller = _options.Marshaller ?? CdrMarshaller.Default;
+        var marshaller = ReferenceSurrogates.Install(_options.Marshaller ?? CdrMarshaller.Default);
         _logger = _options.LoggerFactory?.CreateLogger("Ocean.Remoting.RemotingClient") ?? NullLogger.Instance;
+        var shared = _options;
+        _space = new ObjectSpace(
+            ServerIncarnation.New(_options.TimeProvider),
+            marshaller,
+            _logger,
+            _options.TimeProvider,
+            static _ => null, // a client has no endpoint: what it passes by reference is bound to the connection
+            other => new RemotingClient(other, other.ToString() ?? "server", shared));
+        if (endPoint is not null)
+        {
+            _space.Self = (this, endPoint);
+        }
+
         _settings = new ConnectionSettings
         {
             Marshaller = marshaller,
             MarshallerId = MarshallerIdentity.Of(marshaller),
             MaxFrameLength = _options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
-            MaxConcurrentCalls = 0,
+            MaxConcurrentCalls = _options.MaxConcurrentCallbacks,
+            Space = _space,
             ClientInterceptors = [.. _options.Interceptors],
             DefaultDeadline = _options.DefaultDeadline,
             InlineContinuations = _options.InlineContinuations,
@@ -65,6 +80,10 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             TimeProvider = _options.TimeProvider,
         };
     }
+
+    /// <summary>A client that connects on its first call (a server's client to another server whose reference it read).</summary>
+    internal static RemotingClient CreateUnconnected(EndPoint endPoint, RemotingClientOptions options) =>
+        new(endPoint, endPoint.ToString() ?? "server", options);
 
     /// <summary>The server's endpoint (<see langword="null"/> for a client over a message connection).</summary>
     public EndPoint? RemoteEndPoint => _endPoint;
@@ -157,6 +176,25 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         return RemotingProxy.Create<T>(RemoteInterface.Get(typeof(T), _settings.Marshaller), this, name);
     }
 
+    /// <summary>
+    /// A proxy for the object <paramref name="reference"/> names. A reference to the server this client is connected to
+    /// is called over this client's connection; one to another server over a connection this client opens to it on the
+    /// first call (with this client's options) and closes when it is disposed. The proxy holds a lease on the object,
+    /// renewed until the proxy is garbage collected or the client disposed.
+    /// </summary>
+    /// <typeparam name="T">The remote interface.</typeparam>
+    /// <param name="reference">The reference (<see cref="RemoteReference.Parse"/> reads its printed form).</param>
+    /// <returns>The proxy. A reference from an earlier run of the server is not refused here: calls on it fail with
+    /// <see cref="RemotingStatus.UnknownObject"/> and completion <see cref="CompletionStatus.No"/>, saying it is stale.</returns>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> is not an interface.</exception>
+    /// <exception cref="NotSupportedException">A member of <typeparamref name="T"/> cannot be remoted.</exception>
+    public T GetProxy<T>(RemoteReference reference)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return (T)_space.ResolveEndPoint(typeof(T), reference, connection: null);
+    }
+
     /// <summary>Closes every connection; calls in flight fail with <see cref="RemotingStatus.Unavailable"/>.</summary>
     /// <returns>A task that completes once closed.</returns>
     public async ValueTask DisposeAsync()
@@ -174,22 +212,11 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         {
             await connection.CloseAsync().ConfigureAwait(false);
         }
+
+        await _space.DisposeAsync().ConfigureAwait(false);
     }
 
     string IRemoteCaller.Describe() => _description;
-
-    bool IRemoteCaller.IsOnOwnReadLoop()
-    {
-        if (ReadLoopThread.ResumingOn is not RemotingConnection connection)
-        {
-            return false;
-        }
-
-        lock (_lock)
-        {
-            return _connections.Contains(connection);
-        }
-    }
 
     ValueTask<TResult> IRemoteCaller.CallAsync<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, CancellationToken cancellationToken)
     {

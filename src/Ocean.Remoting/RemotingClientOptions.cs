@@ -14,6 +14,8 @@ public sealed class RemotingClientOptions
     private TimeSpan _maxReconnectDelay = TimeSpan.FromSeconds(5);
     private TimeSpan _pingInterval = TimeSpan.FromSeconds(30);
     private TimeSpan _pingTimeout = TimeSpan.FromSeconds(10);
+    private int _maxConcurrentCallbacks = 100;
+    private TimeSpan _leaseDuration = TimeSpan.FromMinutes(10);
 
     /// <summary>The marshaller; it must be the server's (see <see cref="RemotingServerOptions.Marshaller"/>). <see langword="null"/>: <see cref="CdrMarshaller.Default"/>.</summary>
     public IMarshaller? Marshaller { get; set; }
@@ -102,6 +104,28 @@ public sealed class RemotingClientOptions
     /// </summary>
     public bool InlineContinuations { get; set; }
 
+    /// <summary>
+    /// How many calls from the server on this client's own objects (callbacks: objects of a <see cref="RemoteAttribute"/>
+    /// interface the client passed) run at once on one connection (default 100); beyond it a callback is answered
+    /// <see cref="RemotingStatus.Busy"/> and not run. Announced in the preamble. Callbacks run on the thread pool.
+    /// </summary>
+    public int MaxConcurrentCallbacks
+    {
+        get => _maxConcurrentCallbacks;
+        set => _maxConcurrentCallbacks = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 1.");
+    }
+
+    /// <summary>
+    /// The lease this client grants on the objects it passes by reference (default 10 minutes, as Java RMI's): a server
+    /// holding a proxy for one renews it; when no lease is left the object is unexported. The objects also go when their
+    /// connection closes, since they are bound to it.
+    /// </summary>
+    public TimeSpan LeaseDuration
+    {
+        get => _leaseDuration;
+        set => _leaseDuration = value >= TimeSpan.FromMilliseconds(100) ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 100 ms.");
+    }
+
     /// <summary>Code that runs around every call, the first outermost (see <see cref="IRemoteClientInterceptor"/>).</summary>
     public IList<IRemoteClientInterceptor> Interceptors { get; } = [];
 
@@ -111,6 +135,6 @@ public sealed class RemotingClientOptions
     /// <summary>Where the client logs; <see langword="null"/> for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>The clock for deadlines, pings and reconnection delays.</summary>
+    /// <summary>The clock for deadlines, pings, reconnection delays and leases.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

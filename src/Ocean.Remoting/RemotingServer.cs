@@ -40,7 +40,7 @@ public sealed class RemotingServer : IAsyncDisposable
 
     private readonly RemotingServerOptions _options;
     private readonly ConnectionSettings _settings;
-    private readonly ExportTable _exports = new();
+    private readonly ObjectSpace _space;
     private readonly SocketServer? _listener;
     private readonly Lock _lock = new();
     private readonly HashSet<RemotingConnection> _connections = [];
@@ -67,15 +67,22 @@ public sealed class RemotingServer : IAsyncDisposable
     public RemotingServer(RemotingServerOptions? options = null)
     {
         _options = options ?? new RemotingServerOptions();
-        var marshaller = _options.Marshaller ?? CdrMarshaller.Default;
+        var marshaller = ReferenceSurrogates.Install(_options.Marshaller ?? CdrMarshaller.Default);
         _logger = _options.LoggerFactory?.CreateLogger("Ocean.Remoting.RemotingServer") ?? NullLogger.Instance;
+        var outbound = _options.OutboundClient ?? new RemotingClientOptions
+        {
+            Marshaller = _options.Marshaller,
+            LoggerFactory = _options.LoggerFactory,
+            TimeProvider = _options.TimeProvider,
+        };
+        _space = new ObjectSpace(ServerIncarnation.New(_options.TimeProvider), marshaller, _logger, _options.TimeProvider, Advertise, endPoint => RemotingClient.CreateUnconnected(endPoint, outbound));
         _settings = new ConnectionSettings
         {
             Marshaller = marshaller,
             MarshallerId = MarshallerIdentity.Of(marshaller),
             MaxFrameLength = _options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
             MaxConcurrentCalls = _options.MaxConcurrentCallsPerConnection,
-            Exports = _exports,
+            Space = _space,
             DetailedErrors = _options.EnableDetailedErrors,
             InlineDispatch = _options.InlineDispatch,
             ServerInterceptors = [.. _options.Interceptors],
@@ -87,6 +94,9 @@ public sealed class RemotingServer : IAsyncDisposable
     /// <summary>The endpoint the server listens on (with the port chosen, if 0 was asked for).</summary>
     /// <exception cref="InvalidOperationException">The server does not listen, or has not been started.</exception>
     public EndPoint EndPoint => _listener?.EndPoint ?? throw new InvalidOperationException("This server does not listen on an endpoint.");
+
+    /// <summary>This run of the server: references it hands out name it, so one kept from an earlier run is known to be stale.</summary>
+    public ServerIncarnation Incarnation => _space.Incarnation;
 
     /// <summary>The connections open now (after their handshake).</summary>
     public int ActiveConnections
@@ -118,13 +128,34 @@ public sealed class RemotingServer : IAsyncDisposable
             throw new ArgumentException($"An export name takes 1 to 255 UTF-8 bytes; '{name}' takes {length}.", nameof(name));
         }
 
+        if (name == ObjectSpace.DgcName)
+        {
+            throw new ArgumentException($"'{ObjectSpace.DgcName}' is reserved for the built-in lease service.", nameof(name));
+        }
+
         var description = RemoteInterface.Get(typeof(T), _settings.Marshaller);
         foreach (var method in description.Methods)
         {
             method.PrepareInvoker();
         }
 
-        _exports.Add(new ExportedObject(name, description, instance));
+        _space.ExportNamed(name, description, instance);
+    }
+
+    /// <summary>
+    /// The reference of the object exported under <paramref name="name"/> (its printed form is
+    /// <c>ocean://HOST:PORT/INCARNATION/OBJECT?interface=NAME</c>): what a naming service binds, and what
+    /// <see cref="RemotingClient.GetProxy{T}(RemoteReference)"/> turns into a proxy. It names this run of the server: after
+    /// a restart it is stale, and calls on it are refused as such.
+    /// </summary>
+    /// <param name="name">The export name.</param>
+    /// <returns>The reference, with <see cref="RemotingServerOptions.AdvertisedEndPoint"/> or the listening endpoint.</returns>
+    /// <exception cref="KeyNotFoundException">Nothing is exported under <paramref name="name"/>.</exception>
+    /// <exception cref="InvalidOperationException">The server has no IP endpoint (set <see cref="RemotingServerOptions.AdvertisedEndPoint"/>).</exception>
+    public RemoteReference GetReference(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _space.GetReference(name);
     }
 
     /// <summary>Stops exporting the object under <paramref name="name"/>: later calls get <see cref="RemotingStatus.UnknownObject"/>; calls running go on.</summary>
@@ -133,7 +164,7 @@ public sealed class RemotingServer : IAsyncDisposable
     public bool Unexport(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _exports.Remove(name);
+        return _space.UnexportNamed(name);
     }
 
     /// <summary>Starts listening.</summary>
@@ -254,6 +285,32 @@ public sealed class RemotingServer : IAsyncDisposable
         {
             await _listener.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
+
+        await _space.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // The endpoint put in references: the one configured; else the address the client reached (a connection's local
+    // address); else the listening endpoint, with the host name for a wildcard address. None without an IP listener.
+    private EndPoint? Advertise(RemotingConnection? connection)
+    {
+        if (_options.AdvertisedEndPoint is { } advertised)
+        {
+            return advertised;
+        }
+
+        if (_listener is null || _listener.EndPoint is not IPEndPoint listening)
+        {
+            return null;
+        }
+
+        if (connection?.LocalEndPoint is IPEndPoint local && local.Port == listening.Port)
+        {
+            return local;
+        }
+
+        return listening.Address.Equals(IPAddress.Any) || listening.Address.Equals(IPAddress.IPv6Any)
+            ? new DnsEndPoint(Dns.GetHostName(), listening.Port)
+            : listening;
     }
 
     private async ValueTask HandleAsync(Connection raw, CancellationToken stopping)

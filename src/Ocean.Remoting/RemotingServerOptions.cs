@@ -11,6 +11,7 @@ public sealed class RemotingServerOptions
     private int _maxMessageSize = 4 * 1024 * 1024;
     private TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
+    private TimeSpan _leaseDuration = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// The marshaller that carries arguments and results: <see cref="CdrMarshaller"/> (big-endian by default) or a
@@ -74,6 +75,31 @@ public sealed class RemotingServerOptions
         set => _shutdownTimeout = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "Not negative.");
     }
 
+    /// <summary>
+    /// The lease granted on objects exported implicitly (passed by reference as a <see cref="RemoteAttribute"/>
+    /// interface): default 10 minutes, as Java RMI's. Holders renew at half of it; an object whose last lease ends (its
+    /// holders said clean, or went away without a word and the lease ran out) is unexported, and a later call on it gets
+    /// <see cref="RemotingStatus.UnknownObject"/>, not run. Objects exported by name are never leased.
+    /// </summary>
+    public TimeSpan LeaseDuration
+    {
+        get => _leaseDuration;
+        set => _leaseDuration = value >= TimeSpan.FromMilliseconds(100) ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 100 ms.");
+    }
+
+    /// <summary>
+    /// The endpoint written into the references this server hands out (Java's <c>java.rmi.server.hostname</c>): a
+    /// <see cref="System.Net.DnsEndPoint"/> or <see cref="System.Net.IPEndPoint"/> others can reach. <see langword="null"/>
+    /// (the default): the address a client reached this server at (the connection's local address), or for
+    /// <see cref="RemotingServer.GetReference"/> the listening endpoint (the machine's host name when listening on any
+    /// address). A server without an IP endpoint (a Unix socket, <see cref="RemotingServer.ServeAsync"/> only) hands out
+    /// references bound to the connection unless this is set.
+    /// </summary>
+    public System.Net.EndPoint? AdvertisedEndPoint { get; set; }
+
+    /// <summary>Settings of the clients this server opens to other servers, to call objects whose references it received; <see langword="null"/> for the defaults (this server's marshaller, clock and logger).</summary>
+    public RemotingClientOptions? OutboundClient { get; set; }
+
     /// <summary>Code that runs around every call, the first outermost (see <see cref="IRemoteServerInterceptor"/>).</summary>
     public IList<IRemoteServerInterceptor> Interceptors { get; } = [];
 
@@ -87,6 +113,6 @@ public sealed class RemotingServerOptions
     /// <summary>Where the server logs; <see langword="null"/> for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>The clock for deadlines and timeouts (tests pass a fake one).</summary>
+    /// <summary>The clock for deadlines, timeouts and leases (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -190,3 +190,34 @@ public abstract partial class MarshallerContractTests
         };
     }
 }
+
+/// <summary>How a layer above installs its own provider over a marshaller someone else configured.</summary>
+public abstract partial class MarshallerContractTests
+{
+    [Fact]
+    public void WithSurrogateProvider_KeepsTheFormat_AndConsultsOnlyTheNewProvider()
+    {
+        var plain = CreateMarshaller();
+        var provider = new ContractScalarSurrogates(typeof(long));
+
+        var installed = plain.WithSurrogateProvider(provider);
+
+        installed.Should().NotBeNull().And.NotBeSameAs(plain);
+        installed!.SurrogateProvider.Should().BeSameAs(provider);
+        installed.Name.Should().Be(plain.Name);
+        plain.CanMarshal(typeof(IContractCallback), out _).Should().BeFalse("the original marshaller is unchanged");
+        installed.CanMarshal(typeof(IContractCallback), out _).Should().BeTrue();
+
+        // Values nobody substitutes are written byte for byte as before (same format, same byte order).
+        var value = new List<string> { "a", "bc" };
+        Marshal(installed, value).Should().Equal(Marshal(plain, value));
+        Marshal(installed, 0x01020304).Should().Equal(Marshal(plain, 0x01020304));
+
+        var read = installed.Unmarshal<IContractCallback>(new ReadOnlySequence<byte>(Marshal(installed, (IContractCallback)new ContractCallback(9))));
+        read.Should().BeOfType<ContractProxy>().Which.Id.Should().Be(9);
+
+        var removed = installed.WithSurrogateProvider(null);
+        removed!.SurrogateProvider.Should().BeNull();
+        removed.CanMarshal(typeof(IContractCallback), out _).Should().BeFalse();
+    }
+}

@@ -20,7 +20,8 @@ internal sealed class ConnectionSettings
     /// <summary>How many calls from the peer run at once (announced); 0 for a side that serves nothing.</summary>
     public required int MaxConcurrentCalls { get; init; }
 
-    public ExportTable? Exports { get; init; }
+    /// <summary>The side's objects: what requests from the peer reach, and where references are made and read.</summary>
+    public required ObjectSpace Space { get; init; }
 
     public bool DetailedErrors { get; init; }
 

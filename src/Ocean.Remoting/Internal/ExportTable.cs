@@ -3,13 +3,17 @@ using System.Text;
 
 namespace Ocean.Remoting.Internal;
 
-/// <summary>One exported object: its name, interface, and target.</summary>
+/// <summary>
+/// One exported object: the name it is reached by (its wire key: the export name, or <c>~INCARNATION/NUMBER</c> for an
+/// object exported implicitly), its number, interface and target; whether it is leased, and the connection it is bound
+/// to (an implicit export of a side without an endpoint).
+/// </summary>
 [RequiresDynamicCode(DynamicCodeMessages.Proxies)]
 [RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
-internal sealed record ExportedObject(string Name, RemoteInterface Interface, object Target);
+internal sealed record ExportedObject(string Name, RemoteInterface Interface, object Target, ulong Number = 0, bool Leased = false, RemotingConnection? BoundTo = null);
 
 /// <summary>
-/// The objects a server exports, by name. Looked up by the request's UTF-8 key bytes without creating a string;
+/// The objects a side exports by name. Looked up by the request's UTF-8 key bytes without creating a string;
 /// read without a lock (copy on write), since exports change rarely and lookups happen on every call.
 /// </summary>
 [RequiresDynamicCode(DynamicCodeMessages.Proxies)]
@@ -34,21 +38,23 @@ internal sealed class ExportTable
         }
     }
 
-    public bool Remove(string name)
+    public ExportedObject? Remove(string name)
     {
         lock (_lock)
         {
-            if (!_objects.ContainsKey(name))
+            if (!_objects.TryGetValue(name, out var removed))
             {
-                return false;
+                return null;
             }
 
             var copy = new Dictionary<string, ExportedObject>(_objects, StringComparer.Ordinal);
             copy.Remove(name);
             _objects = copy;
-            return true;
+            return removed;
         }
     }
+
+    public bool TryGet(string name, [NotNullWhen(true)] out ExportedObject? exported) => _objects.TryGetValue(name, out exported);
 
     public bool TryGet(ReadOnlySpan<byte> utf8Key, [NotNullWhen(true)] out ExportedObject? exported)
     {

@@ -37,4 +37,10 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Warning, "Connecting to {EndPoint} failed; next attempt in {Delay}")]
     public static partial void ConnectFailed(ILogger logger, string endPoint, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Debug, "Exported {Object} ({Interface}) implicitly, for a message on {ConnectionId}")]
+    public static partial void ExportedImplicitly(ILogger logger, string @object, string @interface, string connectionId);
+
+    [LoggerMessage(21, LogLevel.Debug, "Unexported {Object}: its last lease ended")]
+    public static partial void Unexported(ILogger logger, string @object);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
@@ -38,11 +39,11 @@ internal abstract class PendingCall
     public bool MetricsOn { get; set; }
 
     /// <summary>Completes the call from its reply (on the read loop, while the reply's bytes are valid).</summary>
-    public void Complete(long sequence, in ReplyMessage reply, IMarshaller marshaller)
+    public void Complete(long sequence, in ReplyMessage reply)
     {
         if (TryClaim(sequence))
         {
-            OnReply(reply, marshaller);
+            OnReply(reply);
         }
     }
 
@@ -82,7 +83,7 @@ internal abstract class PendingCall
 
     protected bool IsWaiting(long sequence) => Volatile.Read(ref _state) == sequence;
 
-    protected abstract void OnReply(in ReplyMessage reply, IMarshaller marshaller);
+    protected abstract void OnReply(in ReplyMessage reply);
 
     protected abstract void SetFailure(RemotingException error);
 
@@ -230,7 +231,7 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
         }
     }
 
-    protected override void OnReply(in ReplyMessage reply, IMarshaller marshaller)
+    protected override void OnReply(in ReplyMessage reply)
     {
         if (reply.Status != RemotingStatus.Ok)
         {
@@ -241,7 +242,7 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
 
         try
         {
-            _result = typeof(TResult) == typeof(NoResult) ? default : marshaller.Unmarshal<TResult>(reply.Result);
+            _result = typeof(TResult) == typeof(NoResult) ? default : ReadResult(Owner, reply.Result);
         }
         catch (MarshallingException e)
         {
@@ -254,6 +255,26 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
     }
 
     protected override void SetFailure(RemotingException error) => SetFailure(error, null, inline: false);
+
+    // One marshalling stream holding the result; references in it become proxies bound to this connection.
+    private static TResult ReadResult(RemotingConnection owner, in ReadOnlySequence<byte> bytes)
+    {
+        var reader = StreamCache.RentReader(owner.Marshaller, bytes, owner);
+        try
+        {
+            var result = reader.Read<TResult>();
+            if (!reader.IsAtEnd)
+            {
+                throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes follow the result.");
+            }
+
+            return result;
+        }
+        finally
+        {
+            StreamCache.Return(reader);
+        }
+    }
 
     private void SetFailure(RemotingException error, Exception? thrown, bool inline)
     {
@@ -270,15 +291,15 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
             // Marks the thread as this connection's read loop while the caller's code runs on it, so a synchronous
             // remote call from that code is refused instead of waiting for the loop it blocks.
             var owner = Owner;
-            var outer = ReadLoopThread.ResumingOn;
-            ReadLoopThread.ResumingOn = owner;
+            var outer = ReadLoopThread.Current;
+            ReadLoopThread.Current = owner;
             try
             {
                 ((IThreadPoolWorkItem)this).Execute();
             }
             finally
             {
-                ReadLoopThread.ResumingOn = outer;
+                ReadLoopThread.Current = outer;
             }
         }
         else
@@ -361,7 +382,7 @@ internal static class ReplyErrors
 /// <summary>Which connection's read loop, if any, is running a caller's code on this thread (InlineContinuations).</summary>
 internal static class ReadLoopThread
 {
-    /// <summary>The connection (a <c>RemotingConnection</c>), or <see langword="null"/>.</summary>
+    /// <summary>The connection (a <c>RemotingConnection</c>) whose read loop is handling a message on this thread, or <see langword="null"/>.</summary>
     [ThreadStatic]
-    internal static object? ResumingOn;
+    internal static object? Current;
 }

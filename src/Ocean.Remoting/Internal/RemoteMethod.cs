@@ -33,8 +33,8 @@ internal interface IRemoteCaller
     /// <summary>Where the calls go, for messages.</summary>
     string Describe();
 
-    /// <summary>Whether this thread is running caller code on the read loop of one of this caller's connections (so blocking on a call would deadlock).</summary>
-    bool IsOnOwnReadLoop();
+    /// <summary>Whether this thread is running code on a connection's read loop (so blocking on a call could deadlock).</summary>
+    bool IsOnReadLoop() => ReadLoopThread.Current is not null;
 }
 
 /// <summary>What a dispatched method needs from its server call: the phase changes it marks, and its token.</summary>
@@ -212,11 +212,12 @@ internal sealed class RemoteMethod<TResult> : RemoteMethod
 
     public override object? InvokeThroughProxy(IRemoteCaller caller, string objectKey, object?[] args)
     {
-        if (Shape is ReturnShape.Value or ReturnShape.Void && caller.IsOnOwnReadLoop())
+        if (Shape is ReturnShape.Value or ReturnShape.Void && caller.IsOnReadLoop())
         {
             throw new InvalidOperationException(
-                $"The synchronous remote method {DisplayName} was called from code that RemotingClientOptions.InlineContinuations runs on the connection's read loop: " +
-                "waiting there for the reply would block the loop that reads it. Call an async method, or leave InlineContinuations off.");
+                $"The synchronous remote method {DisplayName} was called from code running on a connection's read loop (a continuation that RemotingClientOptions.InlineContinuations runs there, " +
+                "or an async remote method that RemotingServerOptions.InlineDispatch starts there, before its first await): waiting there for the reply would block the loop that reads it. " +
+                "Call an async method, or leave InlineContinuations (or InlineDispatch) off.");
         }
 
         var call = caller.CallAsync(objectKey, this, args, GetCancellationToken(args));

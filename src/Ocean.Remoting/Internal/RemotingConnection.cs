@@ -18,7 +18,7 @@ namespace Ocean.Remoting.Internal;
 /// </summary>
 [RequiresDynamicCode(DynamicCodeMessages.Proxies)]
 [RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
-internal sealed class RemotingConnection : IAsyncDisposable
+internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
 {
     private readonly MessageConnection _connection;
     private readonly ConnectionSettings _settings;
@@ -52,6 +52,14 @@ internal sealed class RemotingConnection : IAsyncDisposable
     public string Id => _connection.Id;
 
     public EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
+
+    public EndPoint? LocalEndPoint => _connection.LocalEndPoint;
+
+    /// <summary>The side's objects (exports, references, proxies).</summary>
+    public ObjectSpace Space => _settings.Space;
+
+    /// <summary>Whether the connection has closed, so no object can be bound to it any more (read under the space's lock).</summary>
+    public bool IsClosedForExports => Volatile.Read(ref _isClosed);
 
     public X509Certificate2? ClientCertificate { get; }
 
@@ -168,14 +176,14 @@ internal sealed class RemotingConnection : IAsyncDisposable
                     }
 
                     MessageEncoder.WriteRequestHeader(output, s.Call.RequestId, RequestFlags.None, s.Call.Method.Id, s.Deadline, s.Call.ObjectKey, s.Metadata, s.Settings.Limits);
-                    var writer = StreamCache.RentWriter(s.Settings.Marshaller, output);
+                    var writer = StreamCache.RentWriter(s.Settings.Marshaller, output, s.Call.Owner);
                     try
                     {
                         s.Call.Method.WriteArguments(writer, s.Args);
                     }
                     finally
                     {
-                        StreamCache.Return(s.Settings.Marshaller, writer);
+                        StreamCache.Return(writer);
                     }
                 },
                 CancellationToken.None); // the caller's token cancels the call (a cancel message), never half a frame
@@ -304,6 +312,18 @@ internal sealed class RemotingConnection : IAsyncDisposable
         metadata = list;
     }
 
+    // Calls on a proxy bound to this connection (an object of the peer passed by reference): the scope's deadline and
+    // metadata apply, as on a client.
+    ValueTask<TResult> IRemoteCaller.CallAsync<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, CancellationToken cancellationToken)
+    {
+        var scope = RemoteCallScope.Current;
+        var deadline = scope?.Deadline ?? method.Deadline ?? _settings.DefaultDeadline;
+        var metadata = scope is { Metadata.Count: > 0 } ? scope.Metadata : null;
+        return CallAsync(objectKey, method, args, metadata, deadline, cancellationToken);
+    }
+
+    string IRemoteCaller.Describe() => $"connection {Id} ({RemoteEndPoint})";
+
     // ---------------------------------------------------------------- server side
 
     /// <summary>Stops taking new calls: tells the peer go-away; calls in flight go on.</summary>
@@ -342,17 +362,26 @@ internal sealed class RemotingConnection : IAsyncDisposable
     }
 
     public ValueTask SendReplyAsync<TResult>(uint requestId, TResult result) =>
-        _connection.SendAsync((Id: requestId, Result: result, Marshaller: _settings.Marshaller, Limit: _sendLimit), static (s, output) =>
+        _connection.SendAsync((Id: requestId, Result: result, Connection: this), static (s, output) =>
         {
-            if (s.Limit > 0)
+            var connection = s.Connection;
+            if (connection._sendLimit > 0)
             {
-                output = new SizeCheckedWriter(output, s.Limit);
+                output = new SizeCheckedWriter(output, connection._sendLimit);
             }
 
             MessageEncoder.WriteReplyOkHeader(output, s.Id);
             if (typeof(TResult) != typeof(NoResult))
             {
-                s.Marshaller.Marshal(s.Result, output);
+                var writer = StreamCache.RentWriter(connection.Marshaller, output, connection);
+                try
+                {
+                    writer.Write(s.Result);
+                }
+                finally
+                {
+                    StreamCache.Return(writer);
+                }
             }
         });
 
@@ -394,12 +423,6 @@ internal sealed class RemotingConnection : IAsyncDisposable
     private void OnRequest(in ReadOnlySequence<byte> message)
     {
         var request = MessageDecoder.ReadRequest(message, _settings.Limits);
-        if (_settings.Exports is not { } exports)
-        {
-            Reply(request.RequestId, RemotingStatus.UnknownObject, "This side exports no objects.");
-            return;
-        }
-
         if (_draining)
         {
             Reply(request.RequestId, RemotingStatus.Unavailable, "The server is stopping; the call was not run.");
@@ -414,9 +437,9 @@ internal sealed class RemotingConnection : IAsyncDisposable
             key.CopyTo(copy);
         }
 
-        if (!exports.TryGet(keyBytes, out var exported))
+        if (!Space.TryFind(keyBytes, this, out var exported, out var unknown))
         {
-            Reply(request.RequestId, RemotingStatus.UnknownObject, $"No object is exported under the name '{request.GetObjectKey()}'.");
+            Reply(request.RequestId, RemotingStatus.UnknownObject, unknown!);
             return;
         }
 
@@ -492,31 +515,42 @@ internal sealed class RemotingConnection : IAsyncDisposable
                     throw new RemotingProtocolException(RemotingProtocolError.LimitExceeded, CompletionStatus.Maybe, $"A {message.Length}-byte message is larger than the {_settings.MaxFrameLength} bytes this side announced.");
                 }
 
-                switch (MessageDecoder.ReadKind(message))
+                // Marks the thread as a read loop while the message is handled: code run inline here (an async method
+                // up to its first await, a caller's continuation) is refused a synchronous remote call, which would
+                // wait for a reply this very loop has to read.
+                ReadLoopThread.Current = this;
+                try
                 {
-                    case MessageKind.Reply:
-                        OnReply(message);
-                        break;
-                    case MessageKind.Request:
-                        OnRequest(message);
-                        break;
-                    case MessageKind.Cancel:
-                        OnCancel(MessageDecoder.ReadCancel(message));
-                        break;
-                    case MessageKind.Ping:
-                        var payload = MessageDecoder.ReadPing(message);
-                        FireSend(payload, static (p, output) => MessageEncoder.WritePing(output, p, pong: true));
-                        break;
-                    case MessageKind.Pong:
-                        MessageDecoder.ReadPing(message, MessageKind.Pong);
-                        Volatile.Write(ref _pingSentAt, 0);
-                        break;
-                    case MessageKind.GoAway:
-                        var goAway = MessageDecoder.ReadGoAway(message, _settings.Limits);
-                        Log.GoAwayReceived(Logger, Id, goAway.Reason, goAway.Message);
-                        _peerGoingAway = true;
-                        NotifyRetired();
-                        break;
+                    switch (MessageDecoder.ReadKind(message))
+                    {
+                        case MessageKind.Reply:
+                            OnReply(message);
+                            break;
+                        case MessageKind.Request:
+                            OnRequest(message);
+                            break;
+                        case MessageKind.Cancel:
+                            OnCancel(MessageDecoder.ReadCancel(message));
+                            break;
+                        case MessageKind.Ping:
+                            var payload = MessageDecoder.ReadPing(message);
+                            FireSend(payload, static (p, output) => MessageEncoder.WritePing(output, p, pong: true));
+                            break;
+                        case MessageKind.Pong:
+                            MessageDecoder.ReadPing(message, MessageKind.Pong);
+                            Volatile.Write(ref _pingSentAt, 0);
+                            break;
+                        case MessageKind.GoAway:
+                            var goAway = MessageDecoder.ReadGoAway(message, _settings.Limits);
+                            Log.GoAwayReceived(Logger, Id, goAway.Reason, goAway.Message);
+                            _peerGoingAway = true;
+                            NotifyRetired();
+                            break;
+                    }
+                }
+                finally
+                {
+                    ReadLoopThread.Current = null;
                 }
             }
         }
@@ -572,7 +606,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
             return;
         }
 
-        call.Complete(sequence, reply, _settings.Marshaller);
+        call.Complete(sequence, reply);
     }
 
     private void OnCancel(uint requestId)
@@ -636,6 +670,7 @@ internal sealed class RemotingConnection : IAsyncDisposable
         }
 
         _pingTimer?.Dispose();
+        Space.ConnectionClosed(this);
 
         var reason = failure is null ? "the connection was closed" : $"the connection was lost ({failure.Message})";
         foreach (var (call, sequence, sent, method) in pending)

@@ -134,10 +134,12 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
     {
         Phase = CallPhase.ReadingArguments;
         var bytes = _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, 0, _argumentsLength);
-        return StreamCache.RentReader(_owner.Marshaller, bytes);
+        return StreamCache.RentReader(_owner.Marshaller, bytes, _owner);
     }
 
-    public void CloseArguments(MarshallingReader reader) => StreamCache.Return(_owner.Marshaller, reader);
+    #pragma warning disable CA1822 // the pair of OpenArguments
+    public void CloseArguments(MarshallingReader reader) => StreamCache.Return(reader);
+#pragma warning restore CA1822
 
     public ValueTask SendResultAsync<TResult>(TResult result)
     {

@@ -4,65 +4,115 @@ using Ocean.Marshalling;
 namespace Ocean.Remoting.Internal;
 
 /// <summary>
+/// What the reference surrogates need to know about the message being written or read: the connection it travels on
+/// (an exported object's reference depends on it, and a proxy read from it calls back over it).
+/// </summary>
+internal sealed class ReferenceContext : MarshallingContext
+{
+    public RemotingConnection? Connection { get; set; }
+}
+
+/// <summary>
 /// One marshalling writer and one reader kept per thread (for each thread's last marshaller), reset for each call's
-/// arguments instead of allocated: they are used synchronously (inside a send callback, or while the arguments are read
-/// before the method runs), so a thread never needs two at once; one that does simply gets a new one.
+/// arguments or result instead of allocated: they are used synchronously (inside a send callback, or while the
+/// arguments are read), so a thread rarely needs two at once; a nested use simply gets a new one. Each carries its own
+/// <see cref="ReferenceContext"/>, pointed at the message's connection while rented.
 /// </summary>
 internal static class StreamCache
 {
     [ThreadStatic]
-    private static MarshallingWriter? t_writer;
+    private static Slot<MarshallingWriter>? t_writer;
 
     [ThreadStatic]
-    private static IMarshaller? t_writerMarshaller;
+    private static Slot<MarshallingReader>? t_reader;
 
-    [ThreadStatic]
-    private static MarshallingReader? t_reader;
-
-    [ThreadStatic]
-    private static IMarshaller? t_readerMarshaller;
-
-    public static MarshallingWriter RentWriter(IMarshaller marshaller, IBufferWriter<byte> output)
+    public static MarshallingWriter RentWriter(IMarshaller marshaller, IBufferWriter<byte> output, RemotingConnection connection)
     {
-        var writer = t_writer;
-        if (writer is not null && ReferenceEquals(t_writerMarshaller, marshaller))
+        var slot = t_writer ??= new Slot<MarshallingWriter>();
+        if (!slot.InUse)
         {
-            t_writer = null;
-            if (writer.TryReset(output))
+            if (slot.Item is { } writer && ReferenceEquals(slot.Marshaller, marshaller) && writer.TryReset(output))
             {
+                slot.Take(connection);
                 return writer;
             }
+
+            var context = new ReferenceContext();
+            slot.Replace(marshaller.CreateWriter(output, context), context, marshaller);
+            slot.Take(connection);
+            return slot.Item!;
         }
 
-        return marshaller.CreateWriter(output);
+        return marshaller.CreateWriter(output, new ReferenceContext { Connection = connection });
     }
 
-    public static void Return(IMarshaller marshaller, MarshallingWriter writer)
+    public static void Return(MarshallingWriter writer)
     {
         writer.Dispose();
-        t_writer = writer;
-        t_writerMarshaller = marshaller;
+        if (t_writer is { } slot && ReferenceEquals(slot.Item, writer))
+        {
+            slot.Release();
+        }
     }
 
-    public static MarshallingReader RentReader(IMarshaller marshaller, in ReadOnlySequence<byte> input)
+    public static MarshallingReader RentReader(IMarshaller marshaller, in ReadOnlySequence<byte> input, RemotingConnection connection)
     {
-        var reader = t_reader;
-        if (reader is not null && ReferenceEquals(t_readerMarshaller, marshaller))
+        var slot = t_reader ??= new Slot<MarshallingReader>();
+        if (!slot.InUse)
         {
-            t_reader = null;
-            if (reader.TryReset(input))
+            if (slot.Item is { } reader && ReferenceEquals(slot.Marshaller, marshaller) && reader.TryReset(input))
             {
+                slot.Take(connection);
                 return reader;
             }
+
+            var context = new ReferenceContext();
+            slot.Replace(marshaller.CreateReader(input, context), context, marshaller);
+            slot.Take(connection);
+            return slot.Item!;
         }
 
-        return marshaller.CreateReader(input);
+        return marshaller.CreateReader(input, new ReferenceContext { Connection = connection });
     }
 
-    public static void Return(IMarshaller marshaller, MarshallingReader reader)
+    public static void Return(MarshallingReader reader)
     {
         reader.Dispose();
-        t_reader = reader;
-        t_readerMarshaller = marshaller;
+        if (t_reader is { } slot && ReferenceEquals(slot.Item, reader))
+        {
+            slot.Release();
+        }
+    }
+
+    /// <summary>A thread's cached writer or reader, its context, and whether it is rented now.</summary>
+    private sealed class Slot<T>
+        where T : class
+    {
+        private ReferenceContext? _context;
+
+        public T? Item { get; private set; }
+
+        public IMarshaller? Marshaller { get; private set; }
+
+        public bool InUse { get; private set; }
+
+        public void Replace(T item, ReferenceContext context, IMarshaller marshaller)
+        {
+            Item = item;
+            _context = context;
+            Marshaller = marshaller;
+        }
+
+        public void Take(RemotingConnection connection)
+        {
+            InUse = true;
+            _context!.Connection = connection;
+        }
+
+        public void Release()
+        {
+            InUse = false;
+            _context!.Connection = null;
+        }
     }
 }

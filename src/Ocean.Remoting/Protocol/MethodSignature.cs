@@ -54,6 +54,14 @@ internal static class MethodSignature
         return builder.ToString();
     }
 
+    /// <summary>A type's name as canonical texts spell it (the interface name of a reference).</summary>
+    public static string TypeName(Type type)
+    {
+        var builder = new StringBuilder();
+        AppendType(builder, type);
+        return builder.ToString();
+    }
+
     /// <summary>The id of a canonical text: SHA-256 of its UTF-8, first 8 bytes read big-endian.</summary>
     public static ulong ComputeId(string canonicalText)
     {

@@ -61,7 +61,7 @@ public sealed class ErrorTests
         // Another build of IFaulty: the same full name, one method identical, one with another parameter type, one extra.
         var evolved = EmitEvolvedFaulty();
         evolved.FullName.Should().Be(typeof(IFaulty).FullName);
-        var proxy = typeof(RemotingClient).GetMethod(nameof(RemotingClient.GetProxy))!.MakeGenericMethod(evolved).Invoke(loop.Client, ["faulty"])!;
+        var proxy = typeof(RemotingClient).GetMethod(nameof(RemotingClient.GetProxy), [typeof(string)])!.MakeGenericMethod(evolved).Invoke(loop.Client, ["faulty"])!;
 
         Task<int> Call(string name, Type parameter, object argument) =>
             (Task<int>)evolved.GetMethod(name, [parameter])!.Invoke(proxy, [argument])!;

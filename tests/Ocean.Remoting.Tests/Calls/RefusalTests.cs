@@ -31,7 +31,7 @@ public sealed class RefusalTests
     {
         _ = instance;
         await using var loop = await Loopback.StartAsync(_ => { });
-        var getProxy = typeof(RemotingClient).GetMethod(nameof(RemotingClient.GetProxy))!.MakeGenericMethod(type);
+        var getProxy = typeof(RemotingClient).GetMethod(nameof(RemotingClient.GetProxy), [typeof(string)])!.MakeGenericMethod(type);
 
         var thrown = Unwrap(() => getProxy.Invoke(loop.Client, ["target"]));
         thrown.Should().BeOfType(expected);

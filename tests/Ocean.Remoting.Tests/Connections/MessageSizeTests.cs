@@ -33,7 +33,7 @@ public sealed class MessageSizeTests
     }
 
     [Fact]
-    public async Task ClientAnnouncesItsMaxMessageSize_AndNoConcurrentCalls()
+    public async Task ClientAnnouncesItsMaxMessageSize_AndItsCallbackLimit()
     {
         var hello = new TaskCompletionSource<Preamble>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var fake = new FakeServer(async (connection, _) =>
@@ -41,12 +41,12 @@ public sealed class MessageSizeTests
             hello.TrySetResult(await connection.AcceptHandshakeAsync());
             await connection.ServeAddsAsync();
         });
-        var (client, _) = await Kit.ConnectAsync(fake.EndPoint, new RemotingClientOptions { MaxMessageSize = 5000 });
+        var (client, _) = await Kit.ConnectAsync(fake.EndPoint, new RemotingClientOptions { MaxMessageSize = 5000, MaxConcurrentCallbacks = 7 });
         await using var __ = client;
 
         var preamble = await hello.Task.WithTimeout();
         preamble.MaxFrameLength.Should().Be(5000u);
-        preamble.MaxConcurrentCalls.Should().Be(0u);
+        preamble.MaxConcurrentCalls.Should().Be(7u, "a client runs the server's calls on the objects it passed by reference (callbacks), up to its limit");
     }
 
     [Fact]

@@ -1,0 +1,426 @@
+using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Ocean.Marshalling;
+
+namespace Ocean.Remoting.Internal;
+
+/// <summary>
+/// The objects of one side (a <see cref="RemotingServer"/> or a <see cref="RemotingClient"/>): its incarnation, its
+/// exports by name and by number, the references it writes and the proxies it makes from the references it reads.
+/// </summary>
+/// <remarks>
+/// <para>Every export has a number. A named export is reached by its name or by <c>~INCARNATION/NUMBER</c>; an object
+/// exported implicitly (passed by reference) only by the latter, so a reference kept from an earlier run of the side
+/// is recognised as stale. A side with an endpoint (a listening server) writes endpoint references, reachable from
+/// anywhere; a side without one writes references bound to the connection they travel on, and its objects exported
+/// that way are dropped with the connection.</para>
+/// </remarks>
+[RequiresDynamicCode(DynamicCodeMessages.Proxies)]
+[RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
+internal sealed class ObjectSpace : IAsyncDisposable
+{
+    /// <summary>The built-in object every side exports for leases (dirty and clean calls).</summary>
+    public const string DgcName = "ocean.dgc";
+
+    private readonly Lock _lock = new();
+    private readonly ExportTable _named = new();
+    private readonly Dictionary<ulong, ExportedObject> _byNumber = [];
+    private readonly Dictionary<(object Target, Type Interface, RemotingConnection? BoundTo), ExportedObject> _implicit = new(IdentityKeyComparer.Instance);
+    private readonly Dictionary<EndPoint, RemotingClient> _outbound = [];
+    private readonly byte[] _keyPrefix;
+    private readonly Func<RemotingConnection?, EndPoint?> _advertise;
+    private readonly Func<EndPoint, RemotingClient> _connectTo;
+    private readonly Dictionary<(IRemoteCaller Caller, string Key), WeakReference<LeaseAnchor>> _anchors = [];
+    private int _anchorSweepAt = 64;
+    private ulong _lastNumber;
+    private bool _disposed;
+
+    /// <param name="incarnation">This run of the side.</param>
+    /// <param name="marshaller">The side's marshaller, references installed.</param>
+    /// <param name="logger">Where lease and reference events go.</param>
+    /// <param name="time">The clock of leases.</param>
+    /// <param name="advertise">The endpoint written into references sent on a connection (<see langword="null"/>: none, references are bound to the connection).</param>
+    /// <param name="connectTo">Makes a client (not yet connected) for an endpoint reference to another server.</param>
+    public ObjectSpace(ServerIncarnation incarnation, IMarshaller marshaller, ILogger logger, TimeProvider time, Func<RemotingConnection?, EndPoint?> advertise, Func<EndPoint, RemotingClient> connectTo)
+    {
+        Incarnation = incarnation;
+        IncarnationText = incarnation.ToString();
+        Marshaller = marshaller;
+        Logger = logger;
+        Time = time;
+        _advertise = advertise;
+        _connectTo = connectTo;
+        _keyPrefix = Encoding.UTF8.GetBytes($"~{IncarnationText}/");
+    }
+
+    public ServerIncarnation Incarnation { get; }
+
+    public string IncarnationText { get; }
+
+    public IMarshaller Marshaller { get; }
+
+    public ILogger Logger { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>The side's own client and its server's endpoint: references to that endpoint are called through it.</summary>
+    public (RemotingClient Client, EndPoint EndPoint)? Self { get; set; }
+
+    /// <summary>The number of objects exported now, named and implicit.</summary>
+    public int ExportedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byNumber.Count;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- exports
+
+    public ExportedObject ExportNamed(string name, RemoteInterface description, object target)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var exported = new ExportedObject(name, description, target, ++_lastNumber);
+            _named.Add(exported);
+            _byNumber.Add(exported.Number, exported);
+            return exported;
+        }
+    }
+
+    public bool UnexportNamed(string name)
+    {
+        lock (_lock)
+        {
+            if (_named.Remove(name) is not { } removed)
+            {
+                return false;
+            }
+
+            _byNumber.Remove(removed.Number);
+            return true;
+        }
+    }
+
+    /// <summary>The reference of the object exported under <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">Nothing is exported under the name.</exception>
+    /// <exception cref="InvalidOperationException">The side has no endpoint to put in a reference.</exception>
+    public RemoteReference GetReference(string name)
+    {
+        if (!_named.TryGet(name, out var exported))
+        {
+            throw new KeyNotFoundException($"No object is exported under the name '{name}'.");
+        }
+
+        return EndPointReference(exported, _advertise(null))
+            ?? throw new InvalidOperationException("This side has no IP endpoint to put in a reference: it listens on no TCP endpoint (set RemotingServerOptions.AdvertisedEndPoint).");
+    }
+
+    /// <summary>
+    /// Exports <paramref name="value"/> implicitly (once per object, interface and binding) for a message on
+    /// <paramref name="connection"/>, and returns the reference text to write.
+    /// </summary>
+    public string ExportImplicitly(object value, Type declaredType, RemotingConnection connection)
+    {
+        var endPoint = _advertise(connection);
+        var boundTo = endPoint is null ? connection : null;
+        ExportedObject exported;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (boundTo is not null && boundTo.IsClosedForExports)
+            {
+                throw new InvalidOperationException($"Connection {connection.Id} is closed; nothing more can be exported on it.");
+            }
+
+            if (!_implicit.TryGetValue((value, declaredType, boundTo), out exported!))
+            {
+                var description = RemoteInterface.Get(declaredType, Marshaller);
+                foreach (var method in description.Methods)
+                {
+                    method.PrepareInvoker();
+                }
+
+                var number = ++_lastNumber;
+                exported = new ExportedObject(KeyOf(IncarnationText, number), description, value, number, Leased: true, boundTo);
+                _implicit.Add((value, declaredType, boundTo), exported);
+                _byNumber.Add(number, exported);
+                Log.ExportedImplicitly(Logger, exported.Name, declaredType.Name, connection.Id);
+            }
+        }
+
+        OnWritten(exported, connection);
+        return endPoint is null
+            ? ReferenceSurrogates.FormatBound(IncarnationText, exported.Number, declaredType)
+            : EndPointReference(exported, endPoint)!.ToString();
+    }
+
+    /// <summary>Removes an implicit export (its last lease ended): later calls on it get unknown object.</summary>
+    public bool UnexportImplicit(ulong number)
+    {
+        lock (_lock)
+        {
+            if (!_byNumber.TryGetValue(number, out var exported) || !exported.Leased)
+            {
+                return false;
+            }
+
+            _byNumber.Remove(number);
+            _implicit.Remove((exported.Target, exported.Interface.InterfaceType, exported.BoundTo));
+            Log.Unexported(Logger, exported.Name);
+            return true;
+        }
+    }
+
+    /// <summary>A connection closed: the objects bound to it can no longer be reached.</summary>
+    public void ConnectionClosed(RemotingConnection connection)
+    {
+        List<ExportedObject>? dropped = null;
+        lock (_lock)
+        {
+            foreach (var exported in _byNumber.Values)
+            {
+                if (ReferenceEquals(exported.BoundTo, connection))
+                {
+                    (dropped ??= []).Add(exported);
+                }
+            }
+
+            if (dropped is not null)
+            {
+                foreach (var exported in dropped)
+                {
+                    _byNumber.Remove(exported.Number);
+                    _implicit.Remove((exported.Target, exported.Interface.InterfaceType, exported.BoundTo));
+                }
+            }
+        }
+
+        if (dropped is not null)
+        {
+            OnDropped(dropped);
+        }
+    }
+
+    /// <summary>Finds the object a request's key names, for a request on <paramref name="connection"/>.</summary>
+    public bool TryFind(ReadOnlySpan<byte> key, RemotingConnection connection, [NotNullWhen(true)] out ExportedObject? exported, out string? error)
+    {
+        error = null;
+        if (key.IsEmpty || key[0] != (byte)'~')
+        {
+            if (_named.TryGet(key, out exported))
+            {
+                return true;
+            }
+
+            error = $"No object is exported under the name '{Encoding.UTF8.GetString(key)}'.";
+            return false;
+        }
+
+        exported = null;
+        if (!key.StartsWith(_keyPrefix))
+        {
+            var slash = key.LastIndexOf((byte)'/');
+            var incarnation = Encoding.UTF8.GetString(slash > 1 ? key[1..slash] : key[1..]);
+            error = $"The reference is stale: it names an object of incarnation {incarnation}, and this side is incarnation {IncarnationText} (restarted since the reference was made). The call was not run.";
+            return false;
+        }
+
+        if (!Utf8Parser.TryParse(key[_keyPrefix.Length..], out ulong number, out var consumed) || consumed != key.Length - _keyPrefix.Length)
+        {
+            error = $"'{Encoding.UTF8.GetString(key)}' is not an object key (~INCARNATION/NUMBER).";
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (_byNumber.TryGetValue(number, out exported) && (exported.BoundTo is null || ReferenceEquals(exported.BoundTo, connection)))
+            {
+                return true;
+            }
+        }
+
+        exported = null;
+        error = $"Object {number} of this side is not exported (its lease ended, it was unexported, or it is bound to another connection). The call was not run.";
+        return false;
+    }
+
+    // ---------------------------------------------------------------- proxies from references
+
+    /// <summary>A proxy (or this side's own object) for a bound reference read from <paramref name="connection"/>.</summary>
+    public object ResolveBound(Type declaredType, string incarnation, ulong number, RemotingConnection connection)
+    {
+        if (incarnation == IncarnationText)
+        {
+            return Local(declaredType, number, connection);
+        }
+
+        return MakeProxy(declaredType, connection, incarnation, number, reference: null, boundTo: connection);
+    }
+
+    /// <summary>A proxy (or this side's own object) for an endpoint reference, read from <paramref name="connection"/> or given by the user.</summary>
+    public object ResolveEndPoint(Type declaredType, RemoteReference reference, RemotingConnection? connection)
+    {
+        if (reference.Incarnation == Incarnation)
+        {
+            return Local(declaredType, reference.ObjectNumber, connection);
+        }
+
+        return MakeProxy(declaredType, CallerFor(reference.EndPoint), reference.Incarnation.ToString(), reference.ObjectNumber, reference, boundTo: null);
+    }
+
+    private object Local(Type declaredType, ulong number, RemotingConnection? connection)
+    {
+        ExportedObject? exported;
+        lock (_lock)
+        {
+            _byNumber.TryGetValue(number, out exported);
+        }
+
+        if (exported is null || (exported.BoundTo is not null && !ReferenceEquals(exported.BoundTo, connection)))
+        {
+            throw new InvalidOperationException($"The reference names object {number} of this side, which is no longer exported.");
+        }
+
+        if (!declaredType.IsInstanceOfType(exported.Target))
+        {
+            throw new InvalidOperationException($"The reference names object {number} of this side, which is a {exported.Interface.InterfaceType.Name}, not a {declaredType.Name}.");
+        }
+
+        return exported.Target;
+    }
+
+    private object MakeProxy(Type declaredType, IRemoteCaller caller, string incarnation, ulong number, RemoteReference? reference, RemotingConnection? boundTo)
+    {
+        var description = RemoteInterface.Get(declaredType, Marshaller);
+        var anchor = OnProxy(caller, incarnation, number, boundTo);
+        return RemotingProxy.Create(description, caller, KeyOf(incarnation, number), new ProxyTarget(incarnation, number, reference, boundTo, anchor));
+    }
+
+    private RemotingClient CallerFor(EndPoint endPoint)
+    {
+        if (Self is { } self && self.EndPoint.Equals(endPoint))
+        {
+            return self.Client;
+        }
+
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_outbound.TryGetValue(endPoint, out var client))
+            {
+                client = _connectTo(endPoint);
+                _outbound.Add(endPoint, client);
+            }
+
+            return client;
+        }
+    }
+
+    private RemoteReference? EndPointReference(ExportedObject exported, EndPoint? endPoint)
+    {
+        var (host, port) = endPoint switch
+        {
+            IPEndPoint ip => (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4().ToString() : ip.Address.ToString(), ip.Port),
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            _ => (null, 0),
+        };
+
+        return host is null ? null : new RemoteReference(host, port, Incarnation, exported.Number, Protocol.MethodSignature.TypeName(exported.Interface.InterfaceType));
+    }
+
+    public static string KeyOf(string incarnation, ulong number) => string.Create(CultureInfo.InvariantCulture, $"~{incarnation}/{number}");
+
+    // ---------------------------------------------------------------- leases (hooks)
+
+#pragma warning disable CA1822 // TODO(leases): wired when the lease table and renewer land
+    private void OnWritten(ExportedObject exported, RemotingConnection connection)
+    {
+        _ = exported;
+        _ = connection;
+    }
+
+    private void OnDropped(List<ExportedObject> dropped)
+    {
+        _ = dropped;
+    }
+
+    // Every proxy for one object (through one caller) holds the same anchor; the lease renewer tracks the anchor
+    // weakly, so the lease lives exactly while some proxy for the object does.
+    private LeaseAnchor OnProxy(IRemoteCaller caller, string incarnation, ulong number, RemotingConnection? boundTo)
+    {
+        _ = boundTo;
+        var key = (caller, KeyOf(incarnation, number));
+        lock (_anchors)
+        {
+            if (_anchors.TryGetValue(key, out var weak) && weak.TryGetTarget(out var alive))
+            {
+                return alive;
+            }
+
+            var anchor = new LeaseAnchor(incarnation, number);
+            _anchors[key] = new WeakReference<LeaseAnchor>(anchor);
+            if (_anchors.Count > _anchorSweepAt)
+            {
+                foreach (var (k, w) in _anchors.ToArray())
+                {
+                    if (!w.TryGetTarget(out _))
+                    {
+                        _anchors.Remove(k);
+                    }
+                }
+
+                _anchorSweepAt = Math.Max(64, _anchors.Count * 2);
+            }
+
+            return anchor;
+        }
+    }
+#pragma warning restore CA1822
+
+    // ---------------------------------------------------------------- closing
+
+    public async ValueTask DisposeAsync()
+    {
+        RemotingClient[] outbound;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            outbound = [.. _outbound.Values];
+            _outbound.Clear();
+        }
+
+        foreach (var client in outbound)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What the proxies of one remote object share; collected when the last of them is.</summary>
+    private sealed record LeaseAnchor(string Incarnation, ulong Number);
+
+    /// <summary>Compares implicit-export keys by the target's identity, not its equality.</summary>
+    private sealed class IdentityKeyComparer : IEqualityComparer<(object Target, Type Interface, RemotingConnection? BoundTo)>
+    {
+        public static readonly IdentityKeyComparer Instance = new();
+
+        public bool Equals((object Target, Type Interface, RemotingConnection? BoundTo) x, (object Target, Type Interface, RemotingConnection? BoundTo) y) =>
+            ReferenceEquals(x.Target, y.Target) && x.Interface == y.Interface && ReferenceEquals(x.BoundTo, y.BoundTo);
+
+        public int GetHashCode((object Target, Type Interface, RemotingConnection? BoundTo) key) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Target), key.Interface, key.BoundTo is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.BoundTo));
+    }
+}
