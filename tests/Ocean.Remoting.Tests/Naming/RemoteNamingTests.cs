@@ -172,6 +172,69 @@ public sealed class RemoteNamingTests
         service.Registry.List().Should().Equal("calc");
     }
 
+    [Theory]
+    [MemberData(nameof(Marshallers))]
+    public async Task A_client_gets_a_working_proxy_from_a_server_address_and_a_name(string marshaller)
+    {
+        var calculator = new Calculator();
+        var naming = new NamingService();
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), new RemotingServerOptions { Marshaller = Marshaller(marshaller) });
+        server.Export<ICalculator>(calculator, "calc-export");
+        server.ExportNamingService(naming);
+        await server.StartAsync().WaitAsync(Timeout);
+        await naming.BindAsync("tools/calculator", server.GetReference("calc-export")); // in-process: the server binds its own object
+        await using var client = await ConnectAsync(server, marshaller);
+
+        var calc = await client.LookupAsync<ICalculator>("tools/calculator").WaitAsync(Timeout);
+
+        (await calc.AddAsync(2, 3).WaitAsync(Timeout)).Should().Be(5);
+        await calc.RecordAsync(7).WaitAsync(Timeout);
+        calculator.Total.Should().Be(7, "the call reached the server's object");
+        var reference = await client.GetNamingService().LookupAsync("tools/calculator").WaitAsync(Timeout);
+        reference!.InterfaceName.Should().Be(typeof(ICalculator).FullName);
+        reference.EndPoint.Should().Be(server.EndPoint);
+        reference.Incarnation.Should().Be(server.Incarnation);
+    }
+
+    [Theory]
+    [MemberData(nameof(Marshallers))]
+    public async Task A_name_bound_by_one_server_in_another_servers_registry_leads_a_third_party_to_the_first_server(string marshaller)
+    {
+        // As with rmiregistry: the registry runs on its own; an object server binds into it from the same machine; a client
+        // that knows only the registry's address and the name reaches the object on the object server.
+        var naming = new NamingService();
+        await using var registryServer = await StartAsync(naming, marshaller);
+        var calculator = new Calculator();
+        await using var objectServer = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), new RemotingServerOptions { Marshaller = Marshaller(marshaller) });
+        objectServer.Export<ICalculator>(calculator, "calc");
+        await objectServer.StartAsync().WaitAsync(Timeout);
+        await using (var binder = await ConnectAsync(registryServer, marshaller))
+        {
+            await binder.GetNamingService().BindAsync("calc", objectServer.GetReference("calc")).WaitAsync(Timeout);
+        }
+
+        await using var client = await ConnectAsync(registryServer, marshaller);
+        var calc = await client.LookupAsync<ICalculator>("calc").WaitAsync(Timeout);
+
+        (await calc.AddAsync(20, 22).WaitAsync(Timeout)).Should().Be(42);
+        await calc.RecordAsync(3).WaitAsync(Timeout);
+        calculator.Total.Should().Be(3);
+        objectServer.ActiveConnections.Should().BeGreaterThan(0, "the client connected to the object's server itself");
+    }
+
+    [Fact]
+    public async Task Lookup_of_a_proxy_for_an_unbound_name_throws_name_not_bound_and_a_bad_name_is_refused_before_sending()
+    {
+        var naming = new NamingService();
+        await using var server = await StartAsync(naming, "cdr");
+        await using var client = await ConnectAsync(server, "cdr");
+
+        await FluentActions.Awaiting(() => client.LookupAsync<ICalculator>("missing").WaitAsync(Timeout))
+            .Should().ThrowAsync<NameNotBoundException>().WithMessage("The name 'missing' is not bound in the naming service at 127.0.0.1:*");
+        (await FluentActions.Awaiting(() => client.LookupAsync<ICalculator>("bad\nname").WaitAsync(Timeout))
+            .Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("name");
+    }
+
     private static IMarshaller? Marshaller(string marshaller) => marshaller == "graph" ? Loopback.NewGraphMarshaller() : null;
 
     private static RemotingClientOptions ClientOptions(string marshaller) => new() { Marshaller = Marshaller(marshaller) };
