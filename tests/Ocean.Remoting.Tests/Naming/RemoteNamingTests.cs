@@ -235,6 +235,25 @@ public sealed class RemoteNamingTests
             .Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("name");
     }
 
+    [Fact]
+    public async Task A_proxy_of_an_unrelated_interface_fails_on_its_first_call_with_unknown_method_not_executed()
+    {
+        var naming = new NamingService();
+        var calculator = new Calculator();
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0));
+        server.Export<ICalculator>(calculator, "calc");
+        server.ExportNamingService(naming);
+        await server.StartAsync().WaitAsync(Timeout);
+        naming.Registry.Bind("calc", server.GetReference("calc"));
+        await using var client = await ConnectAsync(server, "cdr");
+
+        var wrong = await client.LookupAsync<IRegistrar>("calc").WaitAsync(Timeout);
+
+        var failure = await FluentActions.Awaiting(() => wrong.RegisterAsync("x").WaitAsync(Timeout)).Should().ThrowAsync<RemotingException>();
+        failure.Which.Status.Should().Be(RemotingStatus.UnknownMethod);
+        failure.Which.Completion.Should().Be(CompletionStatus.No);
+    }
+
     private static IMarshaller? Marshaller(string marshaller) => marshaller == "graph" ? Loopback.NewGraphMarshaller() : null;
 
     private static RemotingClientOptions ClientOptions(string marshaller) => new() { Marshaller = Marshaller(marshaller) };
