@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ocean.Framing;
 using Ocean.Marshalling;
+using Ocean.Remoting.Internal.Leases;
 using Ocean.Remoting.Internal;
 using Ocean.Transport;
 
@@ -37,6 +38,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     private readonly HashSet<RemotingConnection> _connections = [];
     private readonly string _description;
     private readonly ObjectSpace _space;
+    private DgcLeaseOwner? _leaseOwner;
     private RemotingConnection? _current;
     private Task<RemotingConnection>? _connecting;
     private int _failures;
@@ -56,6 +58,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             marshaller,
             _logger,
             _options.TimeProvider,
+            _options.LeaseDuration,
             static _ => null, // a client has no endpoint: what it passes by reference is bound to the connection
             other => new RemotingClient(other, other.ToString() ?? "server", shared));
         if (endPoint is not null)
@@ -84,6 +87,33 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     /// <summary>A client that connects on its first call (a server's client to another server whose reference it read).</summary>
     internal static RemotingClient CreateUnconnected(EndPoint endPoint, RemotingClientOptions options) =>
         new(endPoint, endPoint.ToString() ?? "server", options);
+
+    /// <summary>How a lease renewer reaches this client's server's lease service (for proxies from endpoint references).</summary>
+    internal DgcLeaseOwner LeaseOwner
+    {
+        get
+        {
+            var owner = Volatile.Read(ref _leaseOwner);
+            if (owner is null)
+            {
+                owner = new DgcLeaseOwner(this, _settings.Marshaller, _description, static c => ((RemotingClient)c).IsDisposed);
+                owner = Interlocked.CompareExchange(ref _leaseOwner, owner, null) ?? owner;
+            }
+
+            return owner;
+        }
+    }
+
+    private bool IsDisposed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _disposed;
+            }
+        }
+    }
 
     /// <summary>The server's endpoint (<see langword="null"/> for a client over a message connection).</summary>
     public EndPoint? RemoteEndPoint => _endPoint;
@@ -195,10 +225,26 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         return (T)_space.ResolveEndPoint(typeof(T), reference, connection: null);
     }
 
+    /// <summary>
+    /// The reference a proxy stands for, to print it, store it or bind it in a naming service: for a proxy made from an
+    /// endpoint reference (received in a result, or from <see cref="GetProxy{T}(RemoteReference)"/>).
+    /// </summary>
+    /// <param name="proxy">A proxy.</param>
+    /// <returns>
+    /// The reference; <see langword="null"/> for anything else: a proxy from <see cref="GetProxy{T}(string)"/> (it has
+    /// no object number), one for a client's object (bound to its connection, it has no endpoint), or no proxy at all.
+    /// </returns>
+    public static RemoteReference? GetReference(object proxy)
+    {
+        ArgumentNullException.ThrowIfNull(proxy);
+        return (proxy as RemotingProxy)?.Reference;
+    }
+
     /// <summary>Closes every connection; calls in flight fail with <see cref="RemotingStatus.Unavailable"/>.</summary>
     /// <returns>A task that completes once closed.</returns>
     public async ValueTask DisposeAsync()
     {
+        await _space.StopRenewingAsync().ConfigureAwait(false); // cleans go out while the connection is still open
         RemotingConnection[] connections;
         lock (_lock)
         {

@@ -75,7 +75,7 @@ public sealed class RemotingServer : IAsyncDisposable
             LoggerFactory = _options.LoggerFactory,
             TimeProvider = _options.TimeProvider,
         };
-        _space = new ObjectSpace(ServerIncarnation.New(_options.TimeProvider), marshaller, _logger, _options.TimeProvider, Advertise, endPoint => RemotingClient.CreateUnconnected(endPoint, outbound));
+        _space = new ObjectSpace(ServerIncarnation.New(_options.TimeProvider), marshaller, _logger, _options.TimeProvider, _options.LeaseDuration, Advertise, endPoint => RemotingClient.CreateUnconnected(endPoint, outbound), _options.AcceptReferencesToOtherServers);
         _settings = new ConnectionSettings
         {
             Marshaller = marshaller,
@@ -164,7 +164,7 @@ public sealed class RemotingServer : IAsyncDisposable
     public bool Unexport(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _space.UnexportNamed(name);
+        return name != ObjectSpace.DgcName && _space.UnexportNamed(name);
     }
 
     /// <summary>Starts listening.</summary>
@@ -265,6 +265,9 @@ public sealed class RemotingServer : IAsyncDisposable
         {
             // calls still running past the deadline are cancelled below
         }
+
+        // Cleans for the callbacks this server still holds go out while their connections are open (bounded).
+        await _space.StopRenewingAsync().ConfigureAwait(false);
 
         // Every close from here on is bounded by one deadline: a graceful close lingers for the client's FIN, and the first
         // close of a connection is the one that waits (a second caller's token is not looked at).

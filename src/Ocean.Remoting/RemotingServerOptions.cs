@@ -97,6 +97,15 @@ public sealed class RemotingServerOptions
     /// </summary>
     public System.Net.EndPoint? AdvertisedEndPoint { get; set; }
 
+    /// <summary>
+    /// Whether a reference to an object of <b>another</b> server, arriving in a client's request, becomes a proxy (default
+    /// <see langword="false"/>). A proxy renews its lease, so accepting one makes this server connect to whatever endpoint
+    /// the reference names: off, such a request is refused with <see cref="RemotingStatus.BadArguments"/> (completion no)
+    /// before the method runs. References to this server's own objects, and <see cref="RemoteReference"/> values (a naming
+    /// service's bindings), are always accepted. At most 64 other servers are called either way.
+    /// </summary>
+    public bool AcceptReferencesToOtherServers { get; set; }
+
     /// <summary>Settings of the clients this server opens to other servers, to call objects whose references it received; <see langword="null"/> for the defaults (this server's marshaller, clock and logger).</summary>
     public RemotingClientOptions? OutboundClient { get; set; }
 

@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Ocean.Marshalling;
+using Ocean.Remoting.Internal.Leases;
 
 namespace Ocean.Remoting.Internal;
 
@@ -26,6 +27,9 @@ internal sealed class ObjectSpace : IAsyncDisposable
     /// <summary>The built-in object every side exports for leases (dirty and clean calls).</summary>
     public const string DgcName = "ocean.dgc";
 
+    /// <summary>How many other servers one side keeps clients for (references read from peers can name any endpoint).</summary>
+    public const int MaxOtherServers = 64;
+
     private readonly Lock _lock = new();
     private readonly ExportTable _named = new();
     private readonly Dictionary<ulong, ExportedObject> _byNumber = [];
@@ -34,6 +38,8 @@ internal sealed class ObjectSpace : IAsyncDisposable
     private readonly byte[] _keyPrefix;
     private readonly Func<RemotingConnection?, EndPoint?> _advertise;
     private readonly Func<EndPoint, RemotingClient> _connectTo;
+    private readonly bool _acceptOtherServers;
+    private readonly Dictionary<RemotingConnection, List<ulong>> _boundByConnection = [];
     private readonly Dictionary<(IRemoteCaller Caller, string Key), WeakReference<LeaseAnchor>> _anchors = [];
     private int _anchorSweepAt = 64;
     private ulong _lastNumber;
@@ -45,8 +51,11 @@ internal sealed class ObjectSpace : IAsyncDisposable
     /// <param name="time">The clock of leases.</param>
     /// <param name="advertise">The endpoint written into references sent on a connection (<see langword="null"/>: none, references are bound to the connection).</param>
     /// <param name="connectTo">Makes a client (not yet connected) for an endpoint reference to another server.</param>
-    public ObjectSpace(ServerIncarnation incarnation, IMarshaller marshaller, ILogger logger, TimeProvider time, Func<RemotingConnection?, EndPoint?> advertise, Func<EndPoint, RemotingClient> connectTo)
+    /// <param name="acceptOtherServers">Whether references read from peers may name other servers (a server's choice; see <see cref="RemotingServerOptions.AcceptReferencesToOtherServers"/>).</param>
+    /// <param name="leaseDuration">The lease this side grants on its implicit exports.</param>
+    public ObjectSpace(ServerIncarnation incarnation, IMarshaller marshaller, ILogger logger, TimeProvider time, TimeSpan leaseDuration, Func<RemotingConnection?, EndPoint?> advertise, Func<EndPoint, RemotingClient> connectTo, bool acceptOtherServers = true)
     {
+        _acceptOtherServers = acceptOtherServers;
         Incarnation = incarnation;
         IncarnationText = incarnation.ToString();
         Marshaller = marshaller;
@@ -55,7 +64,16 @@ internal sealed class ObjectSpace : IAsyncDisposable
         _advertise = advertise;
         _connectTo = connectTo;
         _keyPrefix = Encoding.UTF8.GetBytes($"~{IncarnationText}/");
+        Leases = new LeaseTable(leaseDuration, time, number => UnexportImplicit(number), logger);
+        Renewer = new LeaseRenewer(time, logger);
+        ExportNamed(DgcName, RemoteInterface.Get(typeof(IDistributedGc), marshaller), new DistributedGc(Leases, IncarnationText, static () => RemoteCallContext.CurrentProvisionalHolder));
     }
+
+    /// <summary>The leases others hold on this side's implicit exports.</summary>
+    public LeaseTable Leases { get; }
+
+    /// <summary>Renews the leases of this side's proxies on others' objects.</summary>
+    public LeaseRenewer Renewer { get; }
 
     public ServerIncarnation Incarnation { get; }
 
@@ -92,6 +110,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
             var exported = new ExportedObject(name, description, target, ++_lastNumber);
             _named.Add(exported);
             _byNumber.Add(exported.Number, exported);
+            LeaseTelemetry.ObjectExported();
             return exported;
         }
     }
@@ -106,6 +125,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
             }
 
             _byNumber.Remove(removed.Number);
+            LeaseTelemetry.ObjectUnexported();
             return true;
         }
     }
@@ -153,6 +173,17 @@ internal sealed class ObjectSpace : IAsyncDisposable
                 exported = new ExportedObject(KeyOf(IncarnationText, number), description, value, number, Leased: true, boundTo);
                 _implicit.Add((value, declaredType, boundTo), exported);
                 _byNumber.Add(number, exported);
+                if (boundTo is not null)
+                {
+                    if (!_boundByConnection.TryGetValue(boundTo, out var numbers))
+                    {
+                        _boundByConnection.Add(boundTo, numbers = []);
+                    }
+
+                    numbers.Add(number);
+                }
+
+                LeaseTelemetry.ObjectExported();
                 Log.ExportedImplicitly(Logger, exported.Name, declaredType.Name, connection.Id);
             }
         }
@@ -175,6 +206,12 @@ internal sealed class ObjectSpace : IAsyncDisposable
 
             _byNumber.Remove(number);
             _implicit.Remove((exported.Target, exported.Interface.InterfaceType, exported.BoundTo));
+            if (exported.BoundTo is { } bound && _boundByConnection.TryGetValue(bound, out var numbers))
+            {
+                numbers.Remove(number);
+            }
+
+            LeaseTelemetry.ObjectUnexported();
             Log.Unexported(Logger, exported.Name);
             return true;
         }
@@ -186,20 +223,15 @@ internal sealed class ObjectSpace : IAsyncDisposable
         List<ExportedObject>? dropped = null;
         lock (_lock)
         {
-            foreach (var exported in _byNumber.Values)
+            if (_boundByConnection.Remove(connection, out var numbers))
             {
-                if (ReferenceEquals(exported.BoundTo, connection))
+                foreach (var number in numbers)
                 {
-                    (dropped ??= []).Add(exported);
-                }
-            }
-
-            if (dropped is not null)
-            {
-                foreach (var exported in dropped)
-                {
-                    _byNumber.Remove(exported.Number);
-                    _implicit.Remove((exported.Target, exported.Interface.InterfaceType, exported.BoundTo));
+                    if (_byNumber.Remove(number, out var exported))
+                    {
+                        _implicit.Remove((exported.Target, exported.Interface.InterfaceType, exported.BoundTo));
+                        (dropped ??= []).Add(exported);
+                    }
                 }
             }
         }
@@ -274,6 +306,13 @@ internal sealed class ObjectSpace : IAsyncDisposable
             return Local(declaredType, reference.ObjectNumber, connection);
         }
 
+        if (connection is not null && !_acceptOtherServers && !(Self is { } self && self.EndPoint.Equals(reference.EndPoint)))
+        {
+            throw new InvalidOperationException(
+                $"A reference to an object of another server ({reference.EndPoint}) arrived from {connection.RemoteEndPoint}; this server does not call other servers on a peer's say-so " +
+                "(RemotingServerOptions.AcceptReferencesToOtherServers is off).");
+        }
+
         return MakeProxy(declaredType, CallerFor(reference.EndPoint), reference.Incarnation.ToString(), reference.ObjectNumber, reference, boundTo: null);
     }
 
@@ -317,6 +356,11 @@ internal sealed class ObjectSpace : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_outbound.TryGetValue(endPoint, out var client))
             {
+                if (_outbound.Count >= MaxOtherServers)
+                {
+                    throw new InvalidOperationException($"References name more than {MaxOtherServers} other servers; this side keeps clients for at most that many.");
+                }
+
                 client = _connectTo(endPoint);
                 _outbound.Add(endPoint, client);
             }
@@ -341,23 +385,29 @@ internal sealed class ObjectSpace : IAsyncDisposable
 
     // ---------------------------------------------------------------- leases (hooks)
 
-#pragma warning disable CA1822 // TODO(leases): wired when the lease table and renewer land
+    // Written into a message: leased provisionally to the connection until the receiver's first dirty (or clean) over
+    // it, so it cannot be collected while the message is on its way. Granted before the reference leaves.
     private void OnWritten(ExportedObject exported, RemotingConnection connection)
     {
-        _ = exported;
-        _ = connection;
+        if (exported.Leased)
+        {
+            Leases.Grant(exported.Number, connection.ProvisionalHolder);
+        }
     }
 
     private void OnDropped(List<ExportedObject> dropped)
     {
-        _ = dropped;
+        foreach (var exported in dropped)
+        {
+            Leases.Forget(exported.Number);
+            LeaseTelemetry.ObjectUnexported();
+        }
     }
 
     // Every proxy for one object (through one caller) holds the same anchor; the lease renewer tracks the anchor
     // weakly, so the lease lives exactly while some proxy for the object does.
     private LeaseAnchor OnProxy(IRemoteCaller caller, string incarnation, ulong number, RemotingConnection? boundTo)
     {
-        _ = boundTo;
         var key = (caller, KeyOf(incarnation, number));
         lock (_anchors)
         {
@@ -368,6 +418,8 @@ internal sealed class ObjectSpace : IAsyncDisposable
 
             var anchor = new LeaseAnchor(incarnation, number);
             _anchors[key] = new WeakReference<LeaseAnchor>(anchor);
+            ILeaseOwner owner = boundTo is not null ? boundTo.LeaseOwner : ((RemotingClient)caller).LeaseOwner;
+            Renewer.Track(anchor, owner, incarnation, number);
             if (_anchors.Count > _anchorSweepAt)
             {
                 foreach (var (k, w) in _anchors.ToArray())
@@ -384,12 +436,16 @@ internal sealed class ObjectSpace : IAsyncDisposable
             return anchor;
         }
     }
-#pragma warning restore CA1822
 
     // ---------------------------------------------------------------- closing
 
+    /// <summary>Stops renewing: a best-effort clean for every proxy still held (bounded), while connections are still open.</summary>
+    public ValueTask StopRenewingAsync() => Renewer.DisposeAsync();
+
     public async ValueTask DisposeAsync()
     {
+        await Renewer.DisposeAsync().ConfigureAwait(false);
+        Leases.Dispose();
         RemotingClient[] outbound;
         lock (_lock)
         {

@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Ocean.Framing;
 using Ocean.Marshalling;
+using Ocean.Remoting.Internal.Leases;
 using Ocean.Remoting.Protocol;
 using Ocean.Transport;
 
@@ -49,7 +50,32 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
         ServerInterceptors = settings.ServerInterceptors;
     }
 
+    private static long s_connections;
+    private DgcLeaseOwner? _leaseOwner;
+
     public string Id => _connection.Id;
+
+    /// <summary>
+    /// Who holds the provisional lease of an object this side wrote to this connection, until the peer's first dirty or
+    /// clean arrives over it: unique among this process's connections.
+    /// </summary>
+    public string ProvisionalHolder { get; } = $"connection:{Interlocked.Increment(ref s_connections)}";
+
+    /// <summary>How this side's lease renewer reaches the peer's lease service, for proxies bound to this connection.</summary>
+    public DgcLeaseOwner LeaseOwner
+    {
+        get
+        {
+            var owner = Volatile.Read(ref _leaseOwner);
+            if (owner is null)
+            {
+                owner = new DgcLeaseOwner(this, Marshaller, $"connection {Id} ({RemoteEndPoint})", static c => ((RemotingConnection)c).IsClosedForExports);
+                owner = Interlocked.CompareExchange(ref _leaseOwner, owner, null) ?? owner;
+            }
+
+            return owner;
+        }
+    }
 
     public EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
 

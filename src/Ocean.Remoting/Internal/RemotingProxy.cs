@@ -37,6 +37,9 @@ internal class RemotingProxy : DispatchProxy
         return proxy;
     }
 
+    /// <summary>The endpoint reference this proxy was made from, if any.</summary>
+    public RemoteReference? Reference => _target?.Reference;
+
     public override string ToString() => $"remote {_interface.InterfaceType.Name} '{_objectKey}' at {_caller.Describe()}";
 
     /// <summary>
