@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs the samples as samples/README.md describes them, on loopback and ports the OS picks, and checks what
-# they print and how they exit: echo pairs, the line echo server's limits, IPv6 endpoints in brackets, remote calls, options
+# they print and how they exit: echo pairs, the line echo server's limits, IPv6 endpoints in brackets, remote calls,
+# callbacks (the remote Transcript), options
 # refused where they do not apply, and Ctrl+C stopping a server gracefully. Prints one line per check and ends
 # with "N passed, N failed". Needs only bash (the line checks use bash's /dev/tcp, not netcat).
 # Usage: bash samples/check-samples.sh [--no-build]
 set -uo pipefail
 set -m # each server in its own process group, so SIGINT reaches it as a terminal's Ctrl+C would
 cd "$(dirname "$0")/.."
-samples=(TcpEchoServer TcpEchoClient LineEchoServer CdrPersonServer CdrPersonClient CalculatorServer CalculatorClient UdpEchoServer UdpEchoClient MulticastPeer Ocean.Demo)
+samples=(TcpEchoServer TcpEchoClient LineEchoServer CdrPersonServer CdrPersonClient CalculatorServer CalculatorClient TranscriptServer TranscriptClient UdpEchoServer UdpEchoClient MulticastPeer Ocean.Demo)
 if [ "${1:-}" != "--no-build" ]; then # CI has just built the solution
     for sample in "${samples[@]}"; do
         dotnet build "samples/$sample" -c Release -v q -nologo >/dev/null || { echo "build of $sample failed"; exit 1; }
@@ -17,7 +18,8 @@ fi
 bin() { echo "samples/$1/bin/Release/net10.0/$1"; }
 log=$(mktemp -d)
 server=
-trap '[ -n "$server" ] && kill -KILL -- "-$server" 2>/dev/null; rm -rf "$log"' EXIT
+background= # a client running in the background, if any
+trap '[ -n "$server" ] && kill -KILL -- "-$server" 2>/dev/null; [ -n "$background" ] && kill -KILL -- "-$background" 2>/dev/null; rm -rf "$log"' EXIT
 passed=0
 failed=0
 check() { # check NAME CONDITION-COMMAND...
@@ -135,6 +137,56 @@ check "calculator server refuses --message" bash -c "! timeout 20 '$(bin Calcula
 stop
 check "calculator server exits 0 on Ctrl+C" test $? -eq 0
 check "calculator client without a server: one error line, exit 1" bash -c "out=\$(timeout 30 '$(bin CalculatorClient)' --port $port 2>&1); [ \$? -eq 1 ] && [ \$(printf '%s\n' \"\$out\" | wc -l) -eq 1 ] && [[ \"\$out\" == error:* ]]"
+
+# The remote Transcript: clients register their own transcripts (passed by reference) and the server calls them back.
+# wait_for FILE REGEX: waits (bounded, 15 s) until a line of FILE matches.
+wait_for() {
+    for _ in $(seq 1 150); do grep -qsE "$2" "$1" && return 0; sleep 0.1; done
+    return 1
+}
+transcript_client() { timeout 60 "$(bin TranscriptClient)" --port "$port" "$@"; }
+# finish PID: waits (bounded, 15 s) for a client started in the background; returns its exit code, or 124 if it did not end.
+finish() {
+    for _ in $(seq 1 150); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$1" 2>/dev/null; then kill -KILL -- "-$1"; wait "$1"; return 124; fi
+    wait "$1"
+}
+start "$log/transcript" TranscriptServer --port 0
+# In the background without timeout(1), so that Ctrl+C reaches the client once (timeout would pass it on again);
+# --wait and the client's call deadlines bound it, and finish does too.
+"$(bin TranscriptClient)" --port "$port" --name alice --message 'hello from alice' --wait 50 >"$log/alice" 2>&1 &
+alice=$!
+background=$alice
+wait_for "$log/alice" '^staying registered'
+transcript_client --name bob --message 'hello from bob' >"$log/bob" 2>&1
+bob_rc=$?
+check "transcript client exits 0 once its line came back through its transcript" bash -c "[ $bob_rc -eq 0 ] && grep -qx '\[transcript\] bob: hello from bob' '$log/bob' && grep -qx 'unregistered; this transcript showed 1 line' '$log/bob'"
+check "transcript client prints the lines every client sent" bash -c "grep -qx '  alice: hello from alice' '$log/bob' && grep -qx '  bob: hello from bob' '$log/bob'"
+check "a waiting transcript client shows another client's line" wait_for "$log/alice" '^\[transcript\] bob: hello from bob$'
+kill -INT -- "-$alice" # Ctrl+C ends its wait: it still prints the lines and unregisters
+finish "$alice"
+alice_rc=$?
+background=
+check "transcript client stopped waiting by Ctrl+C exits 0 after unregistering" bash -c "[ $alice_rc -eq 0 ] && grep -qx '  bob: hello from bob' '$log/alice' && grep -qx 'unregistered; this transcript showed 2 lines' '$log/alice'"
+check "transcript server prints each registration, line and unregistration" bash -c "grep -qE '^alice registered a transcript \(#1\) from 127\.0\.0\.1:[0-9]+; 1 transcript registered$' '$log/transcript' && grep -qx 'bob: hello from bob' '$log/transcript' && grep -q '^bob unregistered its transcript (#2)' '$log/transcript' && grep -q '^alice unregistered its transcript (#1); 0 transcripts registered$' '$log/transcript'"
+# A client killed while registered: the server's next call on its transcript fails, and it drops that one only.
+"$(bin TranscriptClient)" --port "$port" --name carol --wait 50 >"$log/carol" 2>&1 &
+carol=$!
+background=$carol
+wait_for "$log/carol" '^staying registered'
+kill -KILL -- "-$carol"
+wait "$carol" 2>/dev/null
+background=
+transcript_client --name dave --message 'anyone there?' >"$log/dave" 2>&1
+dave_rc=$?
+check "transcript server drops the transcript of a vanished client" wait_for "$log/transcript" "^dropped carol's transcript \(#3\): "
+check "transcript client after a vanished one still exits 0" bash -c "[ $dave_rc -eq 0 ] && grep -qx '\[transcript\] dave: anyone there?' '$log/dave'"
+check "transcript server refuses --message" bash -c "! timeout 20 '$(bin TranscriptServer)' --port 0 --message x 2>/dev/null"
+check "transcript client refuses --interface" bash -c "out=\$(timeout 20 '$(bin TranscriptClient)' --port $port --interface lo 2>&1); [ \$? -eq 1 ] && [[ \"\$out\" == error:*'--interface'* ]]"
+check "transcript client refuses a negative --wait" bash -c "out=\$(timeout 20 '$(bin TranscriptClient)' --port $port --wait -1 2>&1); [ \$? -eq 1 ] && [[ \"\$out\" == error:*'--wait'* ]]"
+stop
+check "transcript server exits 0 on Ctrl+C" test $? -eq 0
+check "transcript client without a server: one error line, exit 1" bash -c "out=\$(timeout 30 '$(bin TranscriptClient)' --port $port 2>&1); [ \$? -eq 1 ] && [ \$(printf '%s\n' \"\$out\" | wc -l) -eq 1 ] && [[ \"\$out\" == error:* ]]"
 
 start "$log/udp" UdpEchoServer --port 0
 check "UDP echo" bash -c "'$(bin UdpEchoClient)' --port $port --message 'Hello, Ocean' | grep -qx 'received: Hello, Ocean'"

@@ -35,6 +35,8 @@ await MarshallingAsync();
 Console.WriteLine();
 await RemotingAsync();
 Console.WriteLine();
+await TranscriptAsync();
+Console.WriteLine();
 Console.WriteLine("demo finished");
 return 0;
 
@@ -293,6 +295,52 @@ static async Task RemotingAsync()
             Console.WriteLine($"client: SlowSumAsync(1000) with a 300 ms deadline: {ex.Status}");
         }
     }
+}
+
+static async Task TranscriptAsync()
+{
+    Console.WriteLine("== Remote Transcript (the Pharo lecture's): each client passes its own transcript by reference, the server calls it back");
+    var timeout = TimeSpan.FromSeconds(5);
+    await using var hub = new TranscriptHub(line => Console.WriteLine($"server: {line}"), showTimeout: timeout);
+    await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0));
+    server.Export<ITranscriptServer>(hub, ITranscriptServer.ExportName);
+    await server.StartAsync();
+    Console.WriteLine($"server: exported a TranscriptHub as \"{ITranscriptServer.ExportName}\", listening on {server.EndPoint}");
+
+    var options = new RemotingClientOptions { DefaultDeadline = TimeSpan.FromSeconds(10) };
+    await using var alice = await RemotingClient.ConnectAsync(server.EndPoint, options);
+    var bob = await RemotingClient.ConnectAsync(server.EndPoint, options); // goes away below without unregistering
+    var aliceServer = alice.GetProxy<ITranscriptServer>(ITranscriptServer.ExportName);
+    var bobServer = bob.GetProxy<ITranscriptServer>(ITranscriptServer.ExportName);
+    var aliceTranscript = new PrintingTranscript(line => Console.WriteLine($"alice's transcript: {line}"));
+    var bobTranscript = new PrintingTranscript(line => Console.WriteLine($"bob's transcript: {line}"));
+
+    // [Remote] on ITranscript: the objects stay in the clients; the server gets proxies that call back over each client's connection.
+    var aliceRegistration = await aliceServer.RegisterAsync("alice", aliceTranscript);
+    await bobServer.RegisterAsync("bob", bobTranscript);
+
+    // Each line is awaited on both transcripts before the next is sent, so the printout reads in order.
+    foreach (var (proxy, sender, text) in new[] { (aliceServer, "alice", "Hello from Pharo"), (bobServer, "bob", "Hello from C#") })
+    {
+        var shown = Task.WhenAll(aliceTranscript.Expect(sender, text), bobTranscript.Expect(sender, text));
+        await proxy.SendAsync(sender, text);
+        await shown.WaitAsync(timeout);
+    }
+
+    Console.WriteLine($"client alice: LinesAsync() = [{string.Join(", ", await aliceServer.LinesAsync())}]");
+
+    // Bob's client goes away without unregistering: the server's next call on his transcript fails, and it drops it.
+    await bob.DisposeAsync();
+    Console.WriteLine("client bob: disconnected without unregistering");
+    var stillThere = aliceTranscript.Expect("alice", "Still there?");
+    await aliceServer.SendAsync("alice", "Still there?");
+    await stillThere.WaitAsync(timeout);
+    for (var waited = 0; hub.Count > 1 && waited < 5000; waited += 20)
+    {
+        await Task.Delay(20); // bounded: the drop is printed by bob's queue, as soon as its call fails
+    }
+
+    await aliceServer.UnregisterAsync(aliceRegistration);
 }
 
 /// <summary>A server interceptor for the remoting part of the tour: prints each call as the server receives it.</summary>

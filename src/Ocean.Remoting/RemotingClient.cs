@@ -104,6 +104,9 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         }
     }
 
+    /// <summary>This client's objects (for tests).</summary>
+    internal ObjectSpace Space => _space;
+
     private bool IsDisposed
     {
         get

@@ -98,6 +98,9 @@ public sealed class RemotingServer : IAsyncDisposable
     /// <summary>This run of the server: references it hands out name it, so one kept from an earlier run is known to be stale.</summary>
     public ServerIncarnation Incarnation => _space.Incarnation;
 
+    /// <summary>This server's objects (for tests).</summary>
+    internal ObjectSpace Space => _space;
+
     /// <summary>The connections open now (after their handshake).</summary>
     public int ActiveConnections
     {

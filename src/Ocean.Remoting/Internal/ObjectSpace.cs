@@ -186,9 +186,11 @@ internal sealed class ObjectSpace : IAsyncDisposable
                 LeaseTelemetry.ObjectExported();
                 Log.ExportedImplicitly(Logger, exported.Name, declaredType.Name, connection.Id);
             }
+
+            // Under the lock: a release of this number racing with this write sees the new grant and keeps the object.
+            OnWritten(exported, connection);
         }
 
-        OnWritten(exported, connection);
         return endPoint is null
             ? ReferenceSurrogates.FormatBound(IncarnationText, exported.Number, declaredType)
             : EndPointReference(exported, endPoint)!.ToString();
@@ -199,9 +201,9 @@ internal sealed class ObjectSpace : IAsyncDisposable
     {
         lock (_lock)
         {
-            if (!_byNumber.TryGetValue(number, out var exported) || !exported.Leased)
+            if (!_byNumber.TryGetValue(number, out var exported) || !exported.Leased || Leases.Contains(number))
             {
-                return false;
+                return false; // not leased, or written again (a new provisional lease) since the table released it
             }
 
             _byNumber.Remove(number);

@@ -18,6 +18,11 @@ internal sealed class RemoteInterface
 {
     private static readonly ConcurrentDictionary<(Type, IMarshaller), RemoteInterface> s_cache = new();
 
+    // The interfaces being built on this thread: a [Remote] interface used in a signature is checked when the
+    // interface using it is built, and two such interfaces may use each other.
+    [ThreadStatic]
+    private static HashSet<Type>? t_building;
+
     private readonly FrozenDictionary<ulong, RemoteMethod> _byId;
     private readonly FrozenDictionary<MethodInfo, RemoteMethod> _byMethod;
 
@@ -44,8 +49,21 @@ internal sealed class RemoteInterface
             return known;
         }
 
-        var built = Build(interfaceType, marshaller);
-        return s_cache.GetOrAdd((interfaceType, marshaller), built);
+        var building = t_building ??= [];
+        if (!building.Add(interfaceType))
+        {
+            return null!; // only CheckReference asks while building, and ignores the answer
+        }
+
+        try
+        {
+            var built = Build(interfaceType, marshaller);
+            return s_cache.GetOrAdd((interfaceType, marshaller), built);
+        }
+        finally
+        {
+            building.Remove(interfaceType);
+        }
     }
 
     public bool TryGetMethod(ulong id, [NotNullWhen(true)] out RemoteMethod? method) => _byId.TryGetValue(id, out method);
@@ -179,6 +197,20 @@ internal sealed class RemoteInterface
         if (!ok)
         {
             throw new NotSupportedException($"{where()}: the {what} of type {type} cannot be carried by the {marshaller.Name} marshaller: {reason}");
+        }
+
+        // A [Remote] interface travels by reference: its own methods must be remotable too, or passing one would fail
+        // at the first call instead of now.
+        if (ReferenceSurrogates.IsRemote(type))
+        {
+            try
+            {
+                _ = Get(type, marshaller);
+            }
+            catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                throw new NotSupportedException($"{where()}: the {what} of type {type} travels by reference, but {e.Message}", e);
+            }
         }
     }
 

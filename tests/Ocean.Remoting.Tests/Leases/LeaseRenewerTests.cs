@@ -15,7 +15,9 @@ public sealed class LeaseRenewerTests
 
     private readonly ManualTimeProvider _time = new();
 
-    private LeaseRenewer NewRenewer(ILogger? logger = null) => new(_time, logger ?? NullLogger.Instance, Sweep, DisposeTimeout);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
+
+    private LeaseRenewer NewRenewer(ILogger? logger = null) => new(_time, logger ?? NullLogger.Instance, Sweep, DisposeTimeout, CallTimeout);
 
     private static Task IdleAsync(LeaseRenewer renewer) => TestTimeouts.UntilAsync(() => renewer.IsIdle, because: "the renewer finishes its calls");
 
@@ -333,6 +335,79 @@ public sealed class LeaseRenewerTests
     }
 
     [Fact]
+    public async Task A_lender_that_does_not_answer_counts_as_failed_after_the_call_timeout()
+    {
+        var owner = new FakeLeaseOwner();
+        var logs = new CapturingLoggerFactory();
+        await using var renewer = NewRenewer(logs.CreateLogger("leases"));
+        var proxy = new object();
+        owner.Close();
+        renewer.Track(proxy, owner, Incarnation, 7);
+        await owner.NextAsync();
+
+        _time.Advance(CallTimeout);
+        await IdleAsync(renewer);
+        logs.Entries.Should().Contain(e => e.EventId.Id == 200 && e.Exception is TimeoutException);
+
+        _time.Advance(Sweep);
+        var retry = await owner.NextAsync();
+        retry.Numbers.Should().Equal(7UL);
+        owner.Open();
+        await IdleAsync(renewer);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        (await owner.NextAsync()).Dirty.Should().BeTrue("the retry was granted and is renewed");
+        GC.KeepAlive(proxy);
+    }
+
+    [Fact]
+    public async Task A_proxy_collected_while_its_first_dirty_is_out_is_cleaned_when_the_dirty_returns()
+    {
+        var owner = new FakeLeaseOwner();
+        await using var renewer = NewRenewer();
+        owner.Close();
+        TrackDropped(renewer, owner, Incarnation, 7);
+        await owner.NextAsync();
+
+        CollectGarbage();
+        _time.Advance(Sweep);
+        owner.HasCall.Should().BeFalse("one call at a time per lender");
+        owner.Open();
+
+        var clean = await owner.NextAsync();
+        clean.Dirty.Should().BeFalse();
+        clean.Numbers.Should().Equal(7UL);
+        await IdleAsync(renewer);
+        renewer.TrackedCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_proxy_tracked_again_while_its_clean_waits_for_a_retry_keeps_the_lease()
+    {
+        var owner = new FakeLeaseOwner();
+        await using var renewer = NewRenewer();
+        TrackDropped(renewer, owner, Incarnation, 7);
+        await owner.NextAsync();
+        await IdleAsync(renewer);
+        owner.FailNext(1);
+        CollectGarbage();
+        _time.Advance(Sweep);
+        (await owner.NextAsync()).Dirty.Should().BeFalse();
+        await IdleAsync(renewer);
+
+        var again = new object();
+        renewer.Track(again, owner, Incarnation, 7);
+        _time.Advance(Sweep);
+        await NoCallAsync(renewer, owner);
+
+        _time.Advance(TimeSpan.FromSeconds(3));
+        var renewal = await owner.NextAsync();
+        renewal.Dirty.Should().BeTrue("the lease was never ended, so it is renewed on schedule");
+        renewal.Numbers.Should().Equal(7UL);
+        renewer.TrackedCount.Should().Be(1);
+        GC.KeepAlive(again);
+    }
+
+    [Fact]
     public async Task A_clean_that_keeps_failing_is_given_up_after_three_attempts()
     {
         var owner = new FakeLeaseOwner();
@@ -471,6 +546,18 @@ public sealed class LeaseRenewerTests
         (await second.NextAsync()).Numbers.Should().Equal(1UL);
         renewer.TrackedCount.Should().Be(2);
         GC.KeepAlive(proxies);
+    }
+
+    [Fact]
+    public async Task Track_refuses_null_arguments_and_an_empty_incarnation()
+    {
+        var owner = new FakeLeaseOwner();
+        await using var renewer = NewRenewer();
+
+        FluentActions.Invoking(() => renewer.Track(null!, owner, Incarnation, 1)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => renewer.Track(new object(), null!, Incarnation, 1)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => renewer.Track(new object(), owner, "", 1)).Should().Throw<ArgumentException>();
+        renewer.TrackedCount.Should().Be(0);
     }
 
     [Fact]

@@ -312,6 +312,27 @@ public sealed class LeaseTableTests : IDisposable
     }
 
     [Fact]
+    public void In_the_release_callback_the_number_is_already_forgotten_and_a_racing_grant_shows_in_Contains()
+    {
+        LeaseTable? table = null;
+        var seen = new List<bool>();
+        table = new LeaseTable(Duration, _time, n =>
+        {
+            seen.Add(table!.Contains(n));
+            table.Grant(n, "connection:2"); // the owner wrote the object again before handling the release
+            seen.Add(table.Contains(n));
+        }, NullLogger.Instance);
+        using var scope = table;
+        table.Grant(7, "connection:1");
+        table.Dirty("holder-a", 1, [7], "connection:1");
+
+        table.Clean("holder-a", 2, [7], null);
+
+        seen.Should().Equal(false, true);
+        table.LeaseCount.Should().Be(1, "the new provisional lease");
+    }
+
+    [Fact]
     public void Forget_drops_the_leases_without_a_release_callback()
     {
         _table.Grant(7, "connection:1");

@@ -53,3 +53,26 @@ public sealed class Listener(string name) : IListener
         return Task.FromResult($"{name}:{text}");
     }
 }
+
+[Remote]
+public interface IBadCallback
+{
+    void Take(ref int value);
+}
+
+public interface IUsesBadCallback
+{
+    Task UseAsync(IBadCallback callback);
+}
+
+[Remote]
+public interface IPing
+{
+    Task<IPong> PingAsync(IPong pong);
+}
+
+[Remote]
+public interface IPong
+{
+    Task<IPing> PongAsync(IPing ping);
+}

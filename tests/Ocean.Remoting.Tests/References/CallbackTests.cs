@@ -50,4 +50,14 @@ public sealed class CallbackTests
         back.Should().BeSameAs(listener);
         (await loop.Proxy<IHub>("hub").EchoAsync(null).WaitAsync(Timeout)).Should().BeNull();
     }
+
+    [Fact]
+    public async Task A_remote_interface_in_a_signature_is_checked_when_the_proxy_is_made()
+    {
+        await using var loop = await Loopback.StartAsync(_ => { });
+
+        FluentActions.Invoking(() => loop.Proxy<IUsesBadCallback>("x")).Should().Throw<NotSupportedException>()
+            .WithMessage("*IBadCallback*travels by reference*'ref'*");
+        FluentActions.Invoking(() => loop.Proxy<IPing>("x")).Should().NotThrow("interfaces may use each other");
+    }
 }

@@ -27,7 +27,7 @@ namespace Ocean.Remoting.Internal.Leases;
 /// <see cref="ILeaseOwner.IsGone">is gone</see> is forgotten with all its entries, without any call.
 /// </para>
 /// <para>
-/// <b>Failures</b> (the owner is unreachable, or refuses) are logged and retried: not before a quarter of the last
+/// <b>Failures</b> (the owner is unreachable, refuses, or does not answer within <see cref="CallTimeout"/>) are logged and retried: not before a quarter of the last
 /// grant (clamped to <see cref="MinimumRenewInterval"/> .. <see cref="SweepPeriod"/>; <see cref="SweepPeriod"/> before
 /// any grant), then with whatever else is due. A clean is given up after <see cref="MaxCleanAttempts"/> failures
 /// (the lease then expires at the lender). Nothing is ever thrown to the code that tracks proxies.
@@ -42,6 +42,9 @@ internal sealed class LeaseRenewer : IAsyncDisposable
 {
     /// <summary>The default <see cref="SweepPeriod"/>.</summary>
     public static readonly TimeSpan DefaultSweepPeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>The default bound on one dirty or clean (<see cref="CallTimeout"/>).</summary>
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The default bound on the final cleans of <see cref="DisposeAsync"/>.</summary>
     public static readonly TimeSpan DefaultDisposeTimeout = TimeSpan.FromSeconds(2);
@@ -75,8 +78,9 @@ internal sealed class LeaseRenewer : IAsyncDisposable
     /// <param name="logger">Where failures are logged.</param>
     /// <param name="sweepPeriod">How often to look for collected proxies (default <see cref="DefaultSweepPeriod"/>; at least <see cref="MinimumRenewInterval"/>).</param>
     /// <param name="disposeTimeout">The bound on <see cref="DisposeAsync"/>'s final cleans (default <see cref="DefaultDisposeTimeout"/>).</param>
+    /// <param name="callTimeout">The bound on one dirty or clean (default <see cref="DefaultCallTimeout"/>; positive).</param>
     /// <exception cref="ArgumentOutOfRangeException">A period or timeout is too short.</exception>
-    public LeaseRenewer(TimeProvider time, ILogger logger, TimeSpan? sweepPeriod = null, TimeSpan? disposeTimeout = null)
+    public LeaseRenewer(TimeProvider time, ILogger logger, TimeSpan? sweepPeriod = null, TimeSpan? disposeTimeout = null, TimeSpan? callTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
@@ -84,6 +88,8 @@ internal sealed class LeaseRenewer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(SweepPeriod, MinimumRenewInterval, nameof(sweepPeriod));
         _disposeTimeout = disposeTimeout ?? DefaultDisposeTimeout;
         ArgumentOutOfRangeException.ThrowIfLessThan(_disposeTimeout, TimeSpan.Zero, nameof(disposeTimeout));
+        CallTimeout = callTimeout ?? DefaultCallTimeout;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CallTimeout, TimeSpan.Zero, nameof(callTimeout));
         _time = time;
         _origin = time.GetTimestamp();
         _logger = logger;
@@ -98,6 +104,12 @@ internal sealed class LeaseRenewer : IAsyncDisposable
 
     /// <summary>How often the timer looks for entries whose proxies were collected.</summary>
     public TimeSpan SweepPeriod { get; }
+
+    /// <summary>
+    /// How long the renewer waits for one dirty or clean before counting it failed (measured on the
+    /// <see cref="TimeProvider"/>), so a lender that never answers does not stall that lender's renewals.
+    /// </summary>
+    public TimeSpan CallTimeout { get; }
 
     /// <summary>Entries tracked: leased, waiting for their first dirty, stale, or collected and waiting for their clean.</summary>
     public int TrackedCount
@@ -496,7 +508,7 @@ internal sealed class LeaseRenewer : IAsyncDisposable
                         }
                     }
 
-                    if (renewal && state.Count(Phase.Leased) == 0)
+                    if (renewal && !state.MayRenew)
                     {
                         state.RenewAt = TimeSpan.MaxValue;
                     }
@@ -577,15 +589,17 @@ internal sealed class LeaseRenewer : IAsyncDisposable
         var owner = batch.State.Owner;
         try
         {
+            var stopping = _stopping.Token;
+            stopping.ThrowIfCancellationRequested();
             var sequence = NextSequence();
             batch.SentAt = Now;
             if (batch.Clean)
             {
-                await owner.CleanAsync(HolderId, sequence, batch.Incarnation, batch.Numbers, _stopping.Token).ConfigureAwait(false);
+                await owner.CleanAsync(HolderId, sequence, batch.Incarnation, batch.Numbers, stopping).WaitAsync(CallTimeout, _time, stopping).ConfigureAwait(false);
             }
             else
             {
-                batch.Granted = await owner.DirtyAsync(HolderId, sequence, batch.Incarnation, batch.Numbers, _stopping.Token).ConfigureAwait(false);
+                batch.Granted = await owner.DirtyAsync(HolderId, sequence, batch.Incarnation, batch.Numbers, stopping).WaitAsync(CallTimeout, _time, stopping).ConfigureAwait(false);
             }
 
             batch.Succeeded = true;
@@ -684,16 +698,12 @@ internal sealed class LeaseRenewer : IAsyncDisposable
             }
         }
 
-        if (renewal && !dirtyFailed)
-        {
-            state.RenewAt = renewAt;
-        }
-        else if (renewAt < state.RenewAt)
+        if (renewAt != TimeSpan.MaxValue && ((renewal && !dirtyFailed) || renewAt < state.RenewAt))
         {
             state.RenewAt = renewAt;
         }
 
-        if (state.Count(Phase.Leased) == 0 && !dirtyFailed)
+        if (!state.MayRenew && !dirtyFailed)
         {
             state.RenewAt = TimeSpan.MaxValue;
         }
@@ -813,6 +823,12 @@ internal sealed class LeaseRenewer : IAsyncDisposable
                 return TimeSpan.MaxValue;
             }
         }
+
+        /// <summary>
+        /// Whether some entry holds or may hold a lease again: leased, or collected but possibly revived by a new
+        /// proxy before its clean (its lease then keeps <see cref="RenewAt"/>).
+        /// </summary>
+        public bool MayRenew => Count(Phase.Leased) > 0 || Count(Phase.Collected) > 0;
 
         public int Count(Phase phase) => _counts[(int)phase];
 
