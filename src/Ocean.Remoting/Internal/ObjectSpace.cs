@@ -34,6 +34,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
     private readonly ExportTable _named = new();
     private readonly Dictionary<ulong, ExportedObject> _byNumber = [];
     private readonly Dictionary<(object Target, Type Interface, RemotingConnection? BoundTo), ExportedObject> _implicit = new(IdentityKeyComparer.Instance);
+    private readonly Dictionary<(object Target, Type Interface, RemotingConnection? BoundTo), ExportedObject> _namedByTarget = new(IdentityKeyComparer.Instance);
     private readonly Dictionary<EndPoint, RemotingClient> _outbound = [];
     private readonly byte[] _keyPrefix;
     private readonly Func<RemotingConnection?, EndPoint?> _advertise;
@@ -110,6 +111,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
             var exported = new ExportedObject(name, description, target, ++_lastNumber);
             _named.Add(exported);
             _byNumber.Add(exported.Number, exported);
+            _namedByTarget.TryAdd((target, description.InterfaceType, null), exported); // passed by reference, it keeps this number
             LeaseTelemetry.ObjectExported();
             return exported;
         }
@@ -125,6 +127,11 @@ internal sealed class ObjectSpace : IAsyncDisposable
             }
 
             _byNumber.Remove(removed.Number);
+            if (_namedByTarget.TryGetValue((removed.Target, removed.Interface.InterfaceType, null), out var byTarget) && ReferenceEquals(byTarget, removed))
+            {
+                _namedByTarget.Remove((removed.Target, removed.Interface.InterfaceType, null));
+            }
+
             LeaseTelemetry.ObjectUnexported();
             return true;
         }
@@ -161,7 +168,11 @@ internal sealed class ObjectSpace : IAsyncDisposable
                 throw new InvalidOperationException($"Connection {connection.Id} is closed; nothing more can be exported on it.");
             }
 
-            if (!_implicit.TryGetValue((value, declaredType, boundTo), out exported!))
+            if (_namedByTarget.TryGetValue((value, declaredType, null), out var named))
+            {
+                exported = named; // exported by name already: its number, never leased
+            }
+            else if (!_implicit.TryGetValue((value, declaredType, boundTo), out exported!))
             {
                 var description = RemoteInterface.Get(declaredType, Marshaller);
                 foreach (var method in description.Methods)

@@ -92,8 +92,7 @@ public sealed partial class ExportIdentityTests
         (await broker.IsSharedAsync(returned).WaitAsync(Timeout)).Should().BeTrue();
     }
 
-    [Theory(Skip = "bug: an object exported by name and then returned by reference gets a second, implicit (leased) export: " +
-        "Expected KeyOf(returned.ToString()!) to be \"~INC/1\" ... but \"~INC/3\" (ObjectSpace.ExportImplicitly never looks at the named exports)")]
+    [Theory]
     [MemberData(nameof(RefKit.Marshallers), MemberType = typeof(RefKit))]
     public async Task An_object_exported_by_name_and_returned_by_reference_has_one_reference(string marshaller)
     {
