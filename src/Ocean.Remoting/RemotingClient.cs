@@ -38,6 +38,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     private readonly HashSet<RemotingConnection> _connections = [];
     private readonly string _description;
     private readonly ObjectSpace _space;
+    private readonly bool _ownsSpace;
     private DgcLeaseOwner? _leaseOwner;
     private RemotingConnection? _current;
     private Task<RemotingConnection>? _connecting;
@@ -45,25 +46,35 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     private long _retryAt;
     private bool _disposed;
 
-    private RemotingClient(EndPoint? endPoint, string description, RemotingClientOptions? options)
+    private RemotingClient(EndPoint? endPoint, string description, RemotingClientOptions? options, ObjectSpace? sharedSpace = null)
     {
         _options = options ?? new RemotingClientOptions();
         _endPoint = endPoint;
         _description = description;
         var marshaller = ReferenceSurrogates.Install(_options.Marshaller ?? CdrMarshaller.Default);
         _logger = _options.LoggerFactory?.CreateLogger("Ocean.Remoting.RemotingClient") ?? NullLogger.Instance;
-        var shared = _options;
-        _space = new ObjectSpace(
-            ServerIncarnation.New(_options.TimeProvider),
-            marshaller,
-            _logger,
-            _options.TimeProvider,
-            _options.LeaseDuration,
-            static _ => null, // a client has no endpoint: what it passes by reference is bound to the connection
-            other => new RemotingClient(other, other.ToString() ?? "server", shared));
-        if (endPoint is not null)
+        if (sharedSpace is not null)
         {
-            _space.Self = (this, endPoint);
+            // A client a side opened to another server, to call an object whose reference it read: it carries that
+            // side's objects (its incarnation, exports, endpoint and leases), so they travel as they would from it.
+            _space = sharedSpace;
+        }
+        else
+        {
+            var shared = _options;
+            _ownsSpace = true;
+            _space = new ObjectSpace(
+                ServerIncarnation.New(_options.TimeProvider),
+                marshaller,
+                _logger,
+                _options.TimeProvider,
+                _options.LeaseDuration,
+                static _ => null, // a client has no endpoint: what it passes by reference is bound to the connection
+                other => new RemotingClient(other, other.ToString() ?? "server", shared, _space));
+            if (endPoint is not null)
+            {
+                _space.Self = (this, endPoint);
+            }
         }
 
         _settings = new ConnectionSettings
@@ -85,8 +96,8 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     }
 
     /// <summary>A client that connects on its first call (a server's client to another server whose reference it read).</summary>
-    internal static RemotingClient CreateUnconnected(EndPoint endPoint, RemotingClientOptions options) =>
-        new(endPoint, endPoint.ToString() ?? "server", options);
+    internal static RemotingClient CreateUnconnected(EndPoint endPoint, RemotingClientOptions options, ObjectSpace space) =>
+        new(endPoint, endPoint.ToString() ?? "server", options, space);
 
     /// <summary>How a lease renewer reaches this client's server's lease service (for proxies from endpoint references).</summary>
     internal DgcLeaseOwner LeaseOwner
@@ -247,7 +258,11 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     /// <returns>A task that completes once closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        await _space.StopRenewingAsync().ConfigureAwait(false); // cleans go out while the connection is still open
+        if (_ownsSpace)
+        {
+            await _space.StopRenewingAsync().ConfigureAwait(false); // cleans go out while the connection is still open
+        }
+
         RemotingConnection[] connections;
         lock (_lock)
         {
@@ -262,7 +277,10 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             await connection.CloseAsync().ConfigureAwait(false);
         }
 
-        await _space.DisposeAsync().ConfigureAwait(false);
+        if (_ownsSpace)
+        {
+            await _space.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     string IRemoteCaller.Describe() => _description;

@@ -75,7 +75,7 @@ public sealed class RemotingServer : IAsyncDisposable
             LoggerFactory = _options.LoggerFactory,
             TimeProvider = _options.TimeProvider,
         };
-        _space = new ObjectSpace(ServerIncarnation.New(_options.TimeProvider), marshaller, _logger, _options.TimeProvider, _options.LeaseDuration, Advertise, endPoint => RemotingClient.CreateUnconnected(endPoint, outbound), _options.AcceptReferencesToOtherServers);
+        _space = new ObjectSpace(ServerIncarnation.New(_options.TimeProvider), marshaller, _logger, _options.TimeProvider, _options.LeaseDuration, Advertise, endPoint => RemotingClient.CreateUnconnected(endPoint, outbound, _space!), _options.AcceptReferencesToOtherServers);
         _settings = new ConnectionSettings
         {
             Marshaller = marshaller,

@@ -36,8 +36,9 @@ internal static class RefKit
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
+    /// <summary>Servers here pass references among each other, so they accept references to other servers (off by default).</summary>
     public static RemotingServerOptions ServerOptions(string marshaller, bool inlineDispatch = true) =>
-        new() { Marshaller = Marshaller(marshaller), InlineDispatch = inlineDispatch };
+        new() { Marshaller = Marshaller(marshaller), InlineDispatch = inlineDispatch, AcceptReferencesToOtherServers = true };
 
     public static RemotingClientOptions ClientOptions(string marshaller) => new() { Marshaller = Marshaller(marshaller) };
 
