@@ -43,6 +43,9 @@ public sealed class RemoteCallContext
 
     internal static void Enter(Internal.CallHolder holder) => s_current.Value = holder;
 
+    /// <summary>The connection the running call came on, or <see langword="null"/> outside a call.</summary>
+    internal static Internal.RemotingConnection? CurrentConnection => s_current.Value?.Call?.Connection;
+
     /// <summary>The connection the running call came on (the lease service's provisional holder), or <see langword="null"/>.</summary>
     internal static string? CurrentProvisionalHolder => s_current.Value?.Call?.ProvisionalHolder;
 

@@ -296,9 +296,29 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         }
 
         var connection = _current;
-        return connection is not null && connection.IsAcceptingCalls
-            ? connection.CallAsync(objectKey, method, args, metadata, deadline, cancellationToken)
+        if (connection is not null && connection.IsAcceptingCalls)
+        {
+            return connection.CallAsync(objectKey, method, args, metadata, deadline, cancellationToken);
+        }
+
+        return NestedConnection() is { } nested
+            ? nested.CallAsync(objectKey, method, args, metadata, deadline, cancellationToken, nested: true)
             : CallAfterConnectingAsync(objectKey, method, args, metadata, deadline, cancellationToken);
+    }
+
+    // Code handling the server's call on one of this client's objects (a callback) calls the server back: the server's
+    // call in flight waits for it, so it goes out on the callback's own connection even after the server said go-away.
+    private RemotingConnection? NestedConnection()
+    {
+        if (RemoteCallContext.CurrentConnection is not { } connection || connection.Closed.IsCompleted)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            return _connections.Contains(connection) ? connection : null;
+        }
     }
 
     private async ValueTask<TResult> CallAfterConnectingAsync<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, IReadOnlyList<KeyValuePair<string, string>>? metadata, TimeSpan? deadline, CancellationToken cancellationToken)
@@ -329,8 +349,9 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         {
             called = true;
             var list = (List<KeyValuePair<string, string>>)c.Metadata;
-            var connection = _current is { IsAcceptingCalls: true } current ? current : await GetConnectionAsync(c.CancellationToken).ConfigureAwait(false);
-            result = await connection.CallAsync(objectKey, method, args, list.Count == 0 ? null : list, c.Deadline, c.CancellationToken).ConfigureAwait(false);
+            var nested = _current is { IsAcceptingCalls: true } ? null : NestedConnection();
+            var connection = _current is { IsAcceptingCalls: true } current ? current : nested ?? await GetConnectionAsync(c.CancellationToken).ConfigureAwait(false);
+            result = await connection.CallAsync(objectKey, method, args, list.Count == 0 ? null : list, c.Deadline, c.CancellationToken, nested: nested is not null).ConfigureAwait(false);
         }
     }
 

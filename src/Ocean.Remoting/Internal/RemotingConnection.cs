@@ -140,7 +140,9 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
     // ---------------------------------------------------------------- client side
 
     /// <summary>Sends a call and returns its pending result.</summary>
-    public ValueTask<TResult> CallAsync<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, IReadOnlyList<KeyValuePair<string, string>>? metadata, TimeSpan? deadline, CancellationToken cancellationToken)
+    // nested: the call is made by code handling a call from the peer on this connection (a callback calling back); it
+    // still goes out after the peer said go-away, since the peer's call in flight waits for it.
+    public ValueTask<TResult> CallAsync<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, IReadOnlyList<KeyValuePair<string, string>>? metadata, TimeSpan? deadline, CancellationToken cancellationToken, bool nested = false)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -167,7 +169,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
 
         lock (_lock)
         {
-            if (_isClosed || _peerGoingAway)
+            if (_isClosed || (_peerGoingAway && !nested))
             {
                 call.TryFail(sequence, new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, _isClosed ? "The connection is closed." : "The server is going away; the call was not sent."));
                 return task;
@@ -193,7 +195,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
         try
         {
             send = _connection.SendAsync(
-                (Call: call, Args: args, Metadata: metadata, Deadline: deadlineMilliseconds, Settings: _settings),
+                (Call: call, Args: args, Metadata: metadata, Deadline: deadlineMilliseconds, Settings: _settings, Flags: nested ? RequestFlags.Nested : RequestFlags.None),
                 static (s, output) =>
                 {
                     if (s.Call.Owner._sendLimit > 0)
@@ -201,7 +203,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
                         output = new SizeCheckedWriter(output, s.Call.Owner._sendLimit);
                     }
 
-                    MessageEncoder.WriteRequestHeader(output, s.Call.RequestId, RequestFlags.None, s.Call.Method.Id, s.Deadline, s.Call.ObjectKey, s.Metadata, s.Settings.Limits);
+                    MessageEncoder.WriteRequestHeader(output, s.Call.RequestId, s.Flags, s.Call.Method.Id, s.Deadline, s.Call.ObjectKey, s.Metadata, s.Settings.Limits);
                     var writer = StreamCache.RentWriter(s.Settings.Marshaller, output, s.Call.Owner);
                     try
                     {
@@ -345,7 +347,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
         var scope = RemoteCallScope.Current;
         var deadline = scope?.Deadline ?? method.Deadline ?? _settings.DefaultDeadline;
         var metadata = scope is { Metadata.Count: > 0 } ? scope.Metadata : null;
-        return CallAsync(objectKey, method, args, metadata, deadline, cancellationToken);
+        return CallAsync(objectKey, method, args, metadata, deadline, cancellationToken, nested: ReferenceEquals(RemoteCallContext.CurrentConnection, this));
     }
 
     string IRemoteCaller.Describe() => $"connection {Id} ({RemoteEndPoint})";
@@ -485,7 +487,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
     private void OnRequest(in ReadOnlySequence<byte> message)
     {
         var request = MessageDecoder.ReadRequest(message, _settings.Limits);
-        if (_draining)
+        if (_draining && !((request.Flags & RequestFlags.Nested) != 0 && RunningCalls > 0))
         {
             Reply(request.RequestId, RemotingStatus.Unavailable, "The server is stopping; the call was not run.");
             return;

@@ -56,6 +56,9 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
 
     public uint RequestId { get; private set; }
 
+    /// <summary>The connection the call came on.</summary>
+    public RemotingConnection Connection => _owner;
+
     /// <summary>The name under which the connection holds provisional leases (see <see cref="RemotingConnection.ProvisionalHolder"/>).</summary>
     public string ProvisionalHolder => _owner.ProvisionalHolder;
 

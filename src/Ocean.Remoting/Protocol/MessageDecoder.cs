@@ -32,7 +32,7 @@ internal static class MessageDecoder
         var reader = new WireReader(message);
         ExpectKind(ref reader, MessageKind.Request);
         var flags = reader.ReadByte("request flags");
-        if ((flags & ~(byte)RequestFlags.OneWay) != 0)
+        if ((flags & ~(byte)RequestFlags.Known) != 0)
         {
             ProtocolThrow.Malformed($"Unknown request flags 0x{flags:X2}.");
         }

@@ -38,7 +38,7 @@ internal static class MessageEncoder
             throw new ArgumentException($"An object key takes 1 to 255 UTF-8 bytes; this one takes {keyLength}.", nameof(objectKey));
         }
 
-        if ((flags & ~RequestFlags.OneWay) != 0)
+        if ((flags & ~RequestFlags.Known) != 0)
         {
             throw new ArgumentException("Unknown request flags.", nameof(flags));
         }

@@ -31,4 +31,13 @@ internal enum RequestFlags : byte
 
     /// <summary>No reply is sent, whatever the outcome.</summary>
     OneWay = 0x01,
+
+    /// <summary>
+    /// Sent by code handling a call from the receiver on this connection (a callback calling back): a receiver that is
+    /// stopping still runs it while calls of its own run on the connection, since they may be waiting for it.
+    /// </summary>
+    Nested = 0x02,
+
+    /// <summary>Every flag this version defines.</summary>
+    Known = OneWay | Nested,
 }

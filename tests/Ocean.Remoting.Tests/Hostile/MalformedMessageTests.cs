@@ -88,7 +88,7 @@ public sealed class MalformedMessageTests
     }
 
     [Theory]
-    [InlineData(1, 0x02)]  // request flags: an unknown bit
+    [InlineData(1, 0x04)]  // request flags: an unknown bit
     [InlineData(1, 0x80)]
     public void Request_UnknownFlags_IsRefused(int offset, byte value)
     {
