@@ -467,7 +467,13 @@ internal sealed class ObjectSpace : IAsyncDisposable
                 return;
             }
 
+            // A side that stopped exports nothing any more: its objects leave the exported-objects meter.
             _disposed = true;
+            LeaseTelemetry.ObjectsExported(-_byNumber.Count);
+            _byNumber.Clear();
+            _implicit.Clear();
+            _namedByTarget.Clear();
+            _boundByConnection.Clear();
             outbound = [.. _outbound.Values];
             _outbound.Clear();
         }

@@ -227,3 +227,53 @@ public sealed class TelemetryTests
             (string?)tags["ocean.remoting.method"] == method && (side is null || (string?)tags["ocean.remoting.side"] == side);
     }
 }
+
+/// <summary>The meters of objects exported and leases held, end to end (alone: the meter is process-wide).</summary>
+[Collection(TelemetryCollection.Name)]
+public sealed class ExportMeterTests
+{
+    [Fact]
+    public async Task Exported_objects_and_leases_are_counted_from_export_to_release()
+    {
+        long exported = 0;
+        long leases = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Ocean.Remoting" && instrument.Name is "ocean.remoting.leases" or "ocean.remoting.objects.exported")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "ocean.remoting.leases")
+            {
+                Interlocked.Add(ref leases, value);
+            }
+            else
+            {
+                Interlocked.Add(ref exported, value);
+            }
+        });
+        listener.Start();
+
+        var server = new RemotingServer(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        server.Export<References.IHub>(new References.Hub(), "hub");
+        await server.StartAsync().WithTimeout();
+        var client = await RemotingClient.ConnectAsync(server.EndPoint).WithTimeout();
+        Interlocked.Read(ref exported).Should().Be(3, "the hub, and each side's built-in lease service");
+
+        var counter = await client.GetProxy<References.IHub>("hub").NewCounterAsync(0).WithTimeout();
+        Interlocked.Read(ref exported).Should().Be(4, "the counter, exported implicitly by reference");
+        await TestTimeouts.UntilAsync(() => Interlocked.Read(ref leases) == 1, because: "the client's lease (its dirty ended the provisional one)");
+        (await counter.IncrementAsync().WithTimeout()).Should().Be(1);
+
+        await client.DisposeAsync(); // cleans its lease: the counter is released; the client's own service goes
+        await TestTimeouts.UntilAsync(() => Interlocked.Read(ref exported) == 2, because: "the counter released and the client gone");
+        Interlocked.Read(ref leases).Should().Be(0);
+
+        await server.DisposeAsync();
+        Interlocked.Read(ref exported).Should().Be(0);
+    }
+}
