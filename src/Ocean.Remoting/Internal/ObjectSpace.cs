@@ -108,7 +108,14 @@ internal sealed class ObjectSpace : IAsyncDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var exported = new ExportedObject(name, description, target, ++_lastNumber);
+            ulong number;
+            do
+            {
+                number = ++_lastNumber;
+            }
+            while (_byNumber.ContainsKey(number));
+
+            var exported = new ExportedObject(name, description, target, number);
             _named.Add(exported);
             _byNumber.Add(exported.Number, exported);
             _namedByTarget.TryAdd((target, description.InterfaceType, null), exported); // passed by reference, it keeps this number
@@ -180,7 +187,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
                     method.PrepareInvoker();
                 }
 
-                var number = ++_lastNumber;
+                var number = NewImplicitNumber();
                 exported = new ExportedObject(KeyOf(IncarnationText, number), description, value, number, Leased: true, boundTo);
                 _implicit.Add((value, declaredType, boundTo), exported);
                 _byNumber.Add(number, exported);
@@ -205,6 +212,22 @@ internal sealed class ObjectSpace : IAsyncDisposable
         return endPoint is null
             ? ReferenceSurrogates.FormatBound(IncarnationText, exported.Number, declaredType)
             : EndPointReference(exported, endPoint)!.ToString();
+    }
+
+    // An implicit export's number is 64 random bits (under the lock): its reference is a capability, which a peer that
+    // was not handed it cannot guess by counting. Named exports, whose numbers GetReference gives away, count from 1.
+    private ulong NewImplicitNumber()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        ulong number;
+        do
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+            number = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        }
+        while (number <= uint.MaxValue || _byNumber.ContainsKey(number)); // never a named export's small number
+
+        return number;
     }
 
     /// <summary>Removes an implicit export (its last lease ended): later calls on it get unknown object.</summary>

@@ -190,8 +190,8 @@ public sealed partial class ExportIdentityTests
     [Fact]
     public async Task An_object_a_tcp_server_passed_by_reference_is_reached_by_anyone_naming_its_key()
     {
-        // What the code does today: an endpoint reference is a capability anyone with its text (or a guess of its
-        // small sequential number) can use; nothing binds it to the client it was handed to.
+        // An endpoint reference is a capability: anyone with its text can use it (its number is 64 random bits, so it
+        // cannot be guessed by counting); nothing binds it to the client it was handed to.
         await using var rig = new Rig();
         var server = await rig.ServerAsync(s => s.Export<IHub>(new Hub(), "hub"));
         var a = await rig.ClientAsync(server, RefKit.Cdr);
@@ -199,5 +199,9 @@ public sealed partial class ExportIdentityTests
         var counter = await a.GetProxy<IHub>("hub").NewCounterAsync(0).WaitAsync(Timeout);
 
         (await b.GetProxy<ICounter>(KeyOf(counter.ToString()!)).IncrementAsync().WaitAsync(Timeout)).Should().Be(1);
+        RemotingClient.GetReference(counter)!.ObjectNumber.Should().BeGreaterThan(uint.MaxValue, "an implicit export's number is random, not the next after the named ones");
+        var guessed = $"~{server.Incarnation}/{server.GetReference("hub").ObjectNumber + 1}";
+        (await b.Awaiting(c => c.GetProxy<ICounter>(guessed).IncrementAsync().WaitAsync(Timeout)).Should().ThrowAsync<RemotingException>())
+            .Which.Status.Should().Be(RemotingStatus.UnknownObject, "counting on from a named export's number finds nothing");
     }
 }
