@@ -298,7 +298,9 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         var connection = _current;
         if (connection is not null && connection.IsAcceptingCalls)
         {
-            return connection.CallAsync(objectKey, method, args, metadata, deadline, cancellationToken);
+            // Flagged nested when made from a callback on this very connection: the server may have begun to stop
+            // before this client read its go-away, and its call in flight waits for this one.
+            return connection.CallAsync(objectKey, method, args, metadata, deadline, cancellationToken, nested: ReferenceEquals(RemoteCallContext.CurrentConnection, connection));
         }
 
         return NestedConnection() is { } nested
@@ -351,7 +353,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             var list = (List<KeyValuePair<string, string>>)c.Metadata;
             var nested = _current is { IsAcceptingCalls: true } ? null : NestedConnection();
             var connection = _current is { IsAcceptingCalls: true } current ? current : nested ?? await GetConnectionAsync(c.CancellationToken).ConfigureAwait(false);
-            result = await connection.CallAsync(objectKey, method, args, list.Count == 0 ? null : list, c.Deadline, c.CancellationToken, nested: nested is not null).ConfigureAwait(false);
+            result = await connection.CallAsync(objectKey, method, args, list.Count == 0 ? null : list, c.Deadline, c.CancellationToken, nested: ReferenceEquals(RemoteCallContext.CurrentConnection, connection)).ConfigureAwait(false);
         }
     }
 
