@@ -40,6 +40,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
     private readonly Func<RemotingConnection?, EndPoint?> _advertise;
     private readonly Func<EndPoint, RemotingClient> _connectTo;
     private readonly bool _acceptOtherServers;
+    private readonly DistributedGc _dgc;
     private readonly Dictionary<RemotingConnection, List<ulong>> _boundByConnection = [];
     private readonly Dictionary<(IRemoteCaller Caller, string Key), WeakReference<LeaseAnchor>> _anchors = [];
     private int _anchorSweepAt = 64;
@@ -67,7 +68,8 @@ internal sealed class ObjectSpace : IAsyncDisposable
         _keyPrefix = Encoding.UTF8.GetBytes($"~{IncarnationText}/");
         Leases = new LeaseTable(leaseDuration, time, number => UnexportImplicit(number), logger);
         Renewer = new LeaseRenewer(time, logger);
-        ExportNamed(DgcName, RemoteInterface.Get(typeof(IDistributedGc), marshaller), new DistributedGc(Leases, IncarnationText, static () => RemoteCallContext.CurrentProvisionalHolder));
+        _dgc = new DistributedGc(Leases, IncarnationText, static () => RemoteCallContext.CurrentProvisionalHolder);
+        ExportNamed(DgcName, RemoteInterface.Get(typeof(IDistributedGc), marshaller), _dgc);
     }
 
     /// <summary>The leases others hold on this side's implicit exports.</summary>
@@ -256,6 +258,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
     /// <summary>A connection closed: the objects bound to it can no longer be reached.</summary>
     public void ConnectionClosed(RemotingConnection connection)
     {
+        _dgc.ConnectionClosed(connection.ProvisionalHolder);
         List<ExportedObject>? dropped = null;
         lock (_lock)
         {

@@ -106,3 +106,41 @@ public sealed class DistributedGcTests : IDisposable
         (await dgc.DirtyAsync("holder-a", 3, Incarnation, [7]).WithTimeout()).Should().Be(0, "a released object stays released");
     }
 }
+
+/// <summary>Holder ids are the peer's to choose: one connection may show only a few.</summary>
+public sealed class DistributedGcHolderLimitTests : IDisposable
+{
+    private const string Incarnation = "00112233445566778899aabbccddeeff.1764460800000";
+    private readonly ManualTimeProvider _time = new();
+    private readonly LeaseTable _table;
+    private string? _connection = "connection:1";
+
+    public DistributedGcHolderLimitTests() => _table = new LeaseTable(TimeSpan.FromSeconds(10), _time, _ => { }, NullLogger.Instance);
+
+    public void Dispose() => _table.Dispose();
+
+    [Fact]
+    public async Task A_connection_inventing_holder_ids_is_refused_past_the_limit_and_others_are_not()
+    {
+        var gc = new DistributedGc(_table, Incarnation, () => _connection);
+        _table.Grant(7, "connection:1");
+        for (var i = 0; i < DistributedGc.MaxHoldersPerConnection; i++)
+        {
+            (await gc.DirtyAsync($"holder-{i}", 1, Incarnation, [7])).Should().BeGreaterThan(0);
+        }
+
+        (await gc.DirtyAsync("holder-0", 2, Incarnation, [7])).Should().BeGreaterThan(0, "a holder already seen renews");
+        await FluentActions.Awaiting(() => gc.DirtyAsync("one-too-many", 1, Incarnation, [7])).Should().ThrowAsync<InvalidOperationException>()
+            .WithMessage($"*More than {DistributedGc.MaxHoldersPerConnection} lease holder ids on one connection*");
+
+        _connection = "connection:2";
+        (await gc.DirtyAsync("holder-elsewhere", 1, Incarnation, [7])).Should().BeGreaterThan(0, "another connection has its own allowance");
+
+        _connection = "connection:1";
+        gc.ConnectionClosed("connection:1");
+        (await gc.DirtyAsync("one-too-many", 1, Incarnation, [7])).Should().BeGreaterThan(0, "a closed connection's holders no longer count");
+
+        _connection = null;
+        (await gc.DirtyAsync("in-process", 1, Incarnation, [7])).Should().BeGreaterThan(0, "a call without a connection is not limited");
+    }
+}

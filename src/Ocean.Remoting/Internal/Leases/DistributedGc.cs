@@ -12,9 +12,13 @@ namespace Ocean.Remoting.Internal.Leases;
 /// </remarks>
 internal sealed class DistributedGc : IDistributedGc
 {
+    /// <summary>How many distinct holder ids may lease through one connection (a side has one; a renewer reconnecting may show a few).</summary>
+    public const int MaxHoldersPerConnection = 8;
+
     private readonly LeaseTable _table;
     private readonly string _incarnation;
     private readonly Func<string?> _provisionalHolder;
+    private readonly Dictionary<string, HashSet<string>> _holdersByConnection = new(StringComparer.Ordinal);
 
     /// <summary>Creates the collector of one side.</summary>
     /// <param name="table">The side's lease table.</param>
@@ -42,7 +46,13 @@ internal sealed class DistributedGc : IDistributedGc
             return Task.FromResult(0L);
         }
 
-        var granted = _table.Dirty(holder, sequence, objects, _provisionalHolder());
+        var connection = _provisionalHolder();
+        if (connection is not null)
+        {
+            AdmitHolder(connection, holder);
+        }
+
+        var granted = _table.Dirty(holder, sequence, objects, connection);
         return Task.FromResult(granted <= TimeSpan.Zero ? 0L : Math.Max(1L, (long)granted.TotalMilliseconds));
     }
 
@@ -56,5 +66,38 @@ internal sealed class DistributedGc : IDistributedGc
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>A connection closed: the holder ids seen on it no longer count against its limit.</summary>
+    /// <param name="connection">The connection's provisional holder name.</param>
+    public void ConnectionClosed(string connection)
+    {
+        lock (_holdersByConnection)
+        {
+            _holdersByConnection.Remove(connection);
+        }
+    }
+
+    // A holder id is the peer's to choose: without this, one connection could invent ids until the table's entry limit
+    // refuses everyone's leases. Each connection may show only a few.
+    private void AdmitHolder(string connection, string holder)
+    {
+        lock (_holdersByConnection)
+        {
+            if (!_holdersByConnection.TryGetValue(connection, out var holders))
+            {
+                _holdersByConnection.Add(connection, holders = new HashSet<string>(StringComparer.Ordinal));
+            }
+
+            if (!holders.Contains(holder))
+            {
+                if (holders.Count >= MaxHoldersPerConnection)
+                {
+                    throw new InvalidOperationException($"More than {MaxHoldersPerConnection} lease holder ids on one connection; the dirty call is refused.");
+                }
+
+                holders.Add(holder);
+            }
+        }
     }
 }
