@@ -62,7 +62,6 @@ internal sealed class ObjectSpace : IAsyncDisposable
         IncarnationText = incarnation.ToString();
         Marshaller = marshaller;
         Logger = logger;
-        Time = time;
         _advertise = advertise;
         _connectTo = connectTo;
         _keyPrefix = Encoding.UTF8.GetBytes($"~{IncarnationText}/");
@@ -85,8 +84,6 @@ internal sealed class ObjectSpace : IAsyncDisposable
     public IMarshaller Marshaller { get; }
 
     public ILogger Logger { get; }
-
-    public TimeProvider Time { get; }
 
     /// <summary>The side's own client and its server's endpoint: references to that endpoint are called through it.</summary>
     public (RemotingClient Client, EndPoint EndPoint)? Self { get; set; }

@@ -52,7 +52,7 @@ internal sealed class RemoteInterface
         var building = t_building ??= [];
         if (!building.Add(interfaceType))
         {
-            return null!; // only CheckReference asks while building, and ignores the answer
+            throw new InvalidOperationException($"{interfaceType} is already being described on this thread.");
         }
 
         try
@@ -201,7 +201,7 @@ internal sealed class RemoteInterface
 
         // A [Remote] interface travels by reference: its own methods must be remotable too, or passing one would fail
         // at the first call instead of now.
-        if (ReferenceSurrogates.IsRemote(type))
+        if (ReferenceSurrogates.IsRemote(type) && t_building?.Contains(type) != true) // interfaces may use each other
         {
             try
             {

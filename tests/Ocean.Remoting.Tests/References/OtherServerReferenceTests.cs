@@ -30,6 +30,24 @@ public sealed class OtherServerReferenceTests
         (await counter.IncrementAsync().WaitAsync(Timeout)).Should().Be(102, "one counter, on its owner");
     }
 
+    [Fact]
+    public async Task A_side_keeps_clients_for_at_most_64_other_servers()
+    {
+        await using var server = await StartAsync(new RemotingServerOptions());
+        await using var client = await RemotingClient.ConnectAsync(server.EndPoint).WaitAsync(Timeout);
+        var stale = ServerIncarnation.New();
+        RemoteReference At(int port) => new("127.0.0.1", port, stale, 5, typeof(ICounter).FullName!);
+
+        // Ports nothing listens on (a proxy's lease tries to connect, is refused, and retries later): only the cap matters here.
+        for (var port = 1; port <= 64; port++)
+        {
+            client.GetProxy<ICounter>(At(port)).Should().NotBeNull();
+        }
+
+        client.GetProxy<ICounter>(At(1)).Should().NotBeNull("a server already known takes no new client");
+        FluentActions.Invoking(() => client.GetProxy<ICounter>(At(65))).Should().Throw<InvalidOperationException>().WithMessage("*more than 64 other servers*");
+    }
+
     private static async Task<RemotingServer> StartAsync(RemotingServerOptions options)
     {
         var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), options);
