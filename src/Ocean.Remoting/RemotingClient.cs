@@ -6,6 +6,7 @@ using Ocean.Framing;
 using Ocean.Marshalling;
 using Ocean.Remoting.Internal.Leases;
 using Ocean.Remoting.Internal;
+using Ocean.Remoting.Internal.Datagrams;
 using Ocean.Transport;
 
 namespace Ocean.Remoting;
@@ -41,6 +42,8 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     private readonly bool _ownsSpace;
     private DgcLeaseOwner? _leaseOwner;
     private RemotingConnection? _current;
+    private DatagramChannel? _datagram;
+    private long _retries;
     private Task<RemotingConnection>? _connecting;
     private int _failures;
     private long _retryAt;
@@ -77,23 +80,26 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             }
         }
 
-        _settings = new ConnectionSettings
-        {
-            Marshaller = marshaller,
-            MarshallerId = MarshallerIdentity.Of(marshaller),
-            MaxFrameLength = _options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
-            MaxConcurrentCalls = _options.MaxConcurrentCallbacks,
-            Space = _space,
-            ClientInterceptors = [.. _options.Interceptors],
-            DefaultDeadline = _options.DefaultDeadline,
-            InlineContinuations = _options.InlineContinuations,
-            Rethrower = _options.RethrownExceptions.Count == 0 ? null : new ExceptionRethrower(_options.RethrownExceptions),
-            PingInterval = _options.PingInterval,
-            PingTimeout = _options.PingTimeout,
-            Logger = _logger,
-            TimeProvider = _options.TimeProvider,
-        };
+        _settings = CreateSettings(_options, marshaller, _logger, _space);
     }
+
+    /// <summary>What a client brings to its connections; <paramref name="space"/> is <see langword="null"/> only for a group client, which never serves or passes objects.</summary>
+    internal static ConnectionSettings CreateSettings(RemotingClientOptions options, IMarshaller marshaller, ILogger logger, ObjectSpace? space) => new()
+    {
+        Marshaller = marshaller,
+        MarshallerId = MarshallerIdentity.Of(marshaller),
+        MaxFrameLength = options.MaxMessageSize, // announced in the preamble: the largest message, prefix excluded
+        MaxConcurrentCalls = options.MaxConcurrentCallbacks,
+        Space = space!,
+        ClientInterceptors = [.. options.Interceptors],
+        DefaultDeadline = options.DefaultDeadline,
+        InlineContinuations = options.InlineContinuations,
+        Rethrower = options.RethrownExceptions.Count == 0 ? null : new ExceptionRethrower(options.RethrownExceptions),
+        PingInterval = options.PingInterval,
+        PingTimeout = options.PingTimeout,
+        Logger = logger,
+        TimeProvider = options.TimeProvider,
+    };
 
     /// <summary>A client that connects on its first call (a server's client to another server whose reference it read).</summary>
     internal static RemotingClient CreateUnconnected(EndPoint endPoint, RemotingClientOptions options, ObjectSpace space) =>
@@ -132,6 +138,33 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     /// <summary>The server's endpoint (<see langword="null"/> for a client over a message connection).</summary>
     public EndPoint? RemoteEndPoint => _endPoint;
 
+    /// <summary>
+    /// Requests sent again so far: over UDP, retransmissions after a reply did not come in time (or after the server's
+    /// welcome gave a new token); over TCP, <see cref="IdempotentAttribute"/> calls retried on a new connection.
+    /// </summary>
+    public long Retransmissions => (_datagram?.Retransmissions ?? 0) + Interlocked.Read(ref _retries);
+
+    /// <summary>
+    /// Opens a client that calls <paramref name="endPoint"/> over UDP: one request per datagram, no connection. The
+    /// server's welcome is awaited first (retransmitted like a call), which checks the marshaller and gives the token
+    /// later requests carry. Calls are at-most-once (retransmitted, filtered by the server), at-least-once for
+    /// <see cref="IdempotentAttribute"/> methods, maybe for <see cref="OneWayAttribute"/> ones. A request and a reply must
+    /// each fit in one datagram (65,507 bytes over IPv4); objects cannot be passed by reference.
+    /// </summary>
+    /// <param name="endPoint">The server's UDP endpoint (<see cref="RemotingServer.UdpEndPoint"/>).</param>
+    /// <param name="options">Settings (<see cref="RemotingClientOptions.RetransmitInterval"/>, <see cref="RemotingClientOptions.MaxAttempts"/>, <see cref="RemotingClientOptions.Datagram"/>); <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The client.</returns>
+    /// <exception cref="RemotingException">The server did not answer within the attempts (<see cref="RemotingStatus.Unavailable"/>), or refused (<see cref="RemotingProtocolException"/>: another version or marshaller, or stopping).</exception>
+    public static async Task<RemotingClient> ConnectUdpAsync(IPEndPoint endPoint, RemotingClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        var datagram = options?.Datagram ?? new DatagramOptions();
+        datagram.LoggerFactory ??= options?.LoggerFactory;
+        var socket = await DatagramSocket.ConnectAsync(endPoint, datagram, cancellationToken).ConfigureAwait(false);
+        return await ConnectAsync(MessageConnection.Create(socket, new MessageConnectionOptions { LoggerFactory = options?.LoggerFactory, TimeProvider = options?.TimeProvider ?? TimeProvider.System }), options, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Connects to the server at <paramref name="endPoint"/> and completes the handshake.</summary>
     /// <param name="endPoint">An <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/> or a Unix socket endpoint.</param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
@@ -162,11 +195,16 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     /// Makes a client over a message connection (an in-memory pair, say): the preamble is its first message each way.
     /// The client takes ownership of <paramref name="connection"/> and never reconnects.
     /// </summary>
-    /// <param name="connection">A reliable, ordered message connection to a <see cref="RemotingServer.ServeAsync"/>.</param>
+    /// <param name="connection">
+    /// A reliable, ordered message connection to a <see cref="RemotingServer.ServeAsync"/>; or an unreliable one (a UDP
+    /// message connection whose destination is the server, perhaps behind a <c>FaultInjectingConnection</c>): the
+    /// client then calls over datagrams, as <see cref="ConnectUdpAsync"/> does.
+    /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Cancels the handshake.</param>
     /// <returns>The connected client.</returns>
     /// <exception cref="RemotingProtocolException">The peer refused the handshake or is not an Ocean server.</exception>
+    /// <exception cref="RemotingException">Over datagrams: the server did not answer (<see cref="RemotingStatus.Unavailable"/>).</exception>
     public static async Task<RemotingClient> ConnectAsync(MessageConnection connection, RemotingClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -179,6 +217,21 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+
+        if (!connection.IsReliable)
+        {
+            try
+            {
+                client._datagram = await DatagramChannel.ConnectAsync(connection, client._settings, client._options, client._description, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            return client;
         }
 
         try
@@ -277,6 +330,11 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             await connection.CloseAsync().ConfigureAwait(false);
         }
 
+        if (_datagram is { } datagram)
+        {
+            await datagram.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_ownsSpace)
         {
             await _space.DisposeAsync().ConfigureAwait(false);
@@ -295,6 +353,16 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
             return CallWithInterceptorsAsync(objectKey, method, args, metadata, deadline, cancellationToken);
         }
 
+        if (_datagram is { } datagram)
+        {
+            return datagram.CallAsync(objectKey, method, args, metadata, deadline, cancellationToken);
+        }
+
+        if (method.Semantics == CallSemantics.AtLeastOnce)
+        {
+            return CallIdempotentAsync(objectKey, method, args, metadata, deadline, cancellationToken);
+        }
+
         var connection = _current;
         if (connection is not null && connection.IsAcceptingCalls)
         {
@@ -306,6 +374,35 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         return NestedConnection() is { } nested
             ? nested.CallAsync(objectKey, method, args, metadata, deadline, cancellationToken, nested: true)
             : CallAfterConnectingAsync(objectKey, method, args, metadata, deadline, cancellationToken);
+    }
+
+    // At-least-once over TCP: a call whose connection was lost (Unavailable, it may or may not have run) is sent again on
+    // a new connection, after the retransmission interval (doubling), up to MaxAttempts.
+    private async ValueTask<TResult> CallIdempotentAsync<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, IReadOnlyList<KeyValuePair<string, string>>? metadata, TimeSpan? deadline, CancellationToken cancellationToken)
+    {
+        var interval = _options.RetransmitInterval;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var connection = _current is { IsAcceptingCalls: true } current ? current : NestedConnection() ?? await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await connection.CallAsync(objectKey, method, args, metadata, deadline, cancellationToken, nested: ReferenceEquals(RemoteCallContext.CurrentConnection, connection)).ConfigureAwait(false);
+            }
+            catch (RemotingException e) when (e.Status == RemotingStatus.Unavailable && attempt < _options.MaxAttempts && !IsDisposed && !cancellationToken.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _retries);
+                try
+                {
+                    await Task.Delay(interval, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException cancelled)
+                {
+                    throw new RemotingException(RemotingStatus.Cancelled, e.Completion, $"The call to {method.DisplayName} was cancelled by the caller while waiting to be retried; the last attempt failed with: {e.Message}", cancelled);
+                }
+
+                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, _options.MaxRetransmitInterval.Ticks));
+            }
+        }
     }
 
     // Code handling the server's call on one of this client's objects (a callback) calls the server back: the server's
@@ -351,6 +448,18 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
         {
             called = true;
             var list = (List<KeyValuePair<string, string>>)c.Metadata;
+            if (_datagram is { } datagram)
+            {
+                result = await datagram.CallAsync(objectKey, method, args, list.Count == 0 ? null : list, c.Deadline, c.CancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (method.Semantics == CallSemantics.AtLeastOnce)
+            {
+                result = await CallIdempotentAsync(objectKey, method, args, list.Count == 0 ? null : list, c.Deadline, c.CancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             var nested = _current is { IsAcceptingCalls: true } ? null : NestedConnection();
             var connection = _current is { IsAcceptingCalls: true } current ? current : nested ?? await GetConnectionAsync(c.CancellationToken).ConfigureAwait(false);
             result = await connection.CallAsync(objectKey, method, args, list.Count == 0 ? null : list, c.Deadline, c.CancellationToken, nested: ReferenceEquals(RemoteCallContext.CurrentConnection, connection)).ConfigureAwait(false);

@@ -16,6 +16,9 @@ public sealed class RemotingClientOptions
     private TimeSpan _pingTimeout = TimeSpan.FromSeconds(10);
     private int _maxConcurrentCallbacks = 100;
     private TimeSpan _leaseDuration = TimeSpan.FromMinutes(10);
+    private TimeSpan _retransmitInterval = TimeSpan.FromMilliseconds(200);
+    private TimeSpan _maxRetransmitInterval = TimeSpan.FromSeconds(2);
+    private int _maxAttempts = 5;
 
     /// <summary>The marshaller; it must be the server's (see <see cref="RemotingServerOptions.Marshaller"/>). <see langword="null"/>: <see cref="CdrMarshaller.Default"/>.</summary>
     public IMarshaller? Marshaller { get; set; }
@@ -126,8 +129,47 @@ public sealed class RemotingClientOptions
         set => _leaseDuration = value >= TimeSpan.FromMilliseconds(100) ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 100 ms.");
     }
 
+    /// <summary>
+    /// Over UDP, how long a call waits for its reply before sending its request again (default 200 ms); the wait doubles
+    /// after each attempt, up to <see cref="MaxRetransmitInterval"/>. The hello that opens a UDP client is retransmitted
+    /// the same way.
+    /// </summary>
+    public TimeSpan RetransmitInterval
+    {
+        get => _retransmitInterval;
+        set => _retransmitInterval = value >= TimeSpan.FromMilliseconds(1) ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 1 ms.");
+    }
+
+    /// <summary>The longest wait between two attempts of one call over UDP (default 2 s).</summary>
+    public TimeSpan MaxRetransmitInterval
+    {
+        get => _maxRetransmitInterval;
+        set => _maxRetransmitInterval = value >= TimeSpan.FromMilliseconds(1) ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 1 ms.");
+    }
+
+    /// <summary>
+    /// How many times a call's request is sent at most, the first time included (default 5, 1 to 100). Over UDP every
+    /// call but a <see cref="OneWayAttribute"/> one is retransmitted until its reply arrives or this many attempts went
+    /// unanswered; it then fails with <see cref="RemotingStatus.Unavailable"/> and completion
+    /// <see cref="CompletionStatus.Maybe"/>. Over TCP only <see cref="IdempotentAttribute"/> calls are sent again, on a
+    /// new connection, when the connection was lost before their reply came.
+    /// </summary>
+    /// <remarks>
+    /// With the defaults a call gives up after 200 + 400 + 800 + 1,600 + 2,000 ms = 5 s. Keep that well below the
+    /// server's <see cref="RemotingServerOptions.ReplyCacheExpiry"/>: a retransmission arriving after its cached reply
+    /// expired would run an at-most-once call again.
+    /// </remarks>
+    public int MaxAttempts
+    {
+        get => _maxAttempts;
+        set => _maxAttempts = value is >= 1 and <= 100 ? value : throw new ArgumentOutOfRangeException(nameof(value), "1 to 100.");
+    }
+
     /// <summary>Code that runs around every call, the first outermost (see <see cref="IRemoteClientInterceptor"/>).</summary>
     public IList<IRemoteClientInterceptor> Interceptors { get; } = [];
+
+    /// <summary>Settings of the UDP socket of a client from <see cref="RemotingClient.ConnectUdpAsync"/> or <see cref="RemotingGroupClient"/> (buffers, the multicast interface and time to live); <see langword="null"/> for the defaults.</summary>
+    public DatagramOptions? Datagram { get; set; }
 
     /// <summary>The transport's settings (TLS with <see cref="SocketConnectorOptions.Tls"/>, a client certificate among them); <see langword="null"/> for the defaults.</summary>
     public SocketConnectorOptions? Transport { get; set; }

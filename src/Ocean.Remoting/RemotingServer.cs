@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Ocean.Framing;
 using Ocean.Marshalling;
 using Ocean.Remoting.Internal;
+using Ocean.Remoting.Internal.Datagrams;
 using Ocean.Remoting.Protocol;
 using Ocean.Transport;
 
@@ -44,7 +45,9 @@ public sealed class RemotingServer : IAsyncDisposable
     private readonly SocketServer? _listener;
     private readonly Lock _lock = new();
     private readonly HashSet<RemotingConnection> _connections = [];
+    private readonly List<DatagramHost> _datagramHosts = [];
     private readonly ILogger _logger;
+    private IPEndPoint? _udpEndPoint;
     private readonly CancellationTokenSource _stopped = new();
     private volatile bool _stopping;
     private Task? _stopTask;
@@ -90,6 +93,34 @@ public sealed class RemotingServer : IAsyncDisposable
             Logger = _logger,
             TimeProvider = _options.TimeProvider,
         };
+    }
+
+    /// <summary>The endpoint of the server's UDP socket (<see cref="RemotingServerOptions.UdpEndPoint"/>, with the port chosen), once started.</summary>
+    /// <exception cref="InvalidOperationException">The server takes no calls over UDP, or has not been started.</exception>
+    public IPEndPoint UdpEndPoint => _udpEndPoint ?? throw new InvalidOperationException("This server does not serve UDP (set RemotingServerOptions.UdpEndPoint), or has not been started.");
+
+    /// <summary>What the server's UDP side has seen (summed over its UDP sockets and the unreliable connections given to <see cref="ServeAsync"/>).</summary>
+    public DatagramServerStatistics DatagramStatistics
+    {
+        get
+        {
+            DatagramHost[] hosts;
+            lock (_lock)
+            {
+                hosts = [.. _datagramHosts];
+            }
+
+            var total = default(DatagramServerStatistics);
+            foreach (var host in hosts)
+            {
+                var s = host.Statistics;
+                total = new DatagramServerStatistics(
+                    total.Received + s.Received, total.Malformed + s.Malformed, total.Unvalidated + s.Unvalidated, total.Duplicates + s.Duplicates, total.Replayed + s.Replayed,
+                    total.Busy + s.Busy, total.Calls + s.Calls, total.CacheEntries + s.CacheEntries, total.CacheBytes + s.CacheBytes, total.Clients + s.Clients);
+            }
+
+            return total;
+        }
     }
 
     /// <summary>The endpoint the server listens on (with the port chosen, if 0 was asked for).</summary>
@@ -171,31 +202,91 @@ public sealed class RemotingServer : IAsyncDisposable
         return name != ObjectSpace.DgcName && _space.UnexportNamed(name);
     }
 
-    /// <summary>Starts listening.</summary>
+    /// <summary>Starts listening (TCP, TLS or a Unix socket), and serving UDP if <see cref="RemotingServerOptions.UdpEndPoint"/> is set.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
-    /// <returns>A task that completes once the server accepts connections.</returns>
-    /// <exception cref="InvalidOperationException">The server does not listen on an endpoint.</exception>
+    /// <returns>A task that completes once the server accepts connections and datagrams.</returns>
+    /// <exception cref="InvalidOperationException">The server has neither an endpoint to listen on nor a UDP endpoint.</exception>
+    /// <exception cref="TransportException">The UDP endpoint could not be bound (in use, say), or a multicast group not joined.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (_listener is null)
+        if (_listener is null && _options.UdpEndPoint is null)
         {
             throw new InvalidOperationException("This server does not listen on an endpoint; hand it connections with ServeAsync.");
         }
 
-        await _listener.StartAsync(cancellationToken).ConfigureAwait(false);
-        Log.Listening(_logger, _listener.EndPoint.ToString() ?? "?", _settings.Marshaller.Name);
+        if (_options.UdpEndPoint is { } udp)
+        {
+            var datagram = _options.Datagram ?? new DatagramOptions();
+            datagram.LoggerFactory ??= _options.LoggerFactory;
+            var socket = DatagramSocket.Bind(udp, datagram);
+            try
+            {
+                foreach (var group in _options.MulticastGroups)
+                {
+                    socket.JoinMulticastGroup(group);
+                }
+            }
+            catch
+            {
+                await socket.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _udpEndPoint = socket.LocalEndPoint;
+            var connection = MessageConnection.Create(socket, socket.LocalEndPoint, new MessageConnectionOptions { LoggerFactory = _options.LoggerFactory, TimeProvider = _options.TimeProvider });
+            StartDatagramHost(connection);
+            Log.ListeningUdp(_logger, socket.LocalEndPoint.ToString(), _settings.Marshaller.Name);
+        }
+
+        if (_listener is not null)
+        {
+            await _listener.StartAsync(cancellationToken).ConfigureAwait(false);
+            Log.Listening(_logger, _listener.EndPoint.ToString() ?? "?", _settings.Marshaller.Name);
+        }
+    }
+
+    private DatagramHost StartDatagramHost(MessageConnection connection)
+    {
+        var host = new DatagramHost(connection, _settings, new DatagramHostOptions(_options.MaxReplyCacheEntries, _options.MaxReplyCacheBytes, _options.ReplyCacheExpiry), () => _stopping);
+        lock (_lock)
+        {
+            _datagramHosts.Add(host);
+        }
+
+        host.Start();
+        if (_stopping)
+        {
+            host.BeginDrain();
+        }
+
+        return host;
     }
 
     /// <summary>
     /// Serves one message connection (the in-memory pair, say): the preamble is its first message each way; returns when
     /// the connection closes. The server takes ownership of <paramref name="connection"/>.
     /// </summary>
-    /// <param name="connection">A reliable, ordered message connection.</param>
+    /// <param name="connection">
+    /// A reliable, ordered message connection; or an unreliable one (<see cref="MessageConnection.IsReliable"/> false: an
+    /// unconnected UDP socket, perhaps behind a <c>FaultInjectingConnection</c>), served as the UDP endpoint is:
+    /// one request per datagram, replies to each datagram's sender.
+    /// </param>
     /// <param name="cancellationToken">Closes the connection when cancelled.</param>
     /// <returns>A task that completes once the connection has closed.</returns>
     public async Task ServeAsync(MessageConnection connection, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        if (!connection.IsReliable)
+        {
+            var host = StartDatagramHost(connection);
+            using (cancellationToken.UnsafeRegister(static s => _ = ((DatagramHost)s!).DisposeAsync().AsTask(), host))
+            {
+                await host.Completion.ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         Handshake.ServerOutcome outcome;
         using (var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _options.TimeProvider))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
@@ -260,9 +351,20 @@ public sealed class RemotingServer : IAsyncDisposable
             connection.BeginDrain("The server is stopping.");
         }
 
+        DatagramHost[] hosts;
+        lock (_lock)
+        {
+            hosts = [.. _datagramHosts];
+        }
+
+        foreach (var host in hosts)
+        {
+            host.BeginDrain();
+        }
+
         try
         {
-            await Task.WhenAll(connections.Select(c => c.WhenIdleAsync()))
+            await Task.WhenAll(connections.Select(c => c.WhenIdleAsync()).Concat(hosts.Select(h => h.WhenIdleAsync())))
                 .WaitAsync(_options.ShutdownTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
@@ -285,6 +387,12 @@ public sealed class RemotingServer : IAsyncDisposable
         foreach (var connection in connections)
         {
             connection.CancelRunningCalls();
+        }
+
+        foreach (var host in hosts)
+        {
+            host.CancelRunningCalls();
+            await host.DisposeAsync().ConfigureAwait(false);
         }
 
         await Task.WhenAll(connections.Select(c => c.CloseGracefullyAsync(_closing.Token).AsTask())).ConfigureAwait(false);

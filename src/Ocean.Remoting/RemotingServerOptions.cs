@@ -13,6 +13,9 @@ public sealed class RemotingServerOptions
     private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
     private TimeSpan _leaseDuration = TimeSpan.FromMinutes(10);
     private TimeSpan? _callbackDeadline = TimeSpan.FromSeconds(30);
+    private int _maxReplyCacheEntries = 10_000;
+    private long _maxReplyCacheBytes = 16 * 1024 * 1024;
+    private TimeSpan _replyCacheExpiry = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// The marshaller that carries arguments and results: <see cref="CdrMarshaller"/> (big-endian by default) or a
@@ -120,6 +123,52 @@ public sealed class RemotingServerOptions
 
     /// <summary>Settings of the clients this server opens to other servers, to call objects whose references it received; <see langword="null"/> for the defaults (this server's marshaller, clock and logger).</summary>
     public RemotingClientOptions? OutboundClient { get; set; }
+
+    /// <summary>
+    /// Where the server also takes calls over UDP (one request per datagram, no connection): <see cref="RemotingServer.StartAsync"/>
+    /// binds a socket there (port 0 picks a free port; <see cref="RemotingServer.UdpEndPoint"/> tells which).
+    /// <see langword="null"/> (the default): no UDP.
+    /// </summary>
+    public System.Net.IPEndPoint? UdpEndPoint { get; set; }
+
+    /// <summary>Settings of the UDP socket (buffers, <see cref="DatagramOptions.ReuseAddress"/> for several members on one group port, the multicast interface); <see langword="null"/> for the defaults.</summary>
+    public DatagramOptions? Datagram { get; set; }
+
+    /// <summary>
+    /// Multicast groups the UDP socket joins: the server then answers group calls (<see cref="RemotingGroupClient"/>)
+    /// sent to them, on objects it exports. A member that does not export the object called stays silent.
+    /// </summary>
+    public IList<System.Net.IPAddress> MulticastGroups { get; } = [];
+
+    /// <summary>
+    /// Over UDP, how many at-most-once calls the reply cache holds at once, running and finished (default 10,000), and how
+    /// many clients it tracks. When full, a new call is answered <see cref="RemotingStatus.Busy"/> (completion no) and not
+    /// run, rather than risking running a retransmitted one twice.
+    /// </summary>
+    public int MaxReplyCacheEntries
+    {
+        get => _maxReplyCacheEntries;
+        set => _maxReplyCacheEntries = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 1.");
+    }
+
+    /// <summary>Over UDP, the bytes of replies the reply cache holds at most (default 16 MiB); when full, new calls are answered <see cref="RemotingStatus.Busy"/>.</summary>
+    public long MaxReplyCacheBytes
+    {
+        get => _maxReplyCacheBytes;
+        set => _maxReplyCacheBytes = value >= 64 * 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 64 KiB.");
+    }
+
+    /// <summary>
+    /// Over UDP, how long a finished call's reply stays in the cache when its client does not acknowledge it (default
+    /// 2 minutes), and how long an idle client is remembered. Acknowledged replies (the client's next request says so)
+    /// go at once. A retransmission, or a datagram delayed in the network, that arrives after this may run an at-most-once
+    /// call again: keep it well above the clients' retry span (<see cref="RemotingClientOptions.MaxAttempts"/>).
+    /// </summary>
+    public TimeSpan ReplyCacheExpiry
+    {
+        get => _replyCacheExpiry;
+        set => _replyCacheExpiry = value >= TimeSpan.FromMilliseconds(10) ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 10 ms.");
+    }
 
     /// <summary>Code that runs around every call, the first outermost (see <see cref="IRemoteServerInterceptor"/>).</summary>
     public IList<IRemoteServerInterceptor> Interceptors { get; } = [];

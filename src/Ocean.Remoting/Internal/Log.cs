@@ -38,6 +38,15 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Warning, "Connecting to {EndPoint} failed; next attempt in {Delay}")]
     public static partial void ConnectFailed(ILogger logger, string endPoint, TimeSpan delay, Exception exception);
 
+    [LoggerMessage(12, LogLevel.Debug, "{ConnectionId}: a one-way request was not run ({Status}: {Message}); one-way requests get no answer")]
+    public static partial void OneWayNotRun(ILogger logger, string connectionId, RemotingStatus status, string message);
+
+    [LoggerMessage(13, LogLevel.Debug, "{ConnectionId}: datagram from {Source} dropped: {Reason}")]
+    public static partial void DatagramDropped(ILogger logger, string connectionId, string source, string reason);
+
+    [LoggerMessage(14, LogLevel.Information, "Remoting server serving UDP on {EndPoint} ({Marshaller} marshaller)")]
+    public static partial void ListeningUdp(ILogger logger, string endPoint, string marshaller);
+
     [LoggerMessage(20, LogLevel.Debug, "Exported {Object} ({Interface}) implicitly, for a message on {ConnectionId}")]
     public static partial void ExportedImplicitly(ILogger logger, string @object, string @interface, string connectionId);
 

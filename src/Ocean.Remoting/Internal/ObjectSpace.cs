@@ -279,7 +279,7 @@ internal sealed class ObjectSpace : IAsyncDisposable
     }
 
     /// <summary>Finds the object a request's key names, for a request on <paramref name="connection"/>.</summary>
-    public bool TryFind(ReadOnlySpan<byte> key, RemotingConnection connection, [NotNullWhen(true)] out ExportedObject? exported, out string? error)
+    public bool TryFind(ReadOnlySpan<byte> key, RemotingConnection? connection, [NotNullWhen(true)] out ExportedObject? exported, out string? error)
     {
         error = null;
         if (key.IsEmpty || key[0] != (byte)'~')

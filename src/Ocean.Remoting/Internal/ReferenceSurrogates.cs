@@ -143,7 +143,7 @@ internal sealed class ReferenceSurrogates : IMarshallingSurrogateProvider
 
     private static RemotingConnection ConnectionOf(MarshallingContext? context, Type declaredType) =>
         (context as ReferenceContext)?.Connection
-        ?? throw new InvalidOperationException($"{declaredType.Name} is a [Remote] interface: its objects travel by reference, which only a remote call's arguments and results can carry.");
+        ?? throw new InvalidOperationException($"{declaredType.Name} is a [Remote] interface: its objects travel by reference, which only a remote call's arguments and results can carry, over a connection (a call over UDP has none to bind them to).");
 
     private static string Shorten(string text) => text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 120), "…");
 }

@@ -164,6 +164,19 @@ internal sealed class RemoteInterface
         }
 
         var result = MethodSignature.ResultType(returnType);
+        if (method.IsDefined(typeof(OneWayAttribute), inherit: false))
+        {
+            if (result != typeof(void))
+            {
+                throw new NotSupportedException($"{Where()} is marked [OneWay] but returns {returnType}: a one-way call has no reply, so it can only return void, Task or ValueTask.");
+            }
+
+            if (method.IsDefined(typeof(IdempotentAttribute), inherit: false))
+            {
+                throw new NotSupportedException($"{Where()} is marked both [OneWay] and [Idempotent]: a one-way call is sent once and never retried.");
+            }
+        }
+
         if (result != typeof(void))
         {
             if (result.IsGenericType && result.GetGenericTypeDefinition() is var d && (d == typeof(Task<>) || d == typeof(ValueTask<>) || d == typeof(IAsyncEnumerable<>)) || result == typeof(Task) || result == typeof(ValueTask))

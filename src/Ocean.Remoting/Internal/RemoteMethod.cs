@@ -21,6 +21,19 @@ internal enum ReturnShape
     ValueTaskOfResult,
 }
 
+/// <summary>What a caller knows about how many times a call ran (Birrell and Nelson's call semantics).</summary>
+internal enum CallSemantics
+{
+    /// <summary>The default: never run twice (over UDP the server filters duplicates and caches replies).</summary>
+    AtMostOnce,
+
+    /// <summary><see cref="IdempotentAttribute"/>: retried while the outcome is unknown; may run more than once.</summary>
+    AtLeastOnce,
+
+    /// <summary><see cref="OneWayAttribute"/>: sent once, no reply; runs zero or one times.</summary>
+    Maybe,
+}
+
 /// <summary>The result type of methods that return nothing (<c>void</c>, <see cref="Task"/>, <see cref="ValueTask"/>): nothing is marshalled.</summary>
 internal readonly struct NoResult;
 
@@ -81,6 +94,11 @@ internal abstract class RemoteMethod
         ArgumentIndexes = [.. indexes];
         Shape = ShapeOf(method.ReturnType);
         Deadline = (method.GetCustomAttribute<RemoteDeadlineAttribute>() ?? method.DeclaringType!.GetCustomAttribute<RemoteDeadlineAttribute>())?.Deadline;
+        Semantics = method.IsDefined(typeof(OneWayAttribute), inherit: false)
+            ? CallSemantics.Maybe
+            : method.IsDefined(typeof(IdempotentAttribute), inherit: false) || method.DeclaringType!.IsDefined(typeof(IdempotentAttribute), inherit: false)
+                ? CallSemantics.AtLeastOnce
+                : CallSemantics.AtMostOnce;
     }
 
     public MethodInfo Method { get; }
@@ -105,6 +123,11 @@ internal abstract class RemoteMethod
 
     /// <summary>The deadline of <see cref="RemoteDeadlineAttribute"/> on the method or its interface, if any.</summary>
     public TimeSpan? Deadline { get; }
+
+    /// <summary>From <see cref="OneWayAttribute"/> and <see cref="IdempotentAttribute"/>.</summary>
+    public CallSemantics Semantics { get; }
+
+    public bool IsOneWay => Semantics == CallSemantics.Maybe;
 
     public static RemoteMethod Create(MethodInfo method, ulong id, string canonicalText)
     {

@@ -19,7 +19,7 @@ namespace Ocean.Remoting.Internal;
 /// </summary>
 [RequiresDynamicCode(DynamicCodeMessages.Proxies)]
 [RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
-internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
+internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller, IServerCallHost
 {
     private readonly MessageConnection _connection;
     private readonly ConnectionSettings _settings;
@@ -103,6 +103,8 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
 
     public IRemoteServerInterceptor[] ServerInterceptors { get; }
 
+    RemotingConnection? IServerCallHost.Connection => this;
+
     /// <summary>Whether new calls may start on this connection: open, and the peer has not said go-away.</summary>
     public bool IsAcceptingCalls => !_peerGoingAway && !Volatile.Read(ref _isClosed);
 
@@ -149,6 +151,11 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
             return ValueTask.FromException<TResult>(new RemotingException(RemotingStatus.Cancelled, CompletionStatus.No, $"The call to {method.DisplayName} was cancelled before it was sent.", new OperationCanceledException(cancellationToken)));
         }
 
+        if (method.IsOneWay)
+        {
+            return SendOneWay(objectKey, method, args, metadata, nested);
+        }
+
         var call = PendingCall<TResult>.Rent(this, method, objectKey);
         var sequence = call.Sequence;
         var task = call.Task;
@@ -175,13 +182,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
                 return task;
             }
 
-            do
-            {
-                _lastRequestId++;
-            }
-            while (_lastRequestId == 0 || _pending.ContainsKey(_lastRequestId));
-
-            call.RequestId = _lastRequestId;
+            call.RequestId = NextRequestId();
             _pending.Add(call.RequestId, call);
         }
 
@@ -228,6 +229,84 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
         }
 
         return send.IsCompletedSuccessfully ? task : AwaitSend(send, call, sequence, task);
+    }
+
+    // Under _lock.
+    private uint NextRequestId()
+    {
+        do
+        {
+            _lastRequestId++;
+        }
+        while (_lastRequestId == 0 || _pending.ContainsKey(_lastRequestId));
+
+        return _lastRequestId;
+    }
+
+    // A one-way call: no pending entry, no reply; done once the request is in the connection's output.
+    private ValueTask<TResult> SendOneWay<TResult>(string objectKey, RemoteMethod<TResult> method, object?[] args, IReadOnlyList<KeyValuePair<string, string>>? metadata, bool nested)
+    {
+        uint requestId;
+        lock (_lock)
+        {
+            if (_isClosed || (_peerGoingAway && !nested))
+            {
+                return ValueTask.FromException<TResult>(new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, _isClosed ? "The connection is closed." : "The server is going away; the call was not sent."));
+            }
+
+            requestId = NextRequestId();
+        }
+
+        if (Activity.Current is { } current)
+        {
+            AddTraceContext(current, ref metadata);
+        }
+
+        ValueTask send;
+        try
+        {
+            send = _connection.SendAsync(
+                (Owner: this, Id: requestId, Method: method, Key: objectKey, Args: args, Metadata: metadata, Flags: RequestFlags.OneWay | (nested ? RequestFlags.Nested : RequestFlags.None)),
+                static (s, output) =>
+                {
+                    if (s.Owner._sendLimit > 0)
+                    {
+                        output = new SizeCheckedWriter(output, s.Owner._sendLimit);
+                    }
+
+                    MessageEncoder.WriteRequestHeader(output, s.Id, s.Flags, s.Method.Id, 0, s.Key, s.Metadata, s.Owner._settings.Limits);
+                    var writer = StreamCache.RentWriter(s.Owner.Marshaller, output, s.Owner);
+                    try
+                    {
+                        s.Method.WriteArguments(writer, s.Args);
+                    }
+                    finally
+                    {
+                        StreamCache.Return(writer);
+                    }
+                },
+                CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<TResult>(UnsentError(method.DisplayName, e));
+        }
+
+        return send.IsCompletedSuccessfully ? default : AwaitOneWay(send, method.DisplayName);
+
+        static async ValueTask<TResult> AwaitOneWay(ValueTask send, string name)
+        {
+            try
+            {
+                await send.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                throw new RemotingException(RemotingStatus.Unavailable, CompletionStatus.Maybe, $"The one-way request for {name} may have been sent, but the connection failed while sending it: {e.Message}", e);
+            }
+
+            return default!;
+        }
     }
 
     /// <summary>A pending call gave up (its caller cancelled, its deadline passed): forget it and tell the server.</summary>
@@ -280,7 +359,12 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
             }
         }
 
-        call.TryFail(sequence, e switch
+        call.TryFail(sequence, UnsentError(method, e));
+    }
+
+    /// <summary>The error of a request that could not be written or sent (nothing left): completion no.</summary>
+    public static RemotingException UnsentError(string? method, Exception e) =>
+        e switch
         {
             RemotingException r => r,
             MarshallingException or NotSupportedException or InvalidCastException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The arguments of {method} could not be marshalled: {e.Message}", e),
@@ -288,8 +372,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
             FramingException => new RemotingException(RemotingStatus.BadArguments, CompletionStatus.No, $"The request for {method} is larger than the server accepts: {e.Message}", e),
             OperationCanceledException => new RemotingException(RemotingStatus.Cancelled, CompletionStatus.No, "The call was cancelled before it was sent.", e),
             _ => new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, $"The request could not be sent: {e.Message}", e),
-        });
-    }
+        };
 
     private static Activity? StartClientActivity(RemoteMethod method, string objectKey, ref IReadOnlyList<KeyValuePair<string, string>>? metadata)
     {
@@ -416,6 +499,9 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
             connection.ReleaseSlot(s.Call);
         });
 
+    ValueTask IServerCallHost.SendErrorAsync(ServerCall call, RemotingStatus status, CompletionStatus completion, string? typeName, string message, string? stackText) =>
+        SendErrorAsync(call.RequestId, status, completion, typeName, message, stackText, call);
+
     /// <summary>Sends an error reply; <paramref name="call"/>'s slot, if any, is freed once the frame is in the output.</summary>
     public async ValueTask SendErrorAsync(uint requestId, RemotingStatus status, CompletionStatus completion, string? typeName, string message, string? stackText, ServerCall? call = null)
     {
@@ -487,9 +573,10 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
     private void OnRequest(in ReadOnlySequence<byte> message)
     {
         var request = MessageDecoder.ReadRequest(message, _settings.Limits);
+        var oneWay = (request.Flags & RequestFlags.OneWay) != 0;
         if (_draining && !((request.Flags & RequestFlags.Nested) != 0 && RunningCalls > 0))
         {
-            Reply(request.RequestId, RemotingStatus.Unavailable, "The server is stopping; the call was not run.");
+            Reply(request.RequestId, oneWay, RemotingStatus.Unavailable, "The server is stopping; the call was not run.");
             return;
         }
 
@@ -503,13 +590,13 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
 
         if (!Space.TryFind(keyBytes, this, out var exported, out var unknown))
         {
-            Reply(request.RequestId, RemotingStatus.UnknownObject, unknown!);
+            Reply(request.RequestId, oneWay, RemotingStatus.UnknownObject, unknown!);
             return;
         }
 
         if (!exported.Interface.TryGetMethod(request.MethodId, out var method))
         {
-            Reply(request.RequestId, RemotingStatus.UnknownMethod, $"'{exported.Name}' ({exported.Interface.InterfaceType.Name}) has no method with id 0x{request.MethodId:X16}: the client's interface differs from the server's.");
+            Reply(request.RequestId, oneWay, RemotingStatus.UnknownMethod, $"'{exported.Name}' ({exported.Interface.InterfaceType.Name}) has no method with id 0x{request.MethodId:X16}: the client's interface differs from the server's.");
             return;
         }
 
@@ -527,14 +614,14 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
             else
             {
                 call = _idleCalls.TryPop(out var idle) ? idle : new ServerCall(this, _settings.TimeProvider);
-                call.Start(exported, method, request);
+                call.Start(exported, method, request, Id, RemoteEndPoint, ClientCertificate);
                 _running.Add(request.RequestId, call);
             }
         }
 
         if (call is null)
         {
-            Reply(request.RequestId, RemotingStatus.Busy, $"The server runs its limit of {_settings.MaxConcurrentCalls} calls on this connection; the call was not run.");
+            Reply(request.RequestId, oneWay, RemotingStatus.Busy, $"The server runs its limit of {_settings.MaxConcurrentCalls} calls on this connection; the call was not run.");
             return;
         }
 
@@ -551,8 +638,17 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller
         }
     }
 
-    private void Reply(uint requestId, RemotingStatus status, string message) =>
+    // An error found before the call starts; a one-way request gets no answer, so it is only logged.
+    private void Reply(uint requestId, bool oneWay, RemotingStatus status, string message)
+    {
+        if (oneWay)
+        {
+            Log.OneWayNotRun(Logger, Id, status, message);
+            return;
+        }
+
         Fire(SendErrorAsync(requestId, status, CompletionStatus.No, null, message, null));
+    }
 
     // ---------------------------------------------------------------- the read loop
 

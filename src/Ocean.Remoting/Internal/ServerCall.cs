@@ -25,6 +25,33 @@ internal enum CallPhase
 }
 
 /// <summary>
+/// Where a <see cref="ServerCall"/> came from and where its outcome goes: a connection (TCP, TLS, Unix socket, message
+/// connection) or a datagram endpoint (UDP, where each call has its own client and source).
+/// </summary>
+internal interface IServerCallHost
+{
+    IMarshaller Marshaller { get; }
+
+    Microsoft.Extensions.Logging.ILogger Logger { get; }
+
+    bool DetailedErrors { get; }
+
+    IRemoteServerInterceptor[] ServerInterceptors { get; }
+
+    /// <summary>The connection calls came on; <see langword="null"/> over UDP (no objects travel by reference there).</summary>
+    RemotingConnection? Connection { get; }
+
+    /// <summary>Sends an Ok reply.</summary>
+    ValueTask SendReplyAsync<TResult>(ServerCall call, TResult result);
+
+    /// <summary>Sends an error reply.</summary>
+    ValueTask SendErrorAsync(ServerCall call, RemotingStatus status, CompletionStatus completion, string? typeName, string message, string? stackText);
+
+    /// <summary>The call has ended (replied or not): its slot and object are free.</summary>
+    void CallFinished(ServerCall call);
+}
+
+/// <summary>
 /// One call a server runs: queued to the thread pool by the read loop (which never waits for it), with its own copy
 /// of the arguments' bytes (pooled) and its own cancellation, which a cancel message, the deadline, the lost
 /// connection or the server's stop trigger.
@@ -33,8 +60,11 @@ internal enum CallPhase
 [RequiresUnreferencedCode(DynamicCodeMessages.Unreferenced)]
 internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisposable
 {
-    private readonly RemotingConnection _owner;
+    private readonly IServerCallHost _owner;
     private readonly TimeProvider _time;
+    private string _hostId = string.Empty;
+    private System.Net.EndPoint? _peer;
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
     private ExportedObject _exported = null!;
     private RemoteMethod _method = null!;
     private CancellationTokenSource _cancellation;
@@ -47,7 +77,7 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
     private RemoteCallContext? _context;
 
     /// <summary>A call object for <paramref name="owner"/>'s pool; <see cref="Start"/> prepares each use.</summary>
-    public ServerCall(RemotingConnection owner, TimeProvider time)
+    public ServerCall(IServerCallHost owner, TimeProvider time)
     {
         _owner = owner;
         _time = time;
@@ -56,11 +86,20 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
 
     public uint RequestId { get; private set; }
 
-    /// <summary>The connection the call came on.</summary>
-    public RemotingConnection Connection => _owner;
+    /// <summary>The connection the call came on; <see langword="null"/> over UDP.</summary>
+    public RemotingConnection? Connection => _owner.Connection;
 
     /// <summary>The name under which the connection holds provisional leases (see <see cref="RemotingConnection.ProvisionalHolder"/>).</summary>
-    public string ProvisionalHolder => _owner.ProvisionalHolder;
+    public string? ProvisionalHolder => _owner.Connection?.ProvisionalHolder;
+
+    /// <summary>Whether the request asked for no reply (<see cref="OneWayAttribute"/>): nothing is sent, whatever the outcome.</summary>
+    public bool IsOneWay { get; private set; }
+
+    /// <summary>What the host keeps with the call (over UDP: its client and cache entry).</summary>
+    public object? HostState { get; set; }
+
+    /// <summary>The method being run.</summary>
+    public RemoteMethod Method => _method;
 
     public object Target => _exported.Target;
 
@@ -70,11 +109,15 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
 
     /// <summary>The call's context, made on first use (by an interceptor or <see cref="RemoteCallContext.Current"/>).</summary>
     public RemoteCallContext Context => _context ??= new RemoteCallContext(
-        _owner.Id, _owner.RemoteEndPoint, _owner.ClientCertificate, _exported.Name, _method.Method, _method.Id, _method.CanonicalText, _metadata, Deadline, _cancellation.Token);
+        _hostId, _peer, _certificate, _exported.Name, _method.Method, _method.Id, _method.CanonicalText, _metadata, Deadline, _cancellation.Token);
 
-    /// <summary>Prepares this object for one request (under the connection's lock, on the read loop).</summary>
-    public void Start(ExportedObject exported, RemoteMethod method, in RequestMessage request)
+    /// <summary>Prepares this object for one request (under the host's lock, on its read loop).</summary>
+    public void Start(ExportedObject exported, RemoteMethod method, in RequestMessage request, string hostId, System.Net.EndPoint? peer, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
     {
+        _hostId = hostId;
+        _peer = peer;
+        _certificate = certificate;
+        IsOneWay = (request.Flags & RequestFlags.OneWay) != 0;
         _exported = exported;
         _method = method;
         _context = null;
@@ -140,7 +183,7 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
     {
         Phase = CallPhase.ReadingArguments;
         var bytes = _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, 0, _argumentsLength);
-        return StreamCache.RentReader(_owner.Marshaller, bytes, _owner);
+        return StreamCache.RentReader(_owner.Marshaller, bytes, _owner.Connection);
     }
 
     #pragma warning disable CA1822 // the pair of OpenArguments
@@ -150,7 +193,7 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
     public ValueTask SendResultAsync<TResult>(TResult result)
     {
         Phase = CallPhase.Replying;
-        return _owner.SendReplyAsync(this, result);
+        return IsOneWay ? default : _owner.SendReplyAsync(this, result);
     }
 
     #pragma warning disable CA2012 // RunAsync catches every failure and is awaited by nobody; its pooled box returns itself
@@ -198,8 +241,11 @@ internal sealed class ServerCall : IThreadPoolWorkItem, IServerInvocation, IDisp
             var (s, completion, typeName, message) = Classify(e);
             status = s;
             errorText = message;
-            Log.CallFailed(_owner.Logger, _owner.Id, _method.DisplayName, _exported.Name, s, message);
-            await _owner.SendErrorAsync(RequestId, s, completion, typeName, message, _owner.DetailedErrors && s == RemotingStatus.ApplicationException ? e.ToString() : null, this).ConfigureAwait(false);
+            Log.CallFailed(_owner.Logger, _hostId, _method.DisplayName, _exported.Name, s, message);
+            if (!IsOneWay)
+            {
+                await _owner.SendErrorAsync(this, s, completion, typeName, message, _owner.DetailedErrors && s == RemotingStatus.ApplicationException ? e.ToString() : null).ConfigureAwait(false);
+            }
         }
         finally
         {

@@ -26,7 +26,7 @@ internal static class StreamCache
     [ThreadStatic]
     private static Slot<MarshallingReader>? t_reader;
 
-    public static MarshallingWriter RentWriter(IMarshaller marshaller, IBufferWriter<byte> output, RemotingConnection connection)
+    public static MarshallingWriter RentWriter(IMarshaller marshaller, IBufferWriter<byte> output, RemotingConnection? connection)
     {
         var slot = t_writer ??= new Slot<MarshallingWriter>();
         if (!slot.InUse)
@@ -55,7 +55,7 @@ internal static class StreamCache
         }
     }
 
-    public static MarshallingReader RentReader(IMarshaller marshaller, in ReadOnlySequence<byte> input, RemotingConnection connection)
+    public static MarshallingReader RentReader(IMarshaller marshaller, in ReadOnlySequence<byte> input, RemotingConnection? connection)
     {
         var slot = t_reader ??= new Slot<MarshallingReader>();
         if (!slot.InUse)
@@ -103,7 +103,7 @@ internal static class StreamCache
             Marshaller = marshaller;
         }
 
-        public void Take(RemotingConnection connection)
+        public void Take(RemotingConnection? connection)
         {
             InUse = true;
             _context!.Connection = connection;

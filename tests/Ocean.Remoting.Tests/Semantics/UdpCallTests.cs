@@ -1,0 +1,69 @@
+using System.Net;
+
+namespace Ocean.Remoting.Tests.Semantics;
+
+/// <summary>Remote calls over UDP on loopback, no faults: each semantics, errors, sizes.</summary>
+public sealed class UdpCallTests
+{
+    private static async Task<(RemotingServer Server, RemotingClient Client, Counter Counter)> StartAsync(RemotingServerOptions? serverOptions = null, RemotingClientOptions? clientOptions = null)
+    {
+        serverOptions ??= new RemotingServerOptions();
+        serverOptions.UdpEndPoint = new IPEndPoint(IPAddress.Loopback, 0);
+        var server = new RemotingServer(serverOptions);
+        var counter = new Counter();
+        server.Export<ICounter>(counter, "counter");
+        await server.StartAsync().WithTimeout();
+        var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint, clientOptions).WithTimeout();
+        return (server, client, counter);
+    }
+
+    [Fact]
+    public async Task AtMostOnceCall_ReturnsTheResult_AndRunsOnce()
+    {
+        var (server, client, counter) = await StartAsync();
+        await using (server)
+        await using (client)
+        {
+            var proxy = client.GetProxy<ICounter>("counter");
+            (await proxy.AddAsync(1, 5).WithTimeout()).Should().Be(5);
+            (await proxy.AddAsync(2, 7).WithTimeout()).Should().Be(12);
+            counter.RunsOf(1).Should().Be(1);
+            counter.RunsOf(2).Should().Be(1);
+            client.Retransmissions.Should().Be(0);
+            var stats = server.DatagramStatistics;
+            stats.Calls.Should().Be(2);
+            stats.Malformed.Should().Be(0);
+        }
+    }
+
+    [Fact]
+    public async Task IdempotentAndOneWay_Work()
+    {
+        var (server, client, counter) = await StartAsync();
+        await using (server)
+        await using (client)
+        {
+            var proxy = client.GetProxy<ICounter>("counter");
+            await proxy.AddAsync(1, 3).WithTimeout();
+            (await proxy.ReadAsync(9).WithTimeout()).Should().Be(3);
+            await proxy.NoteAsync(42).WithTimeout();
+            (await counter.Noted.Task.WithTimeout()).Should().Be(42);
+        }
+    }
+
+    [Fact]
+    public async Task AnException_ArrivesWithCompletionYes()
+    {
+        var (server, client, _) = await StartAsync();
+        await using (server)
+        await using (client)
+        {
+            var proxy = client.GetProxy<ICounter>("counter");
+            var act = () => proxy.FailAsync("no way");
+            var error = (await act.Should().ThrowAsync<RemotingException>()).Which;
+            error.Status.Should().Be(RemotingStatus.ApplicationException);
+            error.Completion.Should().Be(CompletionStatus.Yes);
+            error.Message.Should().Contain("no way");
+        }
+    }
+}
