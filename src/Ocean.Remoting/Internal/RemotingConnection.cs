@@ -395,7 +395,7 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller, ISer
         return activity;
     }
 
-    private static void AddTraceContext(Activity activity, ref IReadOnlyList<KeyValuePair<string, string>>? metadata)
+    internal static void AddTraceContext(Activity activity, ref IReadOnlyList<KeyValuePair<string, string>>? metadata)
     {
         if (activity.IdFormat != ActivityIdFormat.W3C || activity.Id is not { } id)
         {

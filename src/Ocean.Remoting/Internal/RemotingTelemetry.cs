@@ -30,6 +30,12 @@ internal static class RemotingTelemetry
 
     public static readonly Histogram<double> CallDuration = Meter.CreateHistogram<double>("ocean.remoting.call.duration", "s", "How long remote calls took, from start to reply.");
 
+    public static readonly Counter<long> Retransmissions = Meter.CreateCounter<long>("ocean.remoting.datagrams.retransmitted", "{datagram}", "Requests a UDP client sent again (no reply in time, or a new token).");
+
+    public static readonly Counter<long> DatagramsDropped = Meter.CreateCounter<long>("ocean.remoting.datagrams.dropped", "{datagram}", "Datagrams dropped unanswered or unrun, by reason (malformed, unvalidated, duplicate, busy).");
+
+    public static void Dropped(string reason) => DatagramsDropped.Add(1, new KeyValuePair<string, object?>("ocean.remoting.reason", reason));
+
     public static readonly KeyValuePair<string, object?> ClientSide = new("ocean.remoting.side", "client");
 
     public static readonly KeyValuePair<string, object?> ServerSide = new("ocean.remoting.side", "server");

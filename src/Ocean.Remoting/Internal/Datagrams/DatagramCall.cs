@@ -53,6 +53,7 @@ internal sealed class DatagramCall<TResult> : DatagramCall
 {
     private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _started;
+    private readonly long _startedAt;
     private TimeSpan _interval;
     private ITimer? _timer;
     private CancellationTokenRegistration _registration;
@@ -61,12 +62,16 @@ internal sealed class DatagramCall<TResult> : DatagramCall
     private bool _done;
     private int _released;
 
+    /// <summary>Whether the call's start was counted in the metrics (so its end is too).</summary>
+    public bool MetricsOn { get; set; }
+
     public DatagramCall(DatagramChannel channel, ulong requestId, RemoteMethod method, byte[] bytes, int length, TimeSpan interval, long deadlineTimestamp)
         : base(channel, requestId, method, bytes, length)
     {
         _interval = interval;
         DeadlineTimestamp = deadlineTimestamp;
         _started = channel.Time.GetTimestamp();
+        _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     public Task<TResult> Task => _completion.Task;
@@ -144,7 +149,7 @@ internal sealed class DatagramCall<TResult> : DatagramCall
 
     public override bool OnReply(in ReplyMessage reply, EndPoint? source)
     {
-        if (!Claim())
+        if (!Claim(reply.Status))
         {
             return true; // a second copy of the reply: the call already has its outcome
         }
@@ -170,7 +175,7 @@ internal sealed class DatagramCall<TResult> : DatagramCall
 
     public override void Close(Exception? failure)
     {
-        if (Claim())
+        if (Claim(RemotingStatus.Unavailable))
         {
             _completion.TrySetException(new RemotingException(RemotingStatus.Unavailable, CompletionStatus.Maybe, $"The client closed before the reply to {Method.DisplayName} arrived; it may have run.", failure));
         }
@@ -178,7 +183,7 @@ internal sealed class DatagramCall<TResult> : DatagramCall
 
     private void OnCancelled()
     {
-        if (Claim())
+        if (Claim(RemotingStatus.Cancelled))
         {
             _completion.TrySetException(new RemotingException(RemotingStatus.Cancelled, CompletionStatus.Maybe, $"The call to {Method.DisplayName} was cancelled by the caller; it may have run (the server is not told over UDP).", new OperationCanceledException(_token)));
         }
@@ -186,14 +191,14 @@ internal sealed class DatagramCall<TResult> : DatagramCall
 
     private void Fail(RemotingException error)
     {
-        if (Claim())
+        if (Claim(error.Status))
         {
             _completion.TrySetException(error);
         }
     }
 
     // Exactly one outcome: whoever claims the call stops its timer, forgets it and frees its buffer.
-    private bool Claim()
+    private bool Claim(RemotingStatus status)
     {
         lock (this)
         {
@@ -210,6 +215,11 @@ internal sealed class DatagramCall<TResult> : DatagramCall
         _registration.Unregister();
         Channel.Remove(this);
         Release();
+        if (MetricsOn)
+        {
+            RemotingTelemetry.Finished(RemotingTelemetry.ClientSide, Method.DisplayName, status, _startedAt);
+        }
+
         return true;
     }
 

@@ -139,6 +139,11 @@ internal sealed class DatagramChannel : IAsyncDisposable
         }
 
         var oneWay = method.IsOneWay;
+        if (System.Diagnostics.Activity.Current is { } activity)
+        {
+            RemotingConnection.AddTraceContext(activity, ref metadata);
+        }
+
         var deadlineMilliseconds = deadline is { } d ? (uint)Math.Clamp(Math.Ceiling(d.TotalMilliseconds), 1, uint.MaxValue) : 0u;
         var writer = DatagramWriter.Rent(_connection.MaxMessageSize);
         byte[] bytes;
@@ -175,6 +180,12 @@ internal sealed class DatagramChannel : IAsyncDisposable
             }
 
             _pending.Add(id, call);
+        }
+
+        if (RemotingTelemetry.MetricsEnabled)
+        {
+            call.MetricsOn = true;
+            RemotingTelemetry.Started(RemotingTelemetry.ClientSide, method.DisplayName);
         }
 
         call.Begin(cancellationToken);
@@ -270,6 +281,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
         if (retransmission)
         {
             Interlocked.Increment(ref _retransmissions);
+            RemotingTelemetry.Retransmissions.Add(1);
         }
 
         try

@@ -126,6 +126,10 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
                 }
 
                 Interlocked.Increment(ref _received);
+
+                // Marks the thread as a read loop while the datagram is handled: an async method started inline here
+                // is refused a synchronous remote call, which would block the loop.
+                ReadLoopThread.Current = this;
                 try
                 {
                     OnDatagram(result.Message, result.RemoteEndPoint);
@@ -133,6 +137,10 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
                 catch (RemotingProtocolException e)
                 {
                     Drop(result.RemoteEndPoint, e.Message);
+                }
+                finally
+                {
+                    ReadLoopThread.Current = null;
                 }
             }
         }
@@ -153,6 +161,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
     private void Drop(EndPoint? source, string reason)
     {
         Interlocked.Increment(ref _malformed);
+        RemotingTelemetry.Dropped("malformed");
         if (Logger.IsEnabled(LogLevel.Debug))
         {
             Log.DatagramDropped(Logger, Id, source?.ToString() ?? "?", reason);
@@ -241,6 +250,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
             // No token, or one for another address (the client moved: NAT rebinding): a welcome with the right one, as
             // small as the request, and the call is not run. The client sends it again at once.
             Interlocked.Increment(ref _unvalidated);
+            RemotingTelemetry.Dropped("unvalidated");
             if (length >= WelcomeLength)
             {
                 SendWelcome(envelope.Client, source, _draining || _stopping() ? PreambleStatus.Unavailable : PreambleStatus.Hello);
@@ -344,12 +354,14 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
             case Admission.InProgress:
             case Admission.Stale:
                 Interlocked.Increment(ref _duplicates);
+                RemotingTelemetry.Dropped("duplicate");
                 break;
             default:
                 var stopping = _draining || _stopping();
                 if (!stopping)
                 {
                     Interlocked.Increment(ref _busy);
+                    RemotingTelemetry.Dropped("busy");
                 }
 
                 if (!silent)
