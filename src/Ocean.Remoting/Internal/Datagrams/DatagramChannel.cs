@@ -292,7 +292,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
                 _ = Observe(sending, this);
             }
         }
-        catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException)
+        catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or System.Net.Sockets.SocketException)
         {
             Log.ReplyNotSent(_settings.Logger, _connection.Id, e); // the timer sends it again, or the call fails
         }
@@ -303,7 +303,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
             {
                 await sending.ConfigureAwait(false);
             }
-            catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException)
+            catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or System.Net.Sockets.SocketException)
             {
                 Log.ReplyNotSent(channel._settings.Logger, channel._connection.Id, e);
             }
@@ -377,7 +377,18 @@ internal sealed class DatagramChannel : IAsyncDisposable
         {
             while (true)
             {
-                var result = await _connection.ReceiveAsync().ConfigureAwait(false);
+                MessageReceiveResult result;
+                try
+                {
+                    result = await _connection.ReceiveAsync().ConfigureAwait(false);
+                }
+                catch (System.Net.Sockets.SocketException e) when (IsTransient(e))
+                {
+                    // An ICMP error for an earlier datagram (nobody listening there now, unreachable): the socket
+                    // still works, and the call it concerned is retransmitted or given up on its own timer.
+                    continue;
+                }
+
                 if (result.IsCompleted)
                 {
                     break;
@@ -541,6 +552,11 @@ internal sealed class DatagramChannel : IAsyncDisposable
             StreamCache.Return(reader);
         }
     }
+
+    internal static bool IsTransient(System.Net.Sockets.SocketException e) =>
+        e.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.ConnectionReset
+            or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable or System.Net.Sockets.SocketError.HostDown
+            or System.Net.Sockets.SocketError.NetworkDown or System.Net.Sockets.SocketError.MessageSize;
 
     // ---------------------------------------------------------------- closing
 

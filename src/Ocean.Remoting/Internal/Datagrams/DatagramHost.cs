@@ -114,7 +114,18 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
         {
             while (true)
             {
-                var result = await _connection.ReceiveAsync().ConfigureAwait(false);
+                MessageReceiveResult result;
+                try
+                {
+                    result = await _connection.ReceiveAsync().ConfigureAwait(false);
+                }
+                catch (System.Net.Sockets.SocketException e) when (IsTransient(e))
+                {
+                    // An ICMP error for an earlier datagram (nobody listening there now, unreachable): the socket
+                    // still works, and the call it concerned is retransmitted or given up on its own timer.
+                    continue;
+                }
+
                 if (result.IsCompleted)
                 {
                     break;
@@ -157,6 +168,11 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
             CancelRunningCalls();
         }
     }
+
+    internal static bool IsTransient(System.Net.Sockets.SocketException e) =>
+        e.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.ConnectionReset
+            or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable or System.Net.Sockets.SocketError.HostDown
+            or System.Net.Sockets.SocketError.NetworkDown or System.Net.Sockets.SocketError.MessageSize;
 
     private void Drop(EndPoint? source, string reason)
     {
@@ -496,7 +512,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
         {
             sending = _connection.SendAsync(datagram, destination);
         }
-        catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or NotSupportedException)
+        catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or System.Net.Sockets.SocketException or NotSupportedException)
         {
             Log.ReplyNotSent(Logger, Id, e);
             return;
@@ -513,7 +529,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
             {
                 await sending.ConfigureAwait(false);
             }
-            catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException)
+            catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or System.Net.Sockets.SocketException)
             {
                 Log.ReplyNotSent(host.Logger, host.Id, e);
             }
