@@ -531,6 +531,11 @@ public sealed class FaultInjectingConnection : MessageConnection
     /// <summary>Sets the outgoing timer for the earliest held message. Under <see cref="_outLock"/>.</summary>
     private void ArmOutgoing()
     {
+        if (IsClosed)
+        {
+            return; // the timer is disposed
+        }
+
         var due = EarliestDue(_heldOut);
         if (due == long.MaxValue)
         {
@@ -661,6 +666,11 @@ public sealed class FaultInjectingConnection : MessageConnection
     {
         lock (_inLock)
         {
+            if (IsClosed)
+            {
+                return true; // closed meanwhile: nothing more is held
+            }
+
             var decision = Draw(_inRandom, _inRates);
             Interlocked.Increment(ref _received);
             if (decision.Fate == Fate.Drop)
@@ -714,6 +724,11 @@ public sealed class FaultInjectingConnection : MessageConnection
     /// <summary>Sets the incoming timer to wake the reader when the earliest held message falls due. Under <see cref="_inLock"/>.</summary>
     private void ArmIncoming()
     {
+        if (IsClosed)
+        {
+            return; // the timer is disposed
+        }
+
         var due = EarliestDue(_heldIn);
         if (due == long.MaxValue)
         {

@@ -459,6 +459,67 @@ public sealed class FaultInjectingConnectionTests
     }
 
     [Fact]
+    public async Task ConcurrentSenders_EveryFaultBothWays_RealClock_EveryMessageIntactAndTheCountsAddUp()
+    {
+        const int Senders = 4;
+        const int PerSender = 500;
+        const int Length = 64;
+        var (first, second) = MessageConnection.CreatePair(capacity: 8 * Senders * PerSender);
+        var rates = new FaultRates { Drop = 0.1, Duplicate = 0.1, Delay = 0.1, Reorder = 0.1, MaxDelay = TimeSpan.FromMilliseconds(5) };
+        await using var sender = new FaultInjectingConnection(first, new FaultInjectionOptions { Seed = 21, Outgoing = rates });
+        await using var receiver = new FaultInjectingConnection(second, new FaultInjectionOptions { Seed = 21, Incoming = rates });
+
+        await Task.WhenAll(Enumerable.Range(0, Senders).Select(s => Task.Run(async () =>
+        {
+            for (var i = 0; i < PerSender; i++)
+            {
+                var n = (s * PerSender) + i;
+                if (i % 2 == 0)
+                {
+                    await sender.SendAsync(Filled(n)).AsTask().WithTimeout();
+                }
+                else
+                {
+                    await sender.SendAsync(n, static (number, output) => output.Write(Filled(number))).AsTask().WithTimeout();
+                }
+            }
+        }))).WithTimeout();
+
+        var sent = sender.Statistics;
+        var arriving = sent.Sent - sent.SentDropped + sent.SentDuplicated; // all of it, once the held ones have gone out
+        var counts = new Dictionary<int, int>();
+        var read = 0L;
+        while (true)
+        {
+            var r = receiver.Statistics;
+            if (r.Received == arriving && read == r.Received - r.ReceivedDropped + r.ReceivedDuplicated)
+            {
+                break;
+            }
+
+            var result = await receiver.ReceiveAsync().WithTimeout();
+            var bytes = result.Message.ToArray();
+            bytes.Should().HaveCount(Length);
+            var number = BinaryPrimitives.ReadInt32BigEndian(bytes);
+            bytes.AsSpan(4).ToArray().Should().OnlyContain(b => b == (byte)number, "a message's bytes are never overwritten by another's");
+            counts[number] = counts.GetValueOrDefault(number) + 1;
+            read++;
+        }
+
+        sent.Sent.Should().Be(Senders * PerSender);
+        counts.Keys.Should().OnlyContain(n => n >= 0 && n < Senders * PerSender);
+        counts.Values.Should().OnlyContain(c => c <= 4, "duplicated at most once each way");
+
+        static byte[] Filled(int number)
+        {
+            var bytes = new byte[Length];
+            bytes.AsSpan(4).Fill((byte)number);
+            BinaryPrimitives.WriteInt32BigEndian(bytes, number);
+            return bytes;
+        }
+    }
+
+    [Fact]
     public void InvalidOptions_Throw()
     {
         var rates = new FaultRates();
