@@ -25,8 +25,9 @@ namespace Ocean.Framing;
 /// still fails). A duplicated one is sent twice; a delayed one is copied and sent later by a timer; a reordered one is
 /// copied and sent right after the next message that goes out at once, or after <see cref="FaultRates.MaxDelay"/> if
 /// none does. A late send that fails is dropped silently. A message that goes out at once, undisturbed, is handed
-/// straight to the wrapped connection's same overload: no copy. The overloads with a destination pass it through
-/// (and raise <see cref="NotSupportedException"/> when the wrapped connection does).
+/// straight to the wrapped connection's same overload: no copy. The overloads with a destination pass it through;
+/// the wrapped connection's <see cref="NotSupportedException"/> (a connection with one peer) reaches the caller
+/// when the message goes out at once, and is swallowed with a late send (a dropped message is never handed over).
 /// </para>
 /// <para>
 /// <b>Receiving</b> follows <see cref="MessageConnection"/>'s contract: one reader, a message valid until the next

@@ -533,6 +533,23 @@ public sealed class FaultInjectingConnectionTests
     }
 
     [Fact]
+    public async Task WrappedConnectionFails_HeldMessagesComeFirst_ThenTheException()
+    {
+        var (left, right) = Infrastructure.PipeConnection.CreatePair();
+        var codec = new LengthPrefixedCodec(new LengthPrefixedCodecOptions { Prefix = LengthPrefix.OneByte });
+        await using var receiver = new FaultInjectingConnection(MessageConnection.Create(left, codec), new FaultInjectionOptions { Incoming = new FaultRates { Delay = 1 }, TimeProvider = new ManualTimeProvider() });
+
+        // Two frames, both delayed (the clock never moves), then a frame cut short by the end of the input.
+        await right.Transport.Output.WriteAsync(new byte[] { 1, 7, 1, 8, 2, 9 });
+        await right.Transport.Output.CompleteAsync();
+
+        var held = new[] { (await receiver.ReceiveAsync().WithTimeout()).Message.ToArray(), (await receiver.ReceiveAsync().WithTimeout()).Message.ToArray() };
+        held.Should().BeEquivalentTo(new[] { new byte[] { 7 }, new byte[] { 8 } }, "held messages come out before the failure, soonest due first");
+        (await FluentActions.Awaiting(() => receiver.ReceiveAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>()).Which.Error.Should().Be(FramingError.TruncatedFrame);
+        await FluentActions.Awaiting(() => receiver.ReceiveAsync().AsTask().WithTimeout()).Should().ThrowAsync<FramingException>("later reads raise it too");
+    }
+
+    [Fact]
     public void InvalidOptions_Throw()
     {
         var rates = new FaultRates();
