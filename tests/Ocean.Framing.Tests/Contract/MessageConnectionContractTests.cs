@@ -26,6 +26,9 @@ public abstract partial class MessageConnectionContractTests
     /// <summary>Whether the peer can close the connection (a stream, an in-memory pair); UDP has no close on the wire.</summary>
     protected virtual bool PeerCanClose => ExpectedReliableAndOrdered;
 
+    /// <summary>The shape of the kind's <see cref="MessageConnection.Id"/>.</summary>
+    protected virtual string IdPattern => "^[A-Z][0-9A-F]{8}$";
+
     /// <summary>A message of <paramref name="length"/> bytes that every codec can carry (no line breaks).</summary>
     protected static byte[] Message(int length, int seed = 0) =>
         Enumerable.Range(0, length).Select(i => (byte)('a' + ((i + seed) % 26))).ToArray();
@@ -96,7 +99,7 @@ public abstract partial class MessageConnectionContractTests
         await using var pair = await CreatePairAsync();
         await using var other = await CreatePairAsync();
 
-        pair.Local.Id.Should().MatchRegex("^[A-Z][0-9A-F]{8}$");
+        pair.Local.Id.Should().MatchRegex(IdPattern);
         new[] { pair.Local.Id, pair.Peer.Id, other.Local.Id, other.Peer.Id }.Should().OnlyHaveUniqueItems();
         pair.Local.Id.Should().Be(pair.Local.Id, "an id does not change");
     }

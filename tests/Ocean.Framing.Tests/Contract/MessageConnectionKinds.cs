@@ -135,3 +135,57 @@ public sealed class InMemoryPairContractTests : MessageConnectionContractTests
         return Task.FromResult(new ConnectedPair(first, second));
     }
 }
+
+/// <summary>A <see cref="FaultInjectingConnection"/> with every rate 0 over an in-memory pair: it must keep the contract of what it wraps.</summary>
+public sealed class FaultFreeInMemoryContractTests : MessageConnectionContractTests
+{
+    protected override int ExpectedMaxMessageSize => 2048;
+
+    protected override bool ExpectedReliableAndOrdered => false; // the wrapper never promises either
+
+    protected override bool PeerCanClose => true;
+
+    protected override string IdPattern => "^F[A-Z][0-9A-F]{8}$";
+
+    protected override Task<ConnectedPair> CreatePairAsync()
+    {
+        var (first, second) = MessageConnection.CreatePair(maxMessageSize: 2048);
+        return Task.FromResult(new ConnectedPair(new FaultInjectingConnection(first, new FaultInjectionOptions { Seed = 1 }), second));
+    }
+}
+
+/// <summary>A <see cref="FaultInjectingConnection"/> with every rate 0 over a connected UDP socket.</summary>
+public sealed class FaultFreeConnectedDatagramContractTests : MessageConnectionContractTests
+{
+    protected override int ExpectedMaxMessageSize => DatagramSocket.MaxIPv4DatagramSize;
+
+    protected override bool ExpectedReliableAndOrdered => false;
+
+    protected override string IdPattern => "^F[A-Z][0-9A-F]{8}$";
+
+    protected override async Task<ConnectedPair> CreatePairAsync()
+    {
+        var peerSocket = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var localSocket = await DatagramSocket.ConnectAsync(peerSocket.LocalEndPoint);
+        var local = new FaultInjectingConnection(MessageConnection.Create(localSocket), new FaultInjectionOptions { Seed = 2 });
+        return new ConnectedPair(local, MessageConnection.Create(peerSocket, localSocket.LocalEndPoint));
+    }
+}
+
+/// <summary>A <see cref="FaultInjectingConnection"/> with every rate 0 over an unconnected UDP socket with a fixed destination.</summary>
+public sealed class FaultFreeUnconnectedDatagramContractTests : MessageConnectionContractTests
+{
+    protected override int ExpectedMaxMessageSize => DatagramSocket.MaxIPv4DatagramSize;
+
+    protected override bool ExpectedReliableAndOrdered => false;
+
+    protected override string IdPattern => "^F[A-Z][0-9A-F]{8}$";
+
+    protected override async Task<ConnectedPair> CreatePairAsync()
+    {
+        var localSocket = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var peerSocket = await DatagramSocket.ConnectAsync(localSocket.LocalEndPoint);
+        var local = new FaultInjectingConnection(MessageConnection.Create(localSocket, peerSocket.LocalEndPoint), new FaultInjectionOptions { Seed = 3 });
+        return new ConnectedPair(local, MessageConnection.Create(peerSocket));
+    }
+}
