@@ -197,7 +197,7 @@ public sealed class RemotingClient : IAsyncDisposable, IRemoteCaller
     /// </summary>
     /// <param name="connection">
     /// A reliable, ordered message connection to a <see cref="RemotingServer.ServeAsync"/>; or an unreliable one (a UDP
-    /// message connection whose destination is the server, perhaps behind a <c>FaultInjectingConnection</c>): the
+    /// message connection whose destination is the server, perhaps behind a <see cref="FaultInjectingConnection"/>): the
     /// client then calls over datagrams, as <see cref="ConnectUdpAsync"/> does.
     /// </param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>

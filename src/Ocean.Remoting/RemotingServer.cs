@@ -268,7 +268,7 @@ public sealed class RemotingServer : IAsyncDisposable
     /// </summary>
     /// <param name="connection">
     /// A reliable, ordered message connection; or an unreliable one (<see cref="MessageConnection.IsReliable"/> false: an
-    /// unconnected UDP socket, perhaps behind a <c>FaultInjectingConnection</c>), served as the UDP endpoint is:
+    /// unconnected UDP socket, perhaps behind a <see cref="FaultInjectingConnection"/>), served as the UDP endpoint is:
     /// one request per datagram, replies to each datagram's sender.
     /// </param>
     /// <param name="cancellationToken">Closes the connection when cancelled.</param>
