@@ -31,6 +31,11 @@ internal sealed class DatagramChannel : IAsyncDisposable
     private readonly ClientKey _key = ClientKey.New();
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, DatagramCall> _pending = [];
+
+    // Every request id handed out and not yet finished (being encoded, waiting for its reply, or a one-way being sent):
+    // the acknowledgement never passes one of them. An id enters here under the same lock that hands it out, so another
+    // caller's request can never acknowledge a call still being encoded.
+    private readonly HashSet<ulong> _unfinished = [];
     private readonly string _description;
     private readonly bool _toGroup;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -136,6 +141,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
             }
 
             id = ++_lastRequestId;
+            _unfinished.Add(id);
         }
 
         var oneWay = method.IsOneWay;
@@ -154,6 +160,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
             if (oneWay)
             {
                 StampAndToken(writer.WrittenSpan, retransmission: false, out _);
+                Finished(id); // acknowledged by the next request: a copy arriving after that is dropped, as maybe allows
                 return SendOneWay<TResult>(writer.WrittenMemory, method.DisplayName);
             }
 
@@ -163,6 +170,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
         }
         catch (Exception e)
         {
+            Finished(id);
             return ValueTask.FromException<TResult>(EncodeError(method, e));
         }
         finally
@@ -175,6 +183,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
         {
             if (_isClosed)
             {
+                _unfinished.Remove(id);
                 call.Release();
                 return ValueTask.FromException<TResult>(new RemotingException(RemotingStatus.Unavailable, CompletionStatus.No, "The client is closed."));
             }
@@ -221,9 +230,9 @@ internal sealed class DatagramChannel : IAsyncDisposable
         TokenBytes token;
         lock (_lock)
         {
-            // Never past the datagram's own id: a one-way call is not pending, yet it must not be acknowledged by itself.
+            // Never past the datagram's own id, nor any id still unfinished.
             acknowledged = BinaryPrimitives.ReadUInt64BigEndian(datagram[32..]);
-            foreach (var id in _pending.Keys)
+            foreach (var id in _unfinished)
             {
                 acknowledged = Math.Min(acknowledged, id);
             }
@@ -310,7 +319,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Forgets a call (it completed, failed or gave up): later replies to it are dropped.</summary>
+    /// <summary>Forgets a call (it completed, failed or gave up): later replies to it are dropped, and the next request acknowledges it.</summary>
     internal void Remove(DatagramCall call)
     {
         lock (_lock)
@@ -318,7 +327,16 @@ internal sealed class DatagramChannel : IAsyncDisposable
             if (_pending.TryGetValue(call.RequestId, out var registered) && ReferenceEquals(registered, call))
             {
                 _pending.Remove(call.RequestId);
+                _unfinished.Remove(call.RequestId);
             }
+        }
+    }
+
+    private void Finished(ulong id)
+    {
+        lock (_lock)
+        {
+            _unfinished.Remove(id);
         }
     }
 
@@ -338,6 +356,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_isClosed, this);
             id = ++_lastRequestId;
+            _unfinished.Add(id);
         }
 
         var writer = DatagramWriter.Rent(_connection.MaxMessageSize);
@@ -352,6 +371,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
         }
         catch (Exception e)
         {
+            Finished(id);
             throw EncodeError(method, e);
         }
         finally
@@ -573,6 +593,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
             _isClosed = true;
             pending = [.. _pending.Values];
             _pending.Clear();
+            _unfinished.Clear();
         }
 
         foreach (var call in pending)

@@ -261,7 +261,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
     private void OnRequest(in DatagramEnvelope envelope, TokenBytes token, in ReadOnlySequence<byte> body, EndPoint source, int length)
     {
         var group = (envelope.Flags & DatagramFlags.Group) != 0;
-        if (!group && token != _tokens.Mint(envelope.Client, source))
+        if (!group && !IsValid(envelope.Client, token, source))
         {
             // No token, or one for another address (the client moved: NAT rebinding): a welcome with the right one, as
             // small as the request, and the call is not run. The client sends it again at once.
@@ -338,7 +338,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
                 else
                 {
                     call = _idleCalls.TryPop(out var idle) ? idle : new ServerCall(this, _settings.TimeProvider);
-                    call.Start(exported, method, request, $"{Id}/{envelope.Client}", source, null);
+                    call.Start(exported, method, request, client!.HostId ??= $"{Id}/{envelope.Client}", source, null);
                     call.HostState = new DatagramCallState(client!, envelope.Client, envelope.RequestId, entry, source, budget);
                     _running.Add(call);
                 }
@@ -392,6 +392,40 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
 
                 break;
         }
+    }
+
+    // The token must be the one minted for this client at this source. The HMAC runs once per client and address: the
+    // client's state remembers the last source and token that passed (the receive loop is this method's only caller).
+    private bool IsValid(in ClientKey client, TokenBytes token, EndPoint source)
+    {
+        if (token.IsZero)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (_cache.Find(client) is { } state && state.ValidatedToken == token && source.Equals(state.ValidatedSource))
+            {
+                return true;
+            }
+        }
+
+        if (token != _tokens.Mint(client, source))
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (_cache.Find(client) is { } state)
+            {
+                state.ValidatedSource = source;
+                state.ValidatedToken = token;
+            }
+        }
+
+        return true;
     }
 
     // ---------------------------------------------------------------- replying

@@ -47,6 +47,14 @@ internal sealed class ClientState
     public long LastSeen;
 
     public int Running;
+
+    /// <summary>What <see cref="RemoteCallContext.ConnectionId"/> says for this client's calls (made once).</summary>
+    public string? HostId;
+
+    /// <summary>The source address the client's token was last checked for, and that token (so the HMAC runs once per address).</summary>
+    public System.Net.EndPoint? ValidatedSource;
+
+    public TokenBytes ValidatedToken;
 }
 
 /// <summary>
@@ -169,64 +177,34 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
     public static void Finished(ClientState client) => client.Running--;
 
     /// <summary>Drops finished replies older than the expiry, and clients idle that long with nothing in the cache.</summary>
+    // Dictionary.Remove during enumeration is allowed (it does not invalidate the enumerator): no list per sweep or acknowledgement.
     public void Sweep(long now)
     {
-        List<ClientKey>? idle = null;
-        List<ulong>? expired = null;
         foreach (var (key, client) in _clients)
         {
             foreach (var (id, entry) in client.Entries)
             {
                 if (entry.Done && now - entry.FinishedAt >= expiryTimestampTicks)
                 {
-                    (expired ??= []).Add(id);
-                }
-            }
-
-            if (expired is { Count: > 0 })
-            {
-                foreach (var id in expired)
-                {
                     Remove(client, id);
                 }
-
-                expired.Clear();
             }
 
             if (client.Entries.Count == 0 && client.Running == 0 && now - client.LastSeen >= expiryTimestampTicks)
-            {
-                (idle ??= []).Add(key);
-            }
-        }
-
-        if (idle is not null)
-        {
-            foreach (var key in idle)
             {
                 _clients.Remove(key);
             }
         }
     }
 
+    /// <summary>The client's state, if the cache has it (for the token check, under the host's lock).</summary>
+    public ClientState? Find(in ClientKey key) => _clients.GetValueOrDefault(key);
+
     private void DropBelow(ClientState client, ulong acknowledgedBelow)
     {
-        if (client.Entries.Count == 0)
-        {
-            return;
-        }
-
-        List<ulong>? below = null;
         foreach (var id in client.Entries.Keys)
         {
             if (id < acknowledgedBelow)
-            {
-                (below ??= []).Add(id);
-            }
-        }
-
-        if (below is not null)
-        {
-            foreach (var id in below)
             {
                 Remove(client, id);
             }
