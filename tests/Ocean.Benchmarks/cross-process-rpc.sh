@@ -11,8 +11,8 @@
 #                     JIT's tiering thread sharing one core, Ocean.Remoting's code reaches tier 1 only after ~10 s)
 #   --methods LIST    comma-separated, from: add, echo (default add,echo)
 #   --callers LIST    comma-separated caller counts, each 1 to 1024 (default 1,8)
-#   --variants LIST   only these kinds (comma-separated; the baseline rpc-raw always runs); a kind
-#                     this script does not know is an error
+#   --variants LIST   only these kinds (comma-separated; the baseline rpc-raw always runs, and so does rpc-raw-udp
+#                     when a UDP kind is chosen); a kind this script does not know is an error
 #   --core N          the core both processes are pinned to (default 0)
 #   --out DIR         keep the raw results (results.tsv, one rpcload JSON line per measurement) and the
 #                     server logs here (default: a temporary directory, removed at exit)
@@ -24,10 +24,13 @@
 # for rpc-raw and the Ocean kinds that is one connection, for rpc-http (HTTP/1.1, no multiplexing) up to N.
 #
 # Kinds (serve --kind K and rpcload --kind K): rpc-raw (the baseline: hand-written request-reply over raw
-# sockets, the limit), rpc-http (ASP.NET Core minimal API + HttpClient, HTTP/1.1). See README.md.
+# sockets, the limit), rpc-http (ASP.NET Core minimal API + HttpClient, HTTP/1.1), the Ocean.Remoting kinds over TCP
+# (rpc-ocean-cdr, rpc-ocean-cdr-inline, rpc-ocean-graph) and over UDP (issue 14): rpc-raw-udp (the UDP baseline: one
+# request datagram, one reply datagram), rpc-ocean-udp (at-most-once AddAsync/EchoAsync), rpc-ocean-udp-idem (the
+# same calls to [Idempotent] methods: no reply cache). See README.md.
 #
 # Prints a markdown table: per workload and kind, the median over runs of calls/s, of the ratio to rpc-raw
-# measured in the same run, of p50/p99 latency, of the client's allocated bytes per call (over the measured
+# measured in the same run, for the UDP kinds also of the ratio to rpc-raw-udp measured in the same run, of p50/p99 latency, of the client's allocated bytes per call (over the measured
 # window), of the server's (over the whole load, warm-up and connection set-up included, divided by the calls
 # the server counted), of their sum, and of the server's CPU time per call; plus the errors summed over runs.
 # Exits 1 if any measurement counted errors or failed.
@@ -42,10 +45,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 dll="$here/bin/Release/net10.0/Ocean.Benchmarks.dll"
 
-# The kinds this script runs, the baseline first. Ocean.Remoting: add rpc-ocean-cdr and rpc-ocean-graph here
-# once ServeCommand.Kinds and RpcClients.Kinds know them.
-kinds="rpc-raw rpc-ocean-cdr rpc-ocean-cdr-inline rpc-ocean-graph rpc-http"
+# The kinds this script runs, the baseline first (a new kind goes in ServeCommand.Kinds, RpcClients.Kinds and here).
+# The UDP kinds (names containing -udp) also get a ratio to udp_baseline, which runs whenever one of them does.
+kinds="rpc-raw rpc-ocean-cdr rpc-ocean-cdr-inline rpc-ocean-graph rpc-http rpc-raw-udp rpc-ocean-udp rpc-ocean-udp-idem"
 baseline=rpc-raw
+udp_baseline=rpc-raw-udp
 
 runs=3
 seconds=5
@@ -94,8 +98,10 @@ if [[ -n "$variants_filter" ]]; then
   IFS=',' read -r -a wanted <<< "$variants_filter"
   for v in "${wanted[@]}"; do [[ " $kinds " == *" $v "* ]] || die "unknown kind '$v' (known: $kinds)"; done
 fi
+udp_chosen=0
+if [[ -z "$variants_filter" || ",$variants_filter," == *-udp* ]]; then udp_chosen=1; fi
 for k in $kinds; do
-  if [[ -z "$variants_filter" || "$k" == "$baseline" || ",$variants_filter," == *",$k,"* ]]; then chosen+=("$k"); fi
+  if [[ -z "$variants_filter" || "$k" == "$baseline" || ( "$k" == "$udp_baseline" && $udp_chosen == 1 ) || ",$variants_filter," == *",$k,"* ]]; then chosen+=("$k"); fi
 done
 command -v taskset >/dev/null || die "taskset is needed"
 command -v python3 >/dev/null || die "python3 is needed for the table"
@@ -202,9 +208,9 @@ for ((run = 1; run <= runs; run++)); do
   done
 done
 
-python3 - "$results" "$clk_tck" "$runs" "$seconds" "$warmup" "$core" <<'PY'
+python3 - "$results" "$clk_tck" "$runs" "$seconds" "$warmup" "$core" "$udp_baseline" <<'PY'
 import csv, json, statistics, sys
-path, clk, runs, seconds, warmup, core = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+path, clk, runs, seconds, warmup, core, udp_baseline = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
 rows = []
 with open(path) as f:
     for r in csv.DictReader(f, delimiter='\t', quoting=csv.QUOTE_NONE):
@@ -225,26 +231,30 @@ for r in rows:
     key = (r['workload'], r['variant'])
     if key not in order: order.append(key)
 base = {(r['run'], r['workload']): rate(r) for r in rows if r['variant'] == r['baseline']}
+udp_base = {(r['run'], r['workload']): rate(r) for r in rows if r['variant'] == udp_baseline}
 
 clients = sorted({r['j'].get('client', '?') for r in rows if 'client' in r['j']})
 print(f"Cross-process remote calls, server and load generator pinned to core {core}; {runs} run(s) x {seconds} s (+{warmup} s warm-up); medians over runs; client socket completions: {', '.join(clients)}.")
-print("Workload: method x concurrent callers on one client. Ratio: calls/s / rpc-raw's calls/s in the same run. Client B/call: the load generator process over the measured window / calls in it. "
+print("Workload: method x concurrent callers on one client. Ratio: calls/s / rpc-raw's calls/s in the same run (TCP); UDP ratio, for the UDP kinds: calls/s / "
+      f"{udp_baseline}'s calls/s in the same run. Client B/call: the load generator process over the measured window / calls in it. "
       "Server B/call and CPU: the server process over the whole load (warm-up and connection set-up included) / the calls it served. Sum: client + server.")
 print()
-print("| workload | kind | calls/s | ratio | p50 µs | p99 µs | p99.9 µs | client B/call | server B/call | sum B/call | server CPU µs/call | errors |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| workload | kind | calls/s | ratio | UDP ratio | p50 µs | p99 µs | p99.9 µs | client B/call | server B/call | sum B/call | server CPU µs/call | errors |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 failed = False
 for workload, variant in order:
     rs = [r for r in rows if r['workload'] == workload and r['variant'] == variant]
     errors = sum(int(r['j'].get('errors', 1)) for r in rs) + sum(1 for r in rs if r['rc'] not in ('0', '1'))
     failed |= errors > 0 or any(r['rc'] != '0' for r in rs)
     ratios = [rate(r) / base[(r['run'], workload)] for r in rs if base.get((r['run'], workload), 0) > 0]
+    udp_ratios = [rate(r) / udp_base[(r['run'], workload)] for r in rs if udp_base.get((r['run'], workload), 0) > 0]
+    udp_ratio = f"{med(udp_ratios):.2f}x" if '-udp' in variant and udp_ratios else ''
     cpu = [int(r['server_cpu_ticks']) / clk * 1e6 / server_calls(r) for r in rs if server_calls(r) > 0]
     cb = [x for x in (client_bpc(r) for r in rs) if x is not None]
     sb = [x for x in (server_bpc(r) for r in rs) if x is not None]
     total = [client_bpc(r) + server_bpc(r) for r in rs if client_bpc(r) is not None and server_bpc(r) is not None]
     def m(field): return med([float(r['j'][field]) for r in rs if field in r['j'] and r['j'].get('calls')])
-    print(f"| {workload} | {variant} | {med([rate(r) for r in rs]):,.0f} | {med(ratios):.2f}x | {m('p50Us'):.1f} | {m('p99Us'):.1f} | {m('p999Us'):.1f} | {med(cb):.1f} | {med(sb):.1f} | {med(total):.1f} | {med(cpu):.2f} | {errors} |")
+    print(f"| {workload} | {variant} | {med([rate(r) for r in rs]):,.0f} | {med(ratios):.2f}x | {udp_ratio} | {m('p50Us'):.1f} | {m('p99Us'):.1f} | {m('p999Us'):.1f} | {med(cb):.1f} | {med(sb):.1f} | {med(total):.1f} | {med(cpu):.2f} | {errors} |")
 errs = [r for r in rows if r['j'].get('firstError')]
 if errs:
     print()

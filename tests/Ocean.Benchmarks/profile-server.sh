@@ -9,9 +9,12 @@
 #   --core N      the core both processes are pinned to (default 0)
 #   --seconds S   recorded seconds (default 5); --warmup S unrecorded seconds before (default 3)
 #   --top N       how many symbols to print (default 40)
-#   LOADGEN ARGS  passed to `loadgen`, default: --mode pipelined --connections 8 --depth 32 --payload 64
+#   LOADGEN ARGS  passed to `loadgen`, default: --mode pipelined --connections 8 --depth 32 --payload 64; for an
+#                 rpc kind (rpc-*), passed to `rpcload --kind KIND`, default: --method add --callers 1 (per message
+#                 then means per call)
 # Needs perf (and root, or perf_event_paranoid <= 1). Traffic stays on 127.0.0.1.
 # Example: tests/Ocean.Benchmarks/profile-server.sh ocean-framing-lp -- --mode pingpong --connections 1
+#          tests/Ocean.Benchmarks/profile-server.sh rpc-ocean-udp --warmup 12 -- --method add --callers 8
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,7 +35,11 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 loadgen_args=("$@")
-[[ ${#loadgen_args[@]} -gt 0 ]] || loadgen_args=(--mode pipelined --connections 8 --depth 32 --payload 64)
+rpc=0
+[[ "$kind" == rpc-* ]] && rpc=1
+if [[ ${#loadgen_args[@]} -eq 0 ]]; then
+  if [[ $rpc == 1 ]]; then loadgen_args=(--method add --callers 1); else loadgen_args=(--mode pipelined --connections 8 --depth 32 --payload 64); fi
+fi
 command -v perf >/dev/null || die "perf is needed"
 [[ -f "$dll" ]] || dotnet build -c Release "$here/Ocean.Benchmarks.csproj" --nologo -v quiet -clp:NoSummary >&2
 
@@ -62,11 +69,16 @@ stat_events="task-clock,context-switches,syscalls:sys_enter_recvfrom,syscalls:sy
   wait
 ) &
 recorder=$!
-json="$(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 timeout $((seconds + warmup + 60)) taskset -c "$core" dotnet "$dll" loadgen \
-  --target "$protocol://127.0.0.1:$port" "${loadgen_args[@]}" --seconds "$((seconds + 1))" --warmup "$warmup" 2> "$work/loadgen.err")" || true
+if [[ $rpc == 1 ]]; then
+  json="$(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 timeout $((seconds + warmup + 60)) taskset -c "$core" dotnet "$dll" rpcload \
+    --kind "$kind" --port "$port" "${loadgen_args[@]}" --seconds "$((seconds + 1))" --warmup "$warmup" 2> "$work/loadgen.err")" || true
+else
+  json="$(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 timeout $((seconds + warmup + 60)) taskset -c "$core" dotnet "$dll" loadgen \
+    --target "$protocol://127.0.0.1:$port" "${loadgen_args[@]}" --seconds "$((seconds + 1))" --warmup "$warmup" 2> "$work/loadgen.err")" || true
+fi
 wait "$recorder" || true
 tail -n 1 "$work/loadgen.err"
-rate="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["msgPerSec"])' "$json" 2>/dev/null || echo 0)"
+rate="$(python3 -c 'import json,sys; j = json.loads(sys.argv[1]); print(j.get("msgPerSec", j.get("callsPerSec", 0)))' "$json" 2>/dev/null || echo 0)"
 
 echo
 echo "## per message (over the $seconds recorded seconds, $rate msg/s)"

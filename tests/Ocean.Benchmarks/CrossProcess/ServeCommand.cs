@@ -35,6 +35,11 @@ internal static class ServeCommand
         ["rpc-ocean-cdr"] = ("rpc", "Ocean.Remoting RemotingServer, CDR marshaller, RpcBenchService exported as \"bench\"", ep => new OceanRpcServer(ep, graph: false)),
         ["rpc-ocean-cdr-inline"] = ("rpc", "the rpc-ocean-cdr server (its client kind turns InlineContinuations on)", ep => new OceanRpcServer(ep, graph: false)),
         ["rpc-ocean-graph"] = ("rpc", "Ocean.Remoting RemotingServer, object-graph marshaller, RpcBenchService exported as \"bench\"", ep => new OceanRpcServer(ep, graph: true)),
+
+        // Remote calls over UDP (issue 14): the port printed is the UDP port.
+        ["rpc-raw-udp"] = ("rpc-udp", "remote-call limit over UDP: raw Socket, one request datagram, one reply datagram, ReceiveFromAsync/SendToAsync with a reused SocketAddress", ep => new RawUdpRpcServer(ep)),
+        ["rpc-ocean-udp"] = ("rpc-udp", "Ocean.Remoting RemotingServer with only RemotingServerOptions.UdpEndPoint, CDR, RpcBenchService exported as \"bench\"", ep => new OceanRpcServer(ep, graph: false, udp: true)),
+        ["rpc-ocean-udp-idem"] = ("rpc-udp", "the rpc-ocean-udp server (its client kind calls the [Idempotent] methods)", ep => new OceanRpcServer(ep, graph: false, udp: true)),
     };
 
     public static string Usage =>

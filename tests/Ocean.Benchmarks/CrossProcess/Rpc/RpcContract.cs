@@ -1,4 +1,5 @@
 using Ocean.Benchmarks.TcpEcho;
+using Ocean.Remoting;
 
 namespace Ocean.Benchmarks.CrossProcess;
 
@@ -14,6 +15,17 @@ public interface IRpcBenchService
 
     /// <summary>Returns <paramref name="text"/> unchanged.</summary>
     Task<string> EchoAsync(string text);
+
+    /// <summary>
+    /// <see cref="AddAsync"/> marked <see cref="IdempotentAttribute"/>: at-least-once, so over UDP the server keeps no
+    /// reply-cache entry for it (issue 14's rpc-ocean-udp-idem kind calls it; the other kinds never do).
+    /// </summary>
+    [Idempotent]
+    Task<int> AddIdempotentAsync(int a, int b);
+
+    /// <summary><see cref="EchoAsync"/> marked <see cref="IdempotentAttribute"/> (the echo workload of rpc-ocean-udp-idem).</summary>
+    [Idempotent]
+    Task<string> EchoIdempotentAsync(string text);
 }
 
 /// <summary>
@@ -41,6 +53,12 @@ public sealed class RpcBenchService : IRpcBenchService
         Interlocked.Increment(ref _calls);
         return Task.FromResult(text);
     }
+
+    /// <inheritdoc/>
+    public Task<int> AddIdempotentAsync(int a, int b) => AddAsync(a, b);
+
+    /// <inheritdoc/>
+    public Task<string> EchoIdempotentAsync(string text) => EchoAsync(text);
 }
 
 /// <summary>A server of the remote call benchmark: it counts the calls it served (for bytes per call).</summary>
@@ -79,6 +97,20 @@ internal sealed class ProxyRpcClient(IRpcBenchService proxy, IAsyncDisposable ow
     public ValueTask DisposeAsync() => owner.DisposeAsync();
 }
 
+/// <summary>
+/// An <see cref="IRpcClient"/> whose add and echo call the proxy's <see cref="IdempotentAttribute"/> methods
+/// (<see cref="IRpcBenchService.AddIdempotentAsync"/>, <see cref="IRpcBenchService.EchoIdempotentAsync"/>): the
+/// same calls without the server's at-most-once bookkeeping over UDP.
+/// </summary>
+internal sealed class IdempotentProxyRpcClient(IRpcBenchService proxy, IAsyncDisposable owner) : IRpcClient
+{
+    public ValueTask<int> AddAsync(int a, int b) => new(proxy.AddIdempotentAsync(a, b));
+
+    public ValueTask<string> EchoAsync(string text) => new(proxy.EchoIdempotentAsync(text));
+
+    public ValueTask DisposeAsync() => owner.DisposeAsync();
+}
+
 /// <summary>The rpc client kinds, keyed like the server kinds of <c>serve --kind</c>.</summary>
 internal static class RpcClients
 {
@@ -91,5 +123,10 @@ internal static class RpcClients
         ["rpc-ocean-cdr"] = ("Ocean.Remoting RemotingClient, CDR marshaller, DispatchProxy for IRpcBenchService", (ep, ct) => OceanRpc.ConnectAsync(ep, graph: false, ct)),
         ["rpc-ocean-cdr-inline"] = ("the same with RemotingClientOptions.InlineContinuations (callers continue on the read loop)", (ep, ct) => OceanRpc.ConnectAsync(ep, graph: false, ct, inlineContinuations: true)),
         ["rpc-ocean-graph"] = ("Ocean.Remoting RemotingClient, object-graph marshaller, DispatchProxy for IRpcBenchService", (ep, ct) => OceanRpc.ConnectAsync(ep, graph: true, ct)),
+
+        // Over UDP (issue 14): the server's port is its UDP port.
+        ["rpc-raw-udp"] = ("one connected UDP socket, one datagram each way per call, pending calls keyed by request id, pooled waiters, 1 s timeout", RawUdpRpcClient.ConnectAsync),
+        ["rpc-ocean-udp"] = ("Ocean.Remoting RemotingClient.ConnectUdpAsync, CDR, DispatchProxy: AddAsync/EchoAsync (at-most-once)", (ep, ct) => OceanRpc.ConnectUdpAsync(ep, idempotent: false, ct)),
+        ["rpc-ocean-udp-idem"] = ("the same calling the [Idempotent] AddIdempotentAsync/EchoIdempotentAsync (at-least-once: no reply cache)", (ep, ct) => OceanRpc.ConnectUdpAsync(ep, idempotent: true, ct)),
     };
 }
