@@ -66,4 +66,45 @@ public sealed class UdpCallTests
             error.Message.Should().Contain("no way");
         }
     }
+
+    [Fact]
+    public async Task ManyConcurrentCallers_EveryCallSucceeds_NoneIsAcknowledgedBeforeItIsSent()
+    {
+        // Regression: a call's id was not "unfinished" until its datagram was encoded, so another caller's request could
+        // acknowledge it meanwhile; the server then dropped it (and its retransmissions) as stale, and the call failed.
+        var (server, client, counter) = await StartAsync(clientOptions: new RemotingClientOptions
+        {
+            RetransmitInterval = TimeSpan.FromMilliseconds(20),
+            MaxRetransmitInterval = TimeSpan.FromMilliseconds(40),
+            MaxAttempts = 3,
+        });
+        await using (server)
+        await using (client)
+        {
+            var proxy = client.GetProxy<ICounter>("counter");
+            var next = -1L;
+            var failures = 0;
+            var callers = Enumerable.Range(0, 16).Select(async _ =>
+            {
+                long key;
+                while ((key = Interlocked.Increment(ref next)) < 20_000)
+                {
+                    try
+                    {
+                        await proxy.AddAsync(key, 1);
+                    }
+                    catch (RemotingException)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                }
+            });
+            await Task.WhenAll(callers).WithTimeout(TestTimeouts.Load);
+
+            failures.Should().Be(0);
+            counter.Total.Should().Be(20_000);
+            counter.Runs.Values.Should().OnlyContain(runs => runs == 1);
+            server.DatagramStatistics.Busy.Should().Be(0);
+        }
+    }
 }
