@@ -247,7 +247,7 @@ public sealed class RemotingServer : IAsyncDisposable
 
     private DatagramHost StartDatagramHost(MessageConnection connection)
     {
-        var host = new DatagramHost(connection, _settings, new DatagramHostOptions(_options.MaxReplyCacheEntries, _options.MaxReplyCacheBytes, _options.ReplyCacheExpiry), () => _stopping);
+        var host = new DatagramHost(connection, _settings, new DatagramHostOptions(_options.MaxReplyCacheEntries, _options.MaxReplyCacheBytes, _options.ReplyCacheExpiry, _options.MulticastGroups.Count > 0), () => _stopping);
         lock (_lock)
         {
             _datagramHosts.Add(host);

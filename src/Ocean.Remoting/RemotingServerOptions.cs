@@ -138,6 +138,13 @@ public sealed class RemotingServerOptions
     /// Multicast groups the UDP socket joins: the server then answers group calls (<see cref="RemotingGroupClient"/>)
     /// sent to them, on objects it exports. A member that does not export the object called stays silent.
     /// </summary>
+    /// <remarks>
+    /// A group request carries no token (members have never met the caller), so its source address is unproven: a
+    /// member runs it and answers with no more bytes than it sent, but anyone who can reach the port can have a call
+    /// run. Export on a group member only what anyone may call. A server with no group here drops requests flagged as
+    /// group calls (counted as malformed), so the flag cannot be used to skip the token. For a connection given to
+    /// <see cref="RemotingServer.ServeAsync"/> this list only switches group calls on (that socket's owner joins).
+    /// </remarks>
     public IList<System.Net.IPAddress> MulticastGroups { get; } = [];
 
     /// <summary>

@@ -27,7 +27,11 @@ internal sealed class DatagramCallState(ClientState client, ClientKey key, ulong
 }
 
 /// <summary>The limits of a server's UDP side.</summary>
-internal sealed record DatagramHostOptions(int MaxReplyCacheEntries, long MaxReplyCacheBytes, TimeSpan ReplyCacheExpiry);
+/// <param name="MaxReplyCacheEntries">See <see cref="RemotingServerOptions.MaxReplyCacheEntries"/>.</param>
+/// <param name="MaxReplyCacheBytes">See <see cref="RemotingServerOptions.MaxReplyCacheBytes"/>.</param>
+/// <param name="ReplyCacheExpiry">See <see cref="RemotingServerOptions.ReplyCacheExpiry"/>.</param>
+/// <param name="AcceptGroupCalls">Whether requests flagged as sent to a group are served (the server joined a group): they carry no token, so the flag must not let a spoofed source have a call run on a server that is no group member.</param>
+internal sealed record DatagramHostOptions(int MaxReplyCacheEntries, long MaxReplyCacheBytes, TimeSpan ReplyCacheExpiry, bool AcceptGroupCalls);
 
 /// <summary>
 /// Serves remote calls over one unconnected UDP message connection: one request per datagram, replies to each datagram's
@@ -52,6 +56,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
     private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer _sweeper;
     private readonly Func<bool> _stopping;
+    private readonly bool _acceptGroupCalls;
     private Task? _loop;
     private volatile bool _draining;
     private long _received;
@@ -67,6 +72,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
         _connection = connection;
         _settings = settings;
         _stopping = stopping;
+        _acceptGroupCalls = options.AcceptGroupCalls;
         var time = settings.TimeProvider;
         var expiry = (long)(options.ReplyCacheExpiry.TotalSeconds * time.TimestampFrequency);
         _cache = new ReplyCache(options.MaxReplyCacheEntries, options.MaxReplyCacheBytes, Math.Max(expiry, 1));
@@ -261,6 +267,12 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
     private void OnRequest(in DatagramEnvelope envelope, TokenBytes token, in ReadOnlySequence<byte> body, EndPoint source, int length)
     {
         var group = (envelope.Flags & DatagramFlags.Group) != 0;
+        if (group && !_acceptGroupCalls)
+        {
+            Drop(source, "a group request, and this server is no group member");
+            return;
+        }
+
         if (!group && !IsValid(envelope.Client, token, source))
         {
             // No token, or one for another address (the client moved: NAT rebinding): a welcome with the right one, as
