@@ -107,4 +107,35 @@ public sealed class UdpCallTests
             server.DatagramStatistics.Busy.Should().Be(0);
         }
     }
+
+    [Fact]
+    public async Task OverIPv6Loopback_CallsWork()
+    {
+        var options = new RemotingServerOptions { UdpEndPoint = new IPEndPoint(IPAddress.IPv6Loopback, 0) };
+        await using var server = new RemotingServer(options);
+        var counter = new Counter();
+        server.Export<ICounter>(counter, "counter");
+        await server.StartAsync().WithTimeout();
+        server.UdpEndPoint.Address.Should().Be(IPAddress.IPv6Loopback);
+        await using var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint).WithTimeout();
+        var proxy = client.GetProxy<ICounter>("counter");
+        (await proxy.AddAsync(1, 40).WithTimeout()).Should().Be(40);
+        (await proxy.BytesAsync(60_000).WithTimeout()).Should().HaveCount(60_000, "a reply up to one IPv6 datagram fits");
+        counter.RunsOf(1).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task AServerWithTcpAndUdp_ServesTheSameObjectOnBoth()
+    {
+        var options = new RemotingServerOptions { UdpEndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), options);
+        var counter = new Counter();
+        server.Export<ICounter>(counter, "counter");
+        await server.StartAsync().WithTimeout();
+        await using var tcp = await RemotingClient.ConnectAsync(server.EndPoint).WithTimeout();
+        await using var udp = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint).WithTimeout();
+        (await tcp.GetProxy<ICounter>("counter").AddAsync(1, 2).WithTimeout()).Should().Be(2);
+        (await udp.GetProxy<ICounter>("counter").AddAsync(2, 3).WithTimeout()).Should().Be(5);
+        counter.Total.Should().Be(5);
+    }
 }
