@@ -148,8 +148,8 @@ public sealed class RemotingServerOptions
     public IList<System.Net.IPAddress> MulticastGroups { get; } = [];
 
     /// <summary>
-    /// Over UDP, how many at-most-once calls the reply cache holds at once, running and finished (default 10,000), and how
-    /// many clients it tracks. When full, a new call is answered <see cref="RemotingStatus.Busy"/> (completion no) and not
+    /// Over UDP, how many at-most-once calls the reply cache holds at once, running and finished (default 10,000), how
+    /// many clients it tracks, and how many calls of any kind run at once. When full, a new call is answered <see cref="RemotingStatus.Busy"/> (completion no) and not
     /// run, rather than risking running a retransmitted one twice.
     /// </summary>
     public int MaxReplyCacheEntries

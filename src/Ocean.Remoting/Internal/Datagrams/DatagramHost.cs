@@ -588,7 +588,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
         call.HostState = null;
         lock (_lock)
         {
-            ReplyCache.Finished(state.Client);
+            _cache.Finished(state.Client);
             if (state.Entry is { Done: false } entry)
             {
                 _cache.Complete(entry, null, _settings.TimeProvider.GetTimestamp()); // one-way, or no reply could be made: never run again

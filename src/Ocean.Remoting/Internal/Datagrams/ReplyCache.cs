@@ -71,6 +71,9 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
 
     public int Clients => _clients.Count;
 
+    /// <summary>Calls running now, of every client and semantics: at most the entry limit (idempotent calls have no entry, but run).</summary>
+    public int Running { get; private set; }
+
     /// <summary>Replies not kept because the byte limit was reached (their calls still never run twice).</summary>
     public long RepliesNotKept { get; private set; }
 
@@ -122,6 +125,12 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
             return Admission.ClientBusy;
         }
 
+        if (Running >= maxEntries)
+        {
+            entry = null;
+            return Admission.CacheFull;
+        }
+
         if (atMostOnce)
         {
             if (Entries >= maxEntries || Bytes >= maxBytes)
@@ -140,6 +149,7 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
         }
 
         client.Running++;
+        Running++;
         return Admission.Run;
     }
 
@@ -147,6 +157,7 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
     public void Abandon(ClientState client, ulong requestId, CacheEntry? entry)
     {
         client.Running--;
+        Running--;
         if (entry is not null && !entry.Removed && client.Entries.Remove(requestId))
         {
             entry.Removed = true;
@@ -174,7 +185,11 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
         Bytes += reply?.Length ?? 0;
     }
 
-    public static void Finished(ClientState client) => client.Running--;
+    public void Finished(ClientState client)
+    {
+        client.Running--;
+        Running--;
+    }
 
     /// <summary>Drops finished replies older than the expiry, and clients idle that long with nothing in the cache.</summary>
     // Dictionary.Remove during enumeration is allowed (it does not invalidate the enumerator): no list per sweep or acknowledgement.
