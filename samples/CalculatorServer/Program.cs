@@ -37,7 +37,7 @@ try
         // Duplicates: copies of a call still running (dropped); replayed: copies of a finished call, answered from the
         // reply cache without running it again. Either way the method ran once per call (at-most-once).
         var s = server.DatagramStatistics;
-        Console.WriteLine($"udp: {s.Received} datagrams, {s.Calls} calls run, {s.Duplicates} duplicates filtered, {s.Replayed} replies replayed from the cache, {s.Malformed} malformed, {s.Unvalidated} without a valid token, {s.Busy} busy");
+        Console.WriteLine($"udp: {s.Received} datagrams received; calls run {s.Calls}, duplicates filtered {s.Duplicates}, replies replayed from the cache {s.Replayed}, malformed {s.Malformed}, without a valid token {s.Unvalidated}, busy {s.Busy}");
     }
 
     return 0;
