@@ -214,7 +214,9 @@ start "$log/udp" UdpEchoServer --port 0
 check "UDP echo" bash -c "'$(bin UdpEchoClient)' --port $port --message 'Hello, Ocean' | grep -qx 'received: Hello, Ocean'"
 stop
 
-check "demo runs to the end" bash -c "timeout 60 '$(bin Ocean.Demo)' | grep -qx 'demo finished'"
+timeout 60 "$(bin Ocean.Demo)" >"$log/demo" 2>&1
+check "demo runs to the end" grep -qx 'demo finished' "$log/demo"
+check "demo's calls over UDP through 30% loss all answered, each run once" bash -c "[ \$(grep -c '^client: AddAsync([0-9], [0-9]) = [0-9]* after [0-9]* retransmission(s)$' '$log/demo') -eq 8 ] && grep -qx 'server: ran 8 calls; answered [0-9]* copies from its reply cache without running them again' '$log/demo'"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
