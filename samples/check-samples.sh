@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the samples as samples/README.md describes them, on loopback and ports the OS picks, and checks what
 # they print and how they exit: echo pairs, the line echo server's limits, IPv6 endpoints in brackets, remote calls,
-# callbacks (the remote Transcript), options
+# calls over UDP under injected loss, callbacks (the remote Transcript), options
 # refused where they do not apply, and Ctrl+C stopping a server gracefully. Prints one line per check and ends
 # with "N passed, N failed". Needs only bash (the line checks use bash's /dev/tcp, not netcat).
 # Usage: bash samples/check-samples.sh [--no-build]
@@ -138,6 +138,28 @@ stop
 check "calculator server exits 0 on Ctrl+C" test $? -eq 0
 check "calculator client without a server: one error line, exit 1" bash -c "out=\$(timeout 30 '$(bin CalculatorClient)' --port $port 2>&1); [ \$? -eq 1 ] && [ \$(printf '%s\n' \"\$out\" | wc -l) -eq 1 ] && [[ \"\$out\" == error:* ]]"
 
+# Remote calls over UDP: the server serves TCP and UDP; the client retransmits through its own seeded 30% loss.
+start "$log/calcudp" CalculatorServer --port 0 --udp
+for _ in $(seq 1 50); do grep -qs '^udp on' "$log/calcudp" && break; sleep 0.1; done # printed right after "listening on"
+udp_port=$(sed -n 's/^udp on .*:\([0-9]*\)$/\1/p' "$log/calcudp" | head -n1)
+check "calculator server --udp prints 'listening on' then 'udp on'" bash -c "sed -n '1p' '$log/calcudp' | grep -qE '^listening on 127\.0\.0\.1:[0-9]+$' && sed -n '2p' '$log/calcudp' | grep -qE '^udp on 127\.0\.0\.1:[0-9]+$'"
+timeout 60 "$(bin CalculatorClient)" --port "$udp_port" --udp --calls 5 >"$log/calcudp-client" 2>&1
+client_rc=$?
+check "calculator client --udp exits 0 with its results" bash -c "[ $client_rc -eq 0 ] && grep -qx 'AddAsync(5, 5) = 10 after 0 retransmissions' '$log/calcudp-client' && grep -qx 'every call behaved as expected' '$log/calcudp-client'"
+check "calculator client --udp sees the remote DivideByZeroException" grep -q '^DivideAsync(1, 0) after [0-9]* retransmissions\?: status ApplicationException, completion Yes, remote type System.DivideByZeroException' "$log/calcudp-client"
+timeout 120 "$(bin CalculatorClient)" --port "$udp_port" --udp --loss 0.3 --seed 7 >"$log/calcudp-loss" 2>&1
+client_rc=$?
+check "calculator client --udp --loss 0.3 exits 0, every call answered" bash -c "[ $client_rc -eq 0 ] && grep -qx 'injecting 0.3 loss each way (seed 7)' '$log/calcudp-loss' && [ \$(grep -c '^AddAsync([0-9]*, [0-9]*) = [0-9]* after ' '$log/calcudp-loss') -eq 20 ] && grep -qx 'AddAsync(20, 20) = 40 after [0-9]* retransmissions\?' '$log/calcudp-loss'"
+check "calculator client --udp --loss 0.3 retransmitted, and the injector dropped" bash -c "grep -qE '^summary: 22 calls, [1-9][0-9]* retransmissions in all; the injector dropped [1-9][0-9]* of [0-9]+ datagrams sent and [0-9]+ of [0-9]+ received$' '$log/calcudp-loss' && grep -qE ' after [1-9][0-9]* retransmissions?$' '$log/calcudp-loss'"
+for _ in $(seq 1 50); do [ "$(grep -c '^udp 127\.0\.0\.1:[0-9]*: calculator\.AddAsync -> ok' "$log/calcudp")" -ge 25 ] && break; sleep 0.1; done
+check "calculator server logs UDP calls, each once" bash -c "[ \$(grep -c '^udp 127\.0\.0\.1:[0-9]*: calculator\.AddAsync -> ok' '$log/calcudp') -eq 25 ] && grep -q '^udp .*calculator.DivideAsync -> threw DivideByZeroException' '$log/calcudp'"
+check "calculator client refuses --loss without --udp" bash -c "out=\$(timeout 20 '$(bin CalculatorClient)' --port $udp_port --loss 0.3 2>&1); [ \$? -ne 0 ] && [ \$(printf '%s\n' \"\$out\" | wc -l) -eq 1 ] && [ \"\$out\" = 'error: --loss applies only with --udp.' ]"
+check "calculator client refuses --calls without --udp" bash -c "out=\$(timeout 20 '$(bin CalculatorClient)' --port $udp_port --calls 3 2>&1); [ \$? -ne 0 ] && [[ \"\$out\" == error:*'--calls'* ]]"
+check "calculator client refuses --loss 1.5" bash -c "out=\$(timeout 20 '$(bin CalculatorClient)' --port $udp_port --udp --loss 1.5 2>&1); [ \$? -ne 0 ] && [ \$(printf '%s\n' \"\$out\" | wc -l) -eq 1 ] && [[ \"\$out\" == \"error: --loss must be a number from 0 to 0.9\"* ]]"
+check "calculator client refuses --loss abc" bash -c "out=\$(timeout 20 '$(bin CalculatorClient)' --port $udp_port --udp --loss abc 2>&1); [ \$? -ne 0 ] && [[ \"\$out\" == error:*\"'abc'\"* ]]"
+stop
+check "calculator server --udp exits 0 on Ctrl+C and prints what its UDP side saw" bash -c "[ $? -eq 0 ] && grep -qE '^udp: [0-9]+ datagrams received; calls run 29, duplicates filtered [0-9]+, replies replayed from the cache [0-9]+, malformed 0, ' '$log/calcudp'"
+
 # The remote Transcript: clients register their own transcripts (passed by reference) and the server calls them back.
 # wait_for FILE REGEX: waits (bounded, 15 s) until a line of FILE matches.
 wait_for() {
@@ -192,7 +214,9 @@ start "$log/udp" UdpEchoServer --port 0
 check "UDP echo" bash -c "'$(bin UdpEchoClient)' --port $port --message 'Hello, Ocean' | grep -qx 'received: Hello, Ocean'"
 stop
 
-check "demo runs to the end" bash -c "timeout 60 '$(bin Ocean.Demo)' | grep -qx 'demo finished'"
+timeout 60 "$(bin Ocean.Demo)" >"$log/demo" 2>&1
+check "demo runs to the end" grep -qx 'demo finished' "$log/demo"
+check "demo's calls over UDP through 30% loss all answered, each run once" bash -c "[ \$(grep -c '^client: AddAsync([0-9], [0-9]) = [0-9]* after [0-9]* retransmission(s)$' '$log/demo') -eq 8 ] && grep -qx 'server: ran 8 calls; answered [0-9]* copies from its reply cache without running them again' '$log/demo'"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,10 @@
 // Calls the Calculator that CalculatorServer exports, through a proxy of the shared ICalculator interface: results,
 // an exception thrown on the server, a call cancelled by the caller, a call that passes its deadline, metadata.
+// With --udp, calls over UDP instead (the server's --udp port): 20 (--calls) additions one after the other, an echo and
+// the remote exception, printing how many retransmissions each took; --loss P drops P of the client's datagrams each
+// way (a seeded fault injector, --seed, default 1), and the calls still succeed.
 // Usage: dotnet run --project samples/CalculatorClient -- [--host 127.0.0.1] [--port 7000] [--message "Hello, Ocean"]
+//        [--udp [--loss 0.3] [--seed 1] [--calls 20]]
 // Exits 0 when every call behaved as expected, 1 with a one-line error otherwise.
 using System.Diagnostics;
 using System.Net;
@@ -9,7 +13,15 @@ using Ocean.Samples;
 
 try
 {
-    var options = SampleArgs.Parse(args, "--host=", "--port=", "--message=");
+    var options = SampleArgs.Parse(args, "--host=", "--port=", "--message=", "--udp", "--loss=", "--seed=", "--calls=");
+    options.Requires("--loss", "--udp");
+    options.Requires("--seed", "--loss");
+    options.Requires("--calls", "--udp");
+    if (options.Flag("--udp"))
+    {
+        return await UdpCalls.RunAsync(options);
+    }
+
     var port = options.Port(7000);
     EndPoint endPoint = IPAddress.TryParse(options.Host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(options.Host, port);
     var clientOptions = new RemotingClientOptions
@@ -85,7 +97,7 @@ try
         }
     }
 }
-catch (Exception ex) when (ex is RemotingException or ArgumentException)
+catch (Exception ex) when (ex is RemotingException or ArgumentException or System.Net.Sockets.SocketException or Ocean.OceanException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;

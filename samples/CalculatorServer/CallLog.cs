@@ -33,7 +33,8 @@ internal sealed class CallLog : IRemoteServerInterceptor
         finally
         {
             var tenant = context.GetMetadata("tenant") is { } t ? $" tenant={t}" : string.Empty;
-            Console.WriteLine($"{context.PeerEndPoint}: {context.ObjectName}.{context.Method.Name}{tenant} -> {outcome} ({Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms)");
+            var udp = context.ConnectionId.Contains('/') ? "udp " : string.Empty; // a UDP call's id is "U..../client id"; a connection's has no '/'
+            Console.WriteLine($"{udp}{context.PeerEndPoint}: {context.ObjectName}.{context.Method.Name}{tenant} -> {outcome} ({Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms)");
         }
     }
 }
