@@ -133,6 +133,97 @@ public sealed class AtMostOnceFilterTests
         counter.RunsOf(400).Should().Be(1);
     }
 
+    [Fact]
+    public async Task AClientRunningItsLimitOfCalls_GetsBusyNo_AndTheCallDoesNotRun()
+    {
+        var (server, _, gate) = await UdpServers.StartAsync(new RemotingServerOptions { MaxConcurrentCallsPerConnection = 2 });
+        await using var _ = server;
+        await using var peer = new RawUdpPeer(server.UdpEndPoint);
+        var key = Datagrams.NewKey();
+        var token = await peer.HelloAsync(key);
+        await peer.SendAsync(Hold(key, 1, token, 1));
+        await peer.SendAsync(Hold(key, 2, token, 2));
+        await gate.Started(1).WithTimeout();
+        await gate.Started(2).WithTimeout();
+        await peer.SendAsync(Hold(key, 3, token, 3));
+        var busy = await peer.ReceiveAsync();
+        busy.Envelope.RequestId.Should().Be(3);
+        busy.Reply.Status.Should().Be(RemotingStatus.Busy);
+        busy.Reply.Completion.Should().Be(CompletionStatus.No);
+        gate.RunsOf(3).Should().Be(0);
+
+        // Another client is not limited by this one.
+        await using var other = new RawUdpPeer(server.UdpEndPoint);
+        var otherKey = Datagrams.NewKey();
+        var otherToken = await other.HelloAsync(otherKey);
+        await other.SendAsync(Datagrams.Add(otherKey, 1, otherToken, 9, 1));
+        (await other.ReceiveAsync()).Reply.Status.Should().Be(RemotingStatus.Ok);
+
+        gate.Release();
+        var replies = new[] { await peer.ReceiveAsync(), await peer.ReceiveAsync() };
+        replies.Select(r => r.Envelope.RequestId).Should().BeEquivalentTo([1UL, 2UL]);
+
+        // Busy left no entry: the same request, once there is room, runs.
+        await peer.SendAsync(Hold(key, 3, token, 3));
+        (await peer.ReceiveAsync()).Result<int>().Should().Be(3);
+        gate.RunsOf(3).Should().Be(1);
+        server.DatagramStatistics.Busy.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task WhileStopping_NewCallsAreUnavailableNo_FinishedOnesAreStillReplayed_AndHellosGetNoToken()
+    {
+        var (server, counter, gate) = await UdpServers.StartAsync();
+        await using var _ = server;
+        await using var peer = new RawUdpPeer(server.UdpEndPoint);
+        var key = Datagrams.NewKey();
+        var token = await peer.HelloAsync(key);
+        var add = Datagrams.Add(key, 1, token, 1, 1);
+        await peer.SendAsync(add);
+        var first = await peer.ReceiveAsync();
+        await peer.SendAsync(Hold(key, 2, token, 2));
+        await gate.Started(2).WithTimeout();
+
+        var stopping = server.StopAsync(); // waits for the held call
+        await peer.SendAsync(Datagrams.Add(key, 3, token, 3, 1));
+        var refused = await peer.ReceiveAsync();
+        refused.Envelope.RequestId.Should().Be(3);
+        refused.Reply.Status.Should().Be(RemotingStatus.Unavailable);
+        refused.Reply.Completion.Should().Be(CompletionStatus.No);
+        counter.RunsOf(3).Should().Be(0);
+
+        await peer.SendAsync(add);
+        (await peer.ReceiveAsync()).Bytes.Should().Equal(first.Bytes, "a finished call's reply is still given");
+
+        await peer.SendAsync(Datagrams.Hello(Datagrams.NewKey()));
+        var welcome = await peer.ReceiveAsync();
+        welcome.Envelope.Kind.Should().Be(DatagramKind.Welcome);
+        welcome.Token.IsZero.Should().BeTrue();
+        welcome.Preamble.Status.Should().Be(PreambleStatus.Unavailable);
+
+        gate.Release();
+        (await peer.ReceiveAsync()).Result<int>().Should().Be(2, "the call in flight finishes and is answered");
+        await stopping.WithTimeout();
+        server.DatagramStatistics.Busy.Should().Be(0, "refusals while stopping are not busy");
+    }
+
+    [Fact]
+    public async Task ARequestInAnotherMarshaller_IsDropped()
+    {
+        var (server, counter, _) = await UdpServers.StartAsync();
+        await using var _ = server;
+        await using var peer = new RawUdpPeer(server.UdpEndPoint);
+        var key = Datagrams.NewKey();
+        var token = await peer.HelloAsync(key);
+        var request = Datagrams.Add(key, 1, token, 1, 1);
+        request[7] = (byte)MarshallerId.CdrLittleEndian;
+        await peer.SendAsync(request);
+        await peer.SendAsync(Datagrams.Add(key, 2, token, 2, 1));
+        (await peer.ReceiveAsync()).Envelope.RequestId.Should().Be(2);
+        counter.RunsOf(1).Should().Be(0);
+        server.DatagramStatistics.Malformed.Should().Be(1);
+    }
+
     // ------------------------------------------------------------------------------------------ bounds
 
     [Fact]

@@ -31,6 +31,9 @@ internal sealed class MuteUdpServer : IAsyncDisposable
 
     public int FlaggedRetransmissions => Volatile.Read(ref _retransmissions);
 
+    /// <summary>Every request received: its id, acknowledgement, flags and the deadline its message carried.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(ulong Id, ulong Acknowledged, DatagramFlags Flags, uint Deadline)> Seen { get; } = new();
+
     private async Task RunAsync()
     {
         try
@@ -53,6 +56,13 @@ internal sealed class MuteUdpServer : IAsyncDisposable
                 }
                 else if (envelope.Kind == DatagramKind.Request)
                 {
+                    if (!DatagramEnvelope.TryRead(new ReadOnlySequence<byte>(datagram.Payload), out _, out _, out var body, out _))
+                    {
+                        continue;
+                    }
+
+                    var request = MessageDecoder.ReadRequest(body, ProtocolLimits.Default);
+                    Seen.Enqueue((envelope.RequestId, envelope.AcknowledgedBelow, envelope.Flags, request.DeadlineMilliseconds));
                     Interlocked.Increment(ref _requests);
                     if ((envelope.Flags & DatagramFlags.Retransmission) != 0)
                     {
@@ -141,6 +151,57 @@ public sealed class UdpClientTests
         await Kit.FailsAsync(() => proxy.AddAsync(2, 2), RemotingStatus.Unavailable, CompletionStatus.Maybe);
         client.Retransmissions.Should().Be(3, "a 'port unreachable' does not end the call: it tries its attempts");
         counter.RunsOf(2).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task EachRequest_AcknowledgesWhatTheClientFinished_AndCarriesTheDeadlineLeft()
+    {
+        await using var mute = new MuteUdpServer();
+        var options = new RemotingClientOptions { RetransmitInterval = TimeSpan.FromMilliseconds(100), MaxRetransmitInterval = TimeSpan.FromMilliseconds(100), MaxAttempts = 3 };
+        await using var client = await RemotingClient.ConnectUdpAsync(mute.EndPoint, options).WithTimeout();
+        var proxy = client.GetProxy<ICounter>("counter");
+
+        Task first;
+        using (RemoteCallScope.WithDeadline(TimeSpan.FromSeconds(10)))
+        {
+            first = proxy.AddAsync(1, 1);
+        }
+
+        await TestTimeouts.UntilAsync(() => mute.Requests >= 1, because: "call 1 went out");
+        var second = proxy.AddAsync(2, 1); // call 1 is pending: 2 may acknowledge nothing below 1
+        await Kit.FailsAsync(() => first, RemotingStatus.Unavailable, CompletionStatus.Maybe);
+        await Kit.FailsAsync(() => second, RemotingStatus.Unavailable, CompletionStatus.Maybe);
+        await Kit.FailsAsync(() => proxy.AddAsync(3, 1), RemotingStatus.Unavailable, CompletionStatus.Maybe);
+
+        var seen = mute.Seen.ToArray();
+        var ones = seen.Where(s => s.Id == 1).ToArray();
+        ones.Should().HaveCount(3);
+        ones.Should().OnlyContain(s => s.Acknowledged == 1, "nothing below 1 to acknowledge");
+        ones[0].Flags.Should().Be(DatagramFlags.None);
+        ones.Skip(1).Should().OnlyContain(s => s.Flags == DatagramFlags.Retransmission);
+        ones[0].Deadline.Should().BeInRange(9_000u, 10_000u);
+        ones[2].Deadline.Should().BeLessThan(ones[0].Deadline, "each copy carries the time left, not the whole deadline");
+        seen.Where(s => s.Id == 2).Should().OnlyContain(s => s.Acknowledged == 1 || s.Acknowledged == 2).And.Contain(s => s.Acknowledged == 1, "sent while call 1 was pending");
+        seen.Where(s => s.Id == 3).Should().OnlyContain(s => s.Acknowledged == 3 && s.Deadline == 0, "1 and 2 are finished; no deadline set");
+    }
+
+    [Fact]
+    public async Task SequentialCalls_AcknowledgeTheirPredecessors_SoTheServerKeepsOneReply()
+    {
+        var (server, counter, _) = await UdpServers.StartAsync();
+        await using var _ = server;
+        await using var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint).WithTimeout();
+        var proxy = client.GetProxy<ICounter>("counter");
+        for (var i = 1; i <= 20; i++)
+        {
+            (await proxy.AddAsync(i, 1).WithTimeout()).Should().Be(i);
+        }
+
+        var stats = server.DatagramStatistics;
+        stats.CacheEntries.Should().Be(1, "each request acknowledged the reply before it");
+        stats.Clients.Should().Be(1);
+        stats.Calls.Should().Be(20);
+        counter.Runs.Values.Should().OnlyContain(n => n == 1);
     }
 
     [Fact]
