@@ -46,6 +46,30 @@ public sealed class AtMostOnceFilterTests
     }
 
     [Fact]
+    public async Task AnotherIncarnationOfTheSameClientId_IsAnotherClient()
+    {
+        var (server, counter, _) = await UdpServers.StartAsync();
+        await using var _ = server;
+        await using var peer = new RawUdpPeer(server.UdpEndPoint);
+        var key = Datagrams.NewKey();
+        var reborn = key with { Incarnation = key.Incarnation + 1 };
+        var token = await peer.HelloAsync(key);
+        var rebornToken = await peer.HelloAsync(reborn);
+        rebornToken.Should().NotBe(token, "the token binds the incarnation too");
+
+        await peer.SendAsync(Datagrams.Add(key, 1, token, 1, 1));
+        (await peer.ReceiveAsync()).Result<long>().Should().Be(1);
+        await peer.SendAsync(Datagrams.Add(reborn, 1, token, 1, 1));
+        (await peer.ReceiveAsync()).Envelope.Kind.Should().Be(DatagramKind.Welcome, "the old incarnation's token is not this one's");
+        await peer.SendAsync(Datagrams.Add(reborn, 1, rebornToken, 1, 1));
+        var reply = await peer.ReceiveAsync();
+        reply.Envelope.Client.Should().Be(reborn);
+        reply.Result<long>().Should().Be(2, "request 1 of a restarted client is a new call");
+        counter.RunsOf(1).Should().Be(2);
+        server.DatagramStatistics.Clients.Should().Be(2);
+    }
+
+    [Fact]
     public async Task ACopyArrivingWhileTheCallRuns_IsDropped_AndTheMethodRunsOnce()
     {
         var (server, _, gate) = await UdpServers.StartAsync();

@@ -204,6 +204,37 @@ public sealed class UdpClientTests
         counter.Runs.Values.Should().OnlyContain(n => n == 1);
     }
 
+    private sealed class CountingInterceptor : IRemoteClientInterceptor
+    {
+        public int Calls;
+
+        public async ValueTask InterceptAsync(ClientCallContext context, Func<ClientCallContext, ValueTask> next)
+        {
+            Interlocked.Increment(ref Calls);
+            context.Metadata.Add(new("who", "udp"));
+            await next(context);
+        }
+    }
+
+    [Fact]
+    public async Task AClientOverAnUnconnectedUdpMessageConnection_WithAnInterceptor_Works()
+    {
+        var (server, counter, _) = await UdpServers.StartAsync();
+        await using var _ = server;
+        var interceptor = new CountingInterceptor();
+        var options = new RemotingClientOptions();
+        options.Interceptors.Add(interceptor);
+        var connection = MessageConnection.Create(DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0)), server.UdpEndPoint);
+        connection.IsReliable.Should().BeFalse();
+        await using var client = await RemotingClient.ConnectAsync(connection, options).WithTimeout();
+        var proxy = client.GetProxy<ICounter>("counter");
+        (await proxy.AddAsync(1, 4).WithTimeout()).Should().Be(4);
+        (await proxy.ReadAsync(1).WithTimeout()).Should().Be(4);
+        interceptor.Calls.Should().Be(2);
+        counter.RunsOf(1).Should().Be(2);
+        server.DatagramStatistics.Calls.Should().Be(2, "over datagrams, not a stream");
+    }
+
     [Fact]
     public async Task AServerRestartedOnTheSamePort_IsReachedAgain_ByTheSameClient()
     {
