@@ -1,4 +1,9 @@
+using System.Buffers;
 using System.Net;
+using Ocean.Framing;
+using Ocean.Marshalling;
+using Ocean.Remoting.Protocol;
+using Ocean.Remoting.Tests.Connections;
 using Ocean.Transport;
 
 namespace Ocean.Remoting.Tests.Semantics;
@@ -31,7 +36,11 @@ public sealed class Member(string name) : IMember
 
     public Task<string> SecondAsync() => Task.FromResult(name);
 
-    public Task<string> TextAsync(int length) => Task.FromResult(new string('x', length));
+    public Task<string> TextAsync(int length)
+    {
+        Interlocked.Increment(ref _calls);
+        return Task.FromResult(new string('x', length));
+    }
 }
 
 /// <summary>
@@ -124,17 +133,19 @@ public sealed class GroupCallTests
     }
 
     [Fact]
-    public async Task ThreeMembers_AllRunTheCall()
+    public async Task ThreeMembers_AllRunTheCall_AndIdenticalAnswersFromOneHostCollapse()
     {
         await using var group = await StartAsync("239.255.14.6", true, true, true);
         await using var client = Client(group);
-        var replies = await CollectAsync(client.CallAsync<IMember, string>("member", m => m.NameAsync(), Window)).WithTimeout();
-        replies.Should().NotBeEmpty();
-        replies.Should().OnlyContain(r => r.IsSuccess);
+        var replies = await CollectAsync(client.CallAsync<IMember, string>("member", m => m.TextAsync(3), Window)).WithTimeout();
         group.Members.Should().OnlyContain(m => m.Calls == 1, "every member received the request and ran it once");
+
+        // The known limit: a member's duplicate is told apart by address and bytes, so members on one host (one address
+        // and port) giving the same answer are taken for copies of one reply.
+        replies.Should().ContainSingle().Which.Result.Should().Be("xxx");
     }
 
-    [Fact(Skip = "BUG: GroupCall dedups replies by source endpoint; members on one host share the group's port, so every reply comes from the same 127.0.0.1:port and the client keeps only the first (all three members ran: see ThreeMembers_AllRunTheCall).")]
+    [Fact]
     public async Task ThreeMembers_EachAnswerOnce_WithinTheWindow()
     {
         await using var group = await StartAsync("239.255.14.7", true, true, true);
@@ -142,33 +153,36 @@ public sealed class GroupCallTests
         var replies = await CollectAsync(client.CallAsync<IMember, string>("member", m => m.NameAsync(), Window)).WithTimeout();
         replies.Should().OnlyContain(r => r.IsSuccess);
         replies.Select(r => r.Result).Should().BeEquivalentTo(["member-0", "member-1", "member-2"]);
+        replies.Select(r => r.From).Distinct().Should().ContainSingle("members on one host share the group's port: only their answers differ");
     }
 
     [Fact]
     public async Task AMemberWithoutTheExport_StaysSilent()
     {
-        // Both share one source address (see the skipped test above), so the client keeps the first reply: were the member
-        // without the export to answer (an UnknownObject error), that error could come first. Only the other's name comes.
-        await using var group = await StartAsync("239.255.14.2", false, true);
+        await using var group = await StartAsync("239.255.14.2", true, false, true);
         await using var client = Client(group);
         var replies = await CollectAsync(client.CallAsync<IMember, string>("member", m => m.NameAsync(), Window)).WithTimeout();
-        replies.Should().ContainSingle();
-        replies[0].Result.Should().Be("member-1");
+        replies.Should().OnlyContain(r => r.IsSuccess, "the member without the export sends no error either");
+        replies.Select(r => r.Result).Should().BeEquivalentTo(["member-0", "member-2"]);
     }
 
     [Fact]
     public async Task Errors_ArriveAsRepliesWithAnError()
     {
-        await using var group = await StartAsync("239.255.14.3", true);
+        await using var group = await StartAsync("239.255.14.3", true, true, true);
         await using var client = Client(group);
         var replies = await CollectAsync(client.CallAsync<IMember, string>("member", m => m.FailAsync("boom"), Window)).WithTimeout();
-        replies.Should().ContainSingle();
-        var reply = replies[0];
-        reply.IsSuccess.Should().BeFalse();
-        reply.Error!.Status.Should().Be(RemotingStatus.ApplicationException);
-        reply.Error.Completion.Should().Be(CompletionStatus.Yes);
-        reply.Error.Message.Should().Contain("member-0: boom");
-        reply.Invoking(r => r.Result).Should().Throw<RemotingException>();
+        replies.Should().HaveCount(3);
+        foreach (var reply in replies)
+        {
+            reply.IsSuccess.Should().BeFalse();
+            reply.Error!.Status.Should().Be(RemotingStatus.ApplicationException);
+            reply.Error.Completion.Should().Be(CompletionStatus.Yes);
+            reply.Error.Message.Should().Contain(": boom");
+            reply.Invoking(r => r.Result).Should().Throw<RemotingException>();
+        }
+
+        replies.Select(r => r.Error!.Message).Distinct().Should().HaveCount(3);
     }
 
     [Fact]
@@ -184,6 +198,42 @@ public sealed class GroupCallTests
         replies[0].Error!.Status.Should().Be(RemotingStatus.Internal);
         replies[0].Error!.Completion.Should().Be(CompletionStatus.Yes, "it ran");
         replies[0].Error!.Message.Should().Contain("256 bytes");
+    }
+
+    [Fact]
+    public async Task AMembersDuplicateReply_IsDropped_ADifferentAnswerFromTheSameAddressIsNot()
+    {
+        // A hand-made member answers one request three times: twice the same bytes (a duplicate), once another answer.
+        await using var member = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var connection = MessageConnection.Create(DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0)), member.LocalEndPoint);
+        await using var client = RemotingGroupClient.Create(connection);
+        var replies = client.CallAsync<IMember, string>("member", m => m.NameAsync(), TimeSpan.FromMilliseconds(500));
+        var collecting = CollectAsync(replies);
+
+        using var request = await member.ReceiveAsync().WithTimeout();
+        DatagramEnvelope.TryRead(new ReadOnlySequence<byte>(request.Payload), out var envelope, out _, out _, out _).Should().BeTrue();
+        envelope.Flags.Should().HaveFlag(DatagramFlags.Group);
+        request.Payload.Length.Should().Be(1200, "padded to the default reply size");
+
+        byte[] Reply(string answer)
+        {
+            var body = Kit.Encode(o =>
+            {
+                MessageEncoder.WriteReplyOkHeader(o, (uint)envelope.RequestId);
+                CdrMarshaller.Default.Marshal(answer, o);
+            });
+            var bytes = new byte[DatagramEnvelope.Length + body.Length];
+            DatagramEnvelope.Write(bytes, DatagramKind.Reply, DatagramFlags.None, envelope.Marshaller, envelope.Client, envelope.RequestId, 0, body.Length);
+            body.CopyTo(bytes, DatagramEnvelope.Length);
+            return bytes;
+        }
+
+        var to = (IPEndPoint)request.RemoteEndPoint;
+        await member.SendAsync(Reply("first"), to);
+        await member.SendAsync(Reply("first"), to);
+        await member.SendAsync(Reply("second"), to);
+        var list = await collecting.WithTimeout();
+        list.Select(r => r.Result).Should().Equal("first", "second");
     }
 
     [Fact]
