@@ -242,7 +242,10 @@ internal sealed class GroupCall<TResult>(DatagramChannel channel, ulong requestI
     private const int MaxReplies = 1024;
 
     private readonly Channel<GroupReply<TResult>> _replies = System.Threading.Channels.Channel.CreateUnbounded<GroupReply<TResult>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
-    private readonly HashSet<EndPoint> _seen = [];
+    // A member's second copy of its reply (a duplicated request answered again from its reply cache, a duplicated
+    // datagram) comes from the same address with the same bytes. The address alone does not tell members apart: those
+    // on one host share the group's port, so their replies all come from one address and port.
+    private readonly HashSet<(EndPoint From, int Answer)> _seen = [];
     private ITimer? _timer;
     private CancellationTokenRegistration _registration;
     private bool _done;
@@ -272,7 +275,7 @@ internal sealed class GroupCall<TResult>(DatagramChannel channel, ulong requestI
                 return false;
             }
 
-            if (!_seen.Add(source) || _seen.Count > MaxReplies)
+            if (!_seen.Add((source, Fingerprint(reply))) || _seen.Count > MaxReplies)
             {
                 return true; // a member's second copy
             }
@@ -303,6 +306,22 @@ internal sealed class GroupCall<TResult>(DatagramChannel channel, ulong requestI
 
     public override void ResendNow()
     {
+    }
+
+    private static int Fingerprint(in ReplyMessage reply)
+    {
+        var hash = default(HashCode);
+        hash.Add(reply.Status);
+        hash.Add(reply.Completion);
+        foreach (var segment in reply.Result)
+        {
+            hash.AddBytes(segment.Span);
+        }
+
+        hash.Add(reply.ErrorTypeName, StringComparer.Ordinal);
+        hash.Add(reply.ErrorMessage, StringComparer.Ordinal);
+        hash.Add(reply.StackText, StringComparer.Ordinal);
+        return hash.ToHashCode();
     }
 
     private void End(Exception? error)

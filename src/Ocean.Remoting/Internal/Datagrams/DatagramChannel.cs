@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Ocean.Framing;
@@ -86,7 +87,14 @@ internal sealed class DatagramChannel : IAsyncDisposable
             var interval = options.RetransmitInterval;
             for (var attempt = 1; ; attempt++)
             {
-                await connection.SendAsync(hello, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await connection.SendAsync(hello, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException e) when (IsUnreachable(e))
+                {
+                    // an earlier hello's "port unreachable", reported on this send: as if this one were lost
+                }
                 try
                 {
                     var answer = await channel._welcome.Task.WaitAsync(interval, settings.TimeProvider, cancellationToken).ConfigureAwait(false);
@@ -301,7 +309,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
                 _ = Observe(sending, this);
             }
         }
-        catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException || e is SocketException s && IsUnreachable(s))
         {
             Log.ReplyNotSent(_settings.Logger, _connection.Id, e); // the timer sends it again, or the call fails
         }
@@ -312,7 +320,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
             {
                 await sending.ConfigureAwait(false);
             }
-            catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            catch (Exception e) when (e is ConnectionAbortedException or FramingException or OceanException or ObjectDisposedException || e is SocketException s && IsUnreachable(s))
             {
                 Log.ReplyNotSent(channel._settings.Logger, channel._connection.Id, e);
             }
@@ -402,10 +410,12 @@ internal sealed class DatagramChannel : IAsyncDisposable
                 {
                     result = await _connection.ReceiveAsync().ConfigureAwait(false);
                 }
-                catch (System.Net.Sockets.SocketException e) when (IsTransient(e))
+                catch (SocketException e) when (IsUnreachable(e))
                 {
-                    // An ICMP error for an earlier datagram (nobody listening there now, unreachable): the socket
-                    // still works, and the call it concerned is retransmitted or given up on its own timer.
+                    // An ICMP "port unreachable" for a datagram sent earlier, reported by the connected socket: nothing
+                    // listens there now (the server restarts, say). Not the end of the channel: calls retransmit (a new
+                    // server welcomes them) or give up after their attempts.
+                    DropDatagram(_connection.RemoteEndPoint, e.Message);
                     continue;
                 }
 
@@ -440,6 +450,8 @@ internal sealed class DatagramChannel : IAsyncDisposable
 
         Close(null);
     }
+
+    private static bool IsUnreachable(SocketException e) => e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
 
     private void DropDatagram(EndPoint? source, string reason)
     {
@@ -572,11 +584,6 @@ internal sealed class DatagramChannel : IAsyncDisposable
             StreamCache.Return(reader);
         }
     }
-
-    internal static bool IsTransient(System.Net.Sockets.SocketException e) =>
-        e.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.ConnectionReset
-            or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable or System.Net.Sockets.SocketError.HostDown
-            or System.Net.Sockets.SocketError.NetworkDown or System.Net.Sockets.SocketError.MessageSize;
 
     // ---------------------------------------------------------------- closing
 
