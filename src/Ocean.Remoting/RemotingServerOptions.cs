@@ -158,7 +158,12 @@ public sealed class RemotingServerOptions
         set => _maxReplyCacheEntries = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least 1.");
     }
 
-    /// <summary>Over UDP, the bytes of replies the reply cache holds at most (default 16 MiB); when full, new calls are answered <see cref="RemotingStatus.Busy"/>.</summary>
+    /// <summary>
+    /// Over UDP, the bytes of replies the reply cache holds at most (default 16 MiB). A finished call whose reply does not
+    /// fit is still remembered as finished (a copy of it is dropped, never run again, so its client ends with completion
+    /// maybe if it lost the reply), and from then on new calls are answered <see cref="RemotingStatus.Busy"/> until
+    /// acknowledgements or the expiry free bytes.
+    /// </summary>
     public long MaxReplyCacheBytes
     {
         get => _maxReplyCacheBytes;

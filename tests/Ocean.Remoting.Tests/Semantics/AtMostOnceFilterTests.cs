@@ -329,27 +329,28 @@ public sealed class AtMostOnceFilterTests
         var token = await peer.HelloAsync(key);
         var bytesId = Datagrams.MethodId<ICounter>(nameof(ICounter.BytesAsync));
         byte[]? last = null;
-        for (ulong id = 1; id <= 12; id++)
+        for (ulong id = 1; id <= 9; id++)
         {
             last = Datagrams.Request(key, id, token, "counter", bytesId, Datagrams.Args(size));
             await peer.SendAsync(last);
             var reply = await peer.ReceiveAsync();
-            reply.Result<byte[]>().Should().HaveCount(size);
+            reply.Result<byte[]>().Should().HaveCount(size, "the ninth call runs and is answered; only its reply is not kept");
             server.DatagramStatistics.CacheBytes.Should().BeLessThanOrEqualTo(bound);
         }
 
         var before = server.DatagramStatistics;
-        before.Calls.Should().Be(12);
-        before.CacheEntries.Should().Be(12, "every call is remembered as finished");
+        before.Calls.Should().Be(9);
+        before.CacheEntries.Should().Be(9, "every call is remembered as finished");
 
         // The last call's reply was not kept: its copy is not run again (and has nothing to be answered with).
         await peer.SendAsync(last!);
-        await TestTimeouts.UntilAsync(() => server.DatagramStatistics.Replayed == 1, because: "the copy was read");
+        await TestTimeouts.UntilAsync(() => server.DatagramStatistics.Duplicates == 1, because: "the copy was read and dropped");
         (await peer.TryReceiveAsync(Silence)).Should().BeNull();
-        server.DatagramStatistics.Calls.Should().Be(12);
+        server.DatagramStatistics.Calls.Should().Be(9);
+        server.DatagramStatistics.Replayed.Should().Be(0);
     }
 
-    [Fact(Skip = "BUG: the design promises Busy (completion no) for new calls once MaxReplyCacheBytes is reached, but ReplyCache.Complete never lets Bytes reach the bound (a reply that would pass it is dropped), so Admit's 'Bytes >= maxBytes' never holds: new calls keep running with replies that are not kept, and a lost reply then ends Unavailable/Maybe instead of Busy/No.")]
+    [Fact]
     public async Task TheByteBound_Reached_AnswersNewCallsBusyNo()
     {
         const long bound = 64 * 1024;
@@ -367,6 +368,14 @@ public sealed class AtMostOnceFilterTests
         }
 
         statuses.Should().Contain(RemotingStatus.Busy, "the cache is full after eight replies of 8 KB");
+        var busy = statuses.IndexOf(RemotingStatus.Busy);
+        statuses.Skip(busy).Should().OnlyContain(s => s == RemotingStatus.Busy, "until bytes are freed, every new call is refused");
+        statuses.Take(busy).Should().OnlyContain(s => s == RemotingStatus.Ok);
+
+        // The client acknowledges every reply: the bytes go, and new calls run again.
+        await peer.SendAsync(Datagrams.Request(key, 13, token, "counter", bytesId, Datagrams.Args(8000), acknowledgedBelow: 13));
+        (await peer.ReceiveAsync()).Reply.Status.Should().Be(RemotingStatus.Ok);
+        server.DatagramStatistics.CacheEntries.Should().Be(1, "only the call just made is in the cache");
     }
 
     [Fact]

@@ -371,14 +371,11 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
                 }
 
                 break;
-            case Admission.Replay:
+            case Admission.Replay when replay is not null:
                 Interlocked.Increment(ref _replayed);
-                if (replay is not null)
-                {
-                    Send(replay, source);
-                }
-
+                Send(replay, source);
                 break;
+            case Admission.Replay: // finished without a reply to keep (one-way, or over the byte budget): dropped, never run again
             case Admission.InProgress:
             case Admission.Stale:
                 Interlocked.Increment(ref _duplicates);

@@ -65,6 +65,10 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
 {
     private readonly Dictionary<ClientKey, ClientState> _clients = [];
 
+    // Set when a finished call's reply did not fit in the byte budget: the cache counts as full (new calls are answered
+    // busy) until an acknowledgement or the expiry frees bytes.
+    private bool _bytesExhausted;
+
     public int Entries { get; private set; }
 
     public long Bytes { get; private set; }
@@ -133,10 +137,10 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
 
         if (atMostOnce)
         {
-            if (Entries >= maxEntries || Bytes >= maxBytes)
+            if (Entries >= maxEntries || Bytes >= maxBytes || _bytesExhausted)
             {
                 Sweep(now);
-                if (Entries >= maxEntries || Bytes >= maxBytes)
+                if (Entries >= maxEntries || Bytes >= maxBytes || _bytesExhausted)
                 {
                     entry = null;
                     return Admission.CacheFull;
@@ -179,6 +183,7 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
         {
             RepliesNotKept++; // the call is still marked finished: a retransmission is dropped, never run again
             reply = null;
+            _bytesExhausted = true;
         }
 
         entry.Reply = reply;
@@ -232,8 +237,12 @@ internal sealed class ReplyCache(int maxEntries, long maxBytes, long expiryTimes
         {
             entry.Removed = true;
             Entries--;
-            Bytes -= entry.Reply?.Length ?? 0;
-            entry.Reply = null;
+            if (entry.Reply is { } reply)
+            {
+                Bytes -= reply.Length;
+                _bytesExhausted = false;
+                entry.Reply = null;
+            }
         }
     }
 }
