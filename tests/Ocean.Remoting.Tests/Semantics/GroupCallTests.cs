@@ -133,16 +133,17 @@ public sealed class GroupCallTests
     }
 
     [Fact]
-    public async Task ThreeMembers_AllRunTheCall_AndIdenticalAnswersFromOneHostCollapse()
+    public async Task ThreeMembersOnOneHost_GivingTheSameAnswer_AreThreeReplies()
     {
         await using var group = await StartAsync("239.255.14.6", true, true, true);
         await using var client = Client(group);
         var replies = await CollectAsync(client.CallAsync<IMember, string>("member", m => m.TextAsync(3), Window)).WithTimeout();
         group.Members.Should().OnlyContain(m => m.Calls == 1, "every member received the request and ran it once");
 
-        // The known limit: a member's duplicate is told apart by address and bytes, so members on one host (one address
-        // and port) giving the same answer are taken for copies of one reply.
-        replies.Should().ContainSingle().Which.Result.Should().Be("xxx");
+        // One address and port, the same bytes: only each reply's responder id (random per member socket) tells the
+        // members apart, and a member's duplicate from a copy.
+        replies.Should().HaveCount(3).And.OnlyContain(r => r.Result == "xxx");
+        replies.Select(r => r.From).Distinct().Should().ContainSingle();
     }
 
     [Fact]
@@ -201,9 +202,10 @@ public sealed class GroupCallTests
     }
 
     [Fact]
-    public async Task AMembersDuplicateReply_IsDropped_ADifferentAnswerFromTheSameAddressIsNot()
+    public async Task AMembersDuplicateReply_IsDropped_AnotherMembersReplyFromTheSameAddressIsNot()
     {
-        // A hand-made member answers one request three times: twice the same bytes (a duplicate), once another answer.
+        // A hand-made socket answers one request three times: twice as member 1 (a duplicate, even with other bytes), once
+        // as member 2 (the responder id in the envelope's token field tells members on one address apart).
         await using var member = DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var connection = MessageConnection.Create(DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0)), member.LocalEndPoint);
         await using var client = RemotingGroupClient.Create(connection);
@@ -215,7 +217,7 @@ public sealed class GroupCallTests
         envelope.Flags.Should().HaveFlag(DatagramFlags.Group);
         request.Payload.Length.Should().Be(1200, "padded to the default reply size");
 
-        byte[] Reply(string answer)
+        byte[] Reply(string answer, ulong responder)
         {
             var body = Kit.Encode(o =>
             {
@@ -224,14 +226,15 @@ public sealed class GroupCallTests
             });
             var bytes = new byte[DatagramEnvelope.Length + body.Length];
             DatagramEnvelope.Write(bytes, DatagramKind.Reply, DatagramFlags.None, envelope.Marshaller, envelope.Client, envelope.RequestId, 0, body.Length);
+            new TokenBytes(responder, 7).Write(bytes.AsSpan(DatagramEnvelope.TokenOffset));
             body.CopyTo(bytes, DatagramEnvelope.Length);
             return bytes;
         }
 
         var to = (IPEndPoint)request.RemoteEndPoint;
-        await member.SendAsync(Reply("first"), to);
-        await member.SendAsync(Reply("first"), to);
-        await member.SendAsync(Reply("second"), to);
+        await member.SendAsync(Reply("first", responder: 1), to);
+        await member.SendAsync(Reply("first again", responder: 1), to);
+        await member.SendAsync(Reply("second", responder: 2), to);
         var list = await collecting.WithTimeout();
         list.Select(r => r.Result).Should().Equal("first", "second");
     }

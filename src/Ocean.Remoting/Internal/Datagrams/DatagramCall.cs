@@ -29,7 +29,10 @@ internal abstract class DatagramCall(DatagramChannel channel, ulong requestId, R
     public long DeadlineTimestamp { get; protected init; }
 
     /// <summary>A reply for this call arrived (on the receive loop, its bytes valid now); <see langword="false"/> if the call no longer waits.</summary>
-    public abstract bool OnReply(in ReplyMessage reply, EndPoint? source);
+    /// <param name="reply">The reply.</param>
+    /// <param name="source">Who sent it.</param>
+    /// <param name="responder">The id of the server socket that answered (random per socket; members on one host share an address and port, not this).</param>
+    public abstract bool OnReply(in ReplyMessage reply, EndPoint? source, TokenBytes responder);
 
     /// <summary>The channel closed.</summary>
     public abstract void Close(Exception? failure);
@@ -147,7 +150,7 @@ internal sealed class DatagramCall<TResult> : DatagramCall
         }
     }
 
-    public override bool OnReply(in ReplyMessage reply, EndPoint? source)
+    public override bool OnReply(in ReplyMessage reply, EndPoint? source, TokenBytes responder)
     {
         if (!Claim(reply.Status))
         {
@@ -243,9 +246,9 @@ internal sealed class GroupCall<TResult>(DatagramChannel channel, ulong requestI
 
     private readonly Channel<GroupReply<TResult>> _replies = System.Threading.Channels.Channel.CreateUnbounded<GroupReply<TResult>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     // A member's second copy of its reply (a duplicated request answered again from its reply cache, a duplicated
-    // datagram) comes from the same address with the same bytes. The address alone does not tell members apart: those
-    // on one host share the group's port, so their replies all come from one address and port.
-    private readonly HashSet<(EndPoint From, int Answer)> _seen = [];
+    // datagram) comes from the same address with the same responder id. The address alone does not tell members apart:
+    // those on one host share the group's port, so their replies all come from one address and port.
+    private readonly HashSet<(EndPoint From, TokenBytes Responder)> _seen = [];
     private ITimer? _timer;
     private CancellationTokenRegistration _registration;
     private bool _done;
@@ -265,7 +268,7 @@ internal sealed class GroupCall<TResult>(DatagramChannel channel, ulong requestI
         }
     }
 
-    public override bool OnReply(in ReplyMessage reply, EndPoint? source)
+    public override bool OnReply(in ReplyMessage reply, EndPoint? source, TokenBytes responder)
     {
         source ??= new IPEndPoint(IPAddress.None, 0);
         lock (this)
@@ -275,7 +278,7 @@ internal sealed class GroupCall<TResult>(DatagramChannel channel, ulong requestI
                 return false;
             }
 
-            if (!_seen.Add((source, Fingerprint(reply))) || _seen.Count > MaxReplies)
+            if (!_seen.Add((source, responder)) || _seen.Count > MaxReplies)
             {
                 return true; // a member's second copy
             }
@@ -306,22 +309,6 @@ internal sealed class GroupCall<TResult>(DatagramChannel channel, ulong requestI
 
     public override void ResendNow()
     {
-    }
-
-    private static int Fingerprint(in ReplyMessage reply)
-    {
-        var hash = default(HashCode);
-        hash.Add(reply.Status);
-        hash.Add(reply.Completion);
-        foreach (var segment in reply.Result)
-        {
-            hash.AddBytes(segment.Span);
-        }
-
-        hash.Add(reply.ErrorTypeName, StringComparer.Ordinal);
-        hash.Add(reply.ErrorMessage, StringComparer.Ordinal);
-        hash.Add(reply.StackText, StringComparer.Ordinal);
-        return hash.ToHashCode();
     }
 
     private void End(Exception? error)

@@ -482,7 +482,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
                 OnWelcome(body, token, source);
                 break;
             case DatagramKind.Reply:
-                OnReply(envelope, body, source);
+                OnReply(envelope, body, source, token);
                 break;
             default:
                 DropDatagram(source, $"a {envelope.Kind} sent to a client");
@@ -539,7 +539,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
         }
     }
 
-    private void OnReply(in DatagramEnvelope envelope, in ReadOnlySequence<byte> body, EndPoint? source)
+    private void OnReply(in DatagramEnvelope envelope, in ReadOnlySequence<byte> body, EndPoint? source, TokenBytes responder)
     {
         var reply = MessageDecoder.ReadReply(body, _settings.Limits);
         if (reply.RequestId != (uint)envelope.RequestId)
@@ -554,7 +554,7 @@ internal sealed class DatagramChannel : IAsyncDisposable
             _pending.TryGetValue(envelope.RequestId, out call);
         }
 
-        if (call is null || !call.OnReply(reply, source))
+        if (call is null || !call.OnReply(reply, source, responder))
         {
             DropDatagram(source, $"a reply to request {envelope.RequestId}, which is not waiting");
         }

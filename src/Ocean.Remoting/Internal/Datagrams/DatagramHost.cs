@@ -50,6 +50,10 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
     private readonly ConnectionSettings _settings;
     private readonly ReplyCache _cache;
     private readonly TokenMinter _tokens = new();
+
+    // Written in the token field of every reply: tells apart the replies of members on one host, which share an address
+    // and port, so a group client keeps one reply per member, not per address.
+    private readonly TokenBytes _responder = TokenBytes.Read(System.Security.Cryptography.RandomNumberGenerator.GetBytes(DatagramEnvelope.TokenLength));
     private readonly Lock _lock = new();
     private readonly Stack<ServerCall> _idleCalls = new();
     private readonly HashSet<ServerCall> _running = [];
@@ -516,6 +520,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
             else
             {
                 DatagramEnvelope.Write(writer.WrittenSpan, DatagramKind.Reply, DatagramFlags.None, (byte)_settings.MarshallerId, client, requestId, 0, writer.Written - DatagramEnvelope.Length);
+                _responder.Write(writer.WrittenSpan.Slice(DatagramEnvelope.TokenOffset, DatagramEnvelope.TokenLength));
                 Send(writer.WrittenMemory, destination);
             }
         }
@@ -533,6 +538,7 @@ internal sealed class DatagramHost : IServerCallHost, IAsyncDisposable
     private void Finish(DatagramCallState state, DatagramWriter writer)
     {
         DatagramEnvelope.Write(writer.WrittenSpan, DatagramKind.Reply, DatagramFlags.None, (byte)_settings.MarshallerId, state.Key, state.RequestId, 0, writer.Written - DatagramEnvelope.Length);
+        _responder.Write(writer.WrittenSpan.Slice(DatagramEnvelope.TokenOffset, DatagramEnvelope.TokenLength));
         if (state.Entry is { } entry)
         {
             var copy = writer.WrittenSpan.ToArray();
