@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
@@ -242,7 +241,7 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
 
         try
         {
-            _result = typeof(TResult) == typeof(NoResult) ? default : ReadResult(Owner, reply.Result);
+            _result = typeof(TResult) == typeof(NoResult) ? default : StreamCache.ReadResult<TResult>(Owner.Marshaller, reply.Result, Owner);
         }
         catch (MarshallingException e)
         {
@@ -255,26 +254,6 @@ internal sealed class PendingCall<TResult> : PendingCall, IValueTaskSource<TResu
     }
 
     protected override void SetFailure(RemotingException error) => SetFailure(error, null, inline: false);
-
-    // One marshalling stream holding the result; references in it become proxies bound to this connection.
-    private static TResult ReadResult(RemotingConnection owner, in ReadOnlySequence<byte> bytes)
-    {
-        var reader = StreamCache.RentReader(owner.Marshaller, bytes, owner);
-        try
-        {
-            var result = reader.Read<TResult>();
-            if (!reader.IsAtEnd)
-            {
-                throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes follow the result.");
-            }
-
-            return result;
-        }
-        finally
-        {
-            StreamCache.Return(reader);
-        }
-    }
 
     private void SetFailure(RemotingException error, Exception? thrown, bool inline)
     {

@@ -75,6 +75,27 @@ internal static class StreamCache
         return marshaller.CreateReader(input, new ReferenceContext { Connection = connection });
     }
 
+    /// <summary>Reads a reply's result: one marshalling stream and nothing after it; references in it become proxies bound to <paramref name="connection"/>.</summary>
+    /// <exception cref="MarshallingException">The bytes are not one <typeparamref name="TResult"/>, or bytes follow it.</exception>
+    public static TResult ReadResult<TResult>(IMarshaller marshaller, in ReadOnlySequence<byte> bytes, RemotingConnection? connection)
+    {
+        var reader = RentReader(marshaller, bytes, connection);
+        try
+        {
+            var result = reader.Read<TResult>();
+            if (!reader.IsAtEnd)
+            {
+                throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes follow the result.");
+            }
+
+            return result;
+        }
+        finally
+        {
+            Return(reader);
+        }
+    }
+
     public static void Return(MarshallingReader reader)
     {
         reader.Dispose();

@@ -561,29 +561,8 @@ internal sealed class DatagramChannel : IAsyncDisposable
     }
 
     /// <summary>Reads a result from a reply's bytes (on the receive loop, while they are valid).</summary>
-    internal TResult ReadResult<TResult>(in ReadOnlySequence<byte> bytes)
-    {
-        if (typeof(TResult) == typeof(NoResult))
-        {
-            return default!;
-        }
-
-        var reader = StreamCache.RentReader(_settings.Marshaller, bytes, null);
-        try
-        {
-            var result = reader.Read<TResult>();
-            if (!reader.IsAtEnd)
-            {
-                throw new MarshallingException(MarshallingError.TrailingBytes, $"{reader.Remaining} bytes follow the result.");
-            }
-
-            return result;
-        }
-        finally
-        {
-            StreamCache.Return(reader);
-        }
-    }
+    internal TResult ReadResult<TResult>(in ReadOnlySequence<byte> bytes) =>
+        typeof(TResult) == typeof(NoResult) ? default! : StreamCache.ReadResult<TResult>(_settings.Marshaller, bytes, null);
 
     // ---------------------------------------------------------------- closing
 
