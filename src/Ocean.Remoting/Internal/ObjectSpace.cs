@@ -71,6 +71,9 @@ internal sealed class ObjectSpace : IAsyncDisposable
         ExportNamed(DgcName, RemoteInterface.Get(typeof(IDistributedGc), marshaller), _dgc);
     }
 
+    /// <summary>The built-in lease service exported as <see cref="DgcName"/> (its calls have their own allowance on a connection).</summary>
+    public object LeaseService => _dgc;
+
     /// <summary>The leases others hold on this side's implicit exports.</summary>
     public LeaseTable Leases { get; }
 

@@ -26,6 +26,15 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller, ISer
     private readonly Lock _lock = new();
     private readonly Dictionary<uint, PendingCall> _pending = [];
     private readonly Dictionary<uint, ServerCall> _running = [];
+
+    /// <summary>
+    /// How many calls on the built-in lease service may run at once on a connection, besides the announced limit: lease
+    /// bookkeeping (a dirty sent the moment a peer makes a proxy) must not take the slot of the call it came with, so a
+    /// side allowing one call at a time still runs that call.
+    /// </summary>
+    internal const int LeaseCallAllowance = 4;
+
+    private int _runningLeaseCalls;
     private readonly Stack<ServerCall> _idleCalls = new();
     private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -542,6 +551,11 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller, ISer
         if (_running.TryGetValue(call.RequestId, out var running) && ReferenceEquals(running, call))
         {
             _running.Remove(call.RequestId);
+            if (ReferenceEquals(call.Target, Space.LeaseService))
+            {
+                _runningLeaseCalls--;
+            }
+
             if (_draining && _running.Count == 0)
             {
                 _idle.TrySetResult();
@@ -601,9 +615,10 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller, ISer
         }
 
         ServerCall call;
+        var leaseCall = ReferenceEquals(exported.Target, Space.LeaseService);
         lock (_lock)
         {
-            if (_running.Count >= _settings.MaxConcurrentCalls)
+            if (leaseCall ? _runningLeaseCalls >= LeaseCallAllowance : _running.Count - _runningLeaseCalls >= _settings.MaxConcurrentCalls)
             {
                 call = null!;
             }
@@ -616,12 +631,18 @@ internal sealed class RemotingConnection : IAsyncDisposable, IRemoteCaller, ISer
                 call = _idleCalls.TryPop(out var idle) ? idle : new ServerCall(this, _settings.TimeProvider);
                 call.Start(exported, method, request, Id, RemoteEndPoint, ClientCertificate);
                 _running.Add(request.RequestId, call);
+                if (leaseCall)
+                {
+                    _runningLeaseCalls++;
+                }
             }
         }
 
         if (call is null)
         {
-            Reply(request.RequestId, oneWay, RemotingStatus.Busy, $"The server runs its limit of {_settings.MaxConcurrentCalls} calls on this connection; the call was not run.");
+            Reply(request.RequestId, oneWay, RemotingStatus.Busy, leaseCall
+                ? $"This side runs its limit of {LeaseCallAllowance} lease calls on this connection; the call was not run."
+                : $"The server runs its limit of {_settings.MaxConcurrentCalls} calls on this connection; the call was not run.");
             return;
         }
 

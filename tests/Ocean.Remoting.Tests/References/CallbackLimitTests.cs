@@ -82,3 +82,41 @@ public sealed class CallbackLimitTests
         return busy;
     }
 }
+
+/// <summary>The lease service's own allowance: lease bookkeeping never takes the slot of a user's call, nor gives users more.</summary>
+public sealed class LeaseCallAllowanceTests
+{
+    [Theory]
+    [InlineData(Link.InMemory)]
+    [InlineData(Link.Tcp)]
+    public async Task A_lease_call_runs_while_the_only_call_slot_is_taken_and_a_user_call_is_still_busy(Link link)
+    {
+        var calculator = new Calculator();
+        await using var loop = await Loopback.StartAsync(
+            s => s.Export<ICalculator>(calculator, "calc"),
+            link,
+            new RemotingServerOptions { MaxConcurrentCallsPerConnection = 1 });
+        var calc = loop.Proxy<ICalculator>("calc");
+        using var cancel = new CancellationTokenSource();
+        var holding = calc.WaitForCancellationAsync(60_000, cancel.Token); // takes the one slot until cancelled
+        try
+        {
+            await calculator.Started.Task.WaitAsync(RefKit.Timeout);
+
+            // A lease call (a dirty for no object: answered at once) runs beside it; before the allowance it was Busy.
+            var dgc = loop.Client.GetProxy<Ocean.Remoting.Internal.Leases.IDistributedGc>(Ocean.Remoting.Internal.ObjectSpace.DgcName);
+            await dgc.DirtyAsync("test-holder", 1, loop.Server.Incarnation.ToString(), []).WaitAsync(RefKit.Timeout);
+
+            var busy = (await calc.Awaiting(c => c.AddAsync(1, 2).WaitAsync(RefKit.Timeout)).Should().ThrowAsync<RemotingException>()).Which;
+            busy.Status.Should().Be(RemotingStatus.Busy, "the allowance is the lease service's only");
+            busy.Completion.Should().Be(CompletionStatus.No);
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+        }
+
+        await holding.Awaiting(h => h.WaitAsync(RefKit.Timeout)).Should().ThrowAsync<RemotingException>();
+        await calculator.Cancelled.Task.WaitAsync(RefKit.Timeout);
+    }
+}
