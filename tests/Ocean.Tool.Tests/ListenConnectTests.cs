@@ -7,15 +7,17 @@ namespace Ocean.Tool.Tests;
 public sealed class ListenConnectTests
 {
     [Theory]
-    [InlineData(new string[0])]
-    [InlineData(new[] { "--framing", "crlf" })]
-    [InlineData(new[] { "--framing", "length" })]
-    [InlineData(new[] { "--framing", "length", "--prefix", "2", "--little-endian" })]
-    [InlineData(new[] { "--framing", "length", "--prefix", "varint" })]
-    [InlineData(new[] { "--framing", "utf" })]
-    [InlineData(new[] { "--udp" })]
-    public async Task ListenEcho_AnswersConnectSend(string[] framing)
+    [InlineData("")]
+    [InlineData("--framing crlf")]
+    [InlineData("--framing length")]
+    [InlineData("--framing length --prefix 2 --little-endian")]
+    [InlineData("--framing length --prefix varint")]
+    [InlineData("--framing utf")]
+    [InlineData("--framing raw")]
+    [InlineData("--udp")]
+    public async Task ListenEcho_AnswersConnectSend(string options)
     {
+        var framing = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         await using var listener = ToolProcess.Start(["listen", "--port", "0", "--echo", .. framing]);
         var port = await listener.ListeningPortAsync();
 
@@ -29,10 +31,11 @@ public sealed class ListenConnectTests
     }
 
     [Theory]
-    [InlineData(new[] { "--framing", "length" })]
-    [InlineData(new[] { "--udp" })]
-    public async Task HexMode_SendsAndPrintsTheExactBytes(string[] framing)
+    [InlineData("--framing length")]
+    [InlineData("--udp")]
+    public async Task HexMode_SendsAndPrintsTheExactBytes(string options)
     {
+        var framing = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         await using var listener = ToolProcess.Start(["listen", "--port", "0", "--echo", "--both", .. framing]);
         var port = await listener.ListeningPortAsync();
 
