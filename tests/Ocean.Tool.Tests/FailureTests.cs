@@ -94,4 +94,18 @@ public sealed class FailureTests
         error.Should().Equal("error: no reply within 0.5 s");
         (await listener.ReadLineAsync()).Should().Be("hello");
     }
+
+    [Fact]
+    public async Task Listen_OnAPortInUse_ExitsOne()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (code, output, error) = await ToolProcess.RunAsync("listen", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        code.Should().Be(1);
+        output.Should().BeEmpty();
+        error.Should().ContainSingle().Which.Should().StartWith("error: ");
+    }
 }
