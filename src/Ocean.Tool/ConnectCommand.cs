@@ -14,7 +14,7 @@ internal static class ConnectCommand
         With --send (repeatable): sends each value as one frame and waits for one reply to each; exits 0 when
         every reply came, 1 when the peer closed first or a reply took longer than --timeout.
         Without --send: sends each line of standard input as one frame (with --framing raw, the line and an LF);
-        after the end of input, waits until the peer closes or nothing has come for --timeout, then exits 0.
+        ends (exit 0) when the peer closes, or once input has ended and nothing has come for --timeout.
         Ctrl+C ends it: exit 0, or 130 while --send is waiting.
 
         options:
@@ -123,8 +123,17 @@ internal static class ConnectCommand
 
         try
         {
-            while (!receiver.IsCompleted && await Console.In.ReadLineAsync(stop) is { } text)
+            var stopped = Task.Delay(Timeout.Infinite, stop);
+            while (true)
             {
+                // Console.In reads synchronously, so on its own thread: the peer closing, or Ctrl+C, ends the command
+                // even while standard input is still open (a read left pending does not keep the process alive).
+                var reading = Task.Run(Console.In.ReadLine, CancellationToken.None);
+                if (await Task.WhenAny(reading, receiver, stopped) != reading || await reading is not { } text)
+                {
+                    break;
+                }
+
                 var frame = settings.Codec is null && !settings.Udp && !settings.Hex ? settings.Parse(text + "\n") : settings.Parse(text);
                 await channel.SendAsync(frame, stop);
             }

@@ -89,6 +89,26 @@ public sealed class ListenConnectTests
     }
 
     [Fact]
+    public async Task Connect_WithoutSend_EndsWhenThePeerCloses_EvenWithInputOpen()
+    {
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var port = ((IPEndPoint)server.LocalEndpoint).Port;
+        var serving = Task.Run(async () =>
+        {
+            using var client = await server.AcceptTcpClientAsync();
+            await client.GetStream().WriteAsync("bye\n"u8.ToArray());
+        });
+
+        await using var tool = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "30");
+        await serving.WithTimeout();
+
+        (await tool.ReadLineAsync()).Should().Be("bye");
+        (await tool.WaitForExitAsync(TimeSpan.FromSeconds(15))).Should().Be(0, "the peer closed; standard input is still open");
+        tool.StandardError.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Listen_EndsCleanlyOnCtrlC()
     {
         await using var listener = ToolProcess.Start("listen", "--port", "0");
