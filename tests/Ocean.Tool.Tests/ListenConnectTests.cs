@@ -119,4 +119,24 @@ public sealed class ListenConnectTests
         (await listener.WaitForExitAsync()).Should().Be(0);
         listener.StandardError.Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task Connect_EndsOnCtrlC_ZeroWhenReadingInput_130WhileSendWaits()
+    {
+        await using var listener = ToolProcess.Start("listen", "--port", "0"); // no --echo: nothing comes back
+        var port = await listener.ListeningPortAsync();
+
+        await using var interactive = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "30");
+        await interactive.StandardInput.WriteLineAsync("typed");
+        await interactive.StandardInput.FlushAsync();
+        (await listener.ReadLineAsync()).Should().Be("typed");
+        await interactive.InterruptAsync();
+        (await interactive.WaitForExitAsync()).Should().Be(0);
+
+        await using var sending = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "30", "--send", "waiting");
+        (await listener.ReadLineAsync()).Should().Be("waiting");
+        await sending.InterruptAsync();
+        (await sending.WaitForExitAsync()).Should().Be(130);
+        sending.StandardError.Should().BeEmpty();
+    }
 }
