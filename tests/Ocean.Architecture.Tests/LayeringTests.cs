@@ -64,4 +64,55 @@ public sealed class LayeringTests
         present.Should().Equal(Layers.Order.Take(present.Length), "a layer is built only on the ones below it");
         present.Should().NotBeEmpty();
     }
+
+    public static TheoryData<string> ApplicationNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var application in Layers.Applications)
+        {
+            data.Add(application);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void EverySourceProject_IsALayerOrAKnownApplication()
+    {
+        var projects = Directory.GetDirectories(Path.Combine(Layers.RepositoryRoot, "src"))
+            .Where(directory => Directory.EnumerateFiles(directory, "*.csproj").Any())
+            .Select(Path.GetFileName)
+            .ToArray();
+
+        projects.Should().OnlyContain(
+            name => Layers.Order.Contains(name) || Layers.Applications.Contains(name),
+            "a project in src/ is either a layer (Layers.Order) or an application on top of them (Layers.Applications)");
+        projects.Should().Contain(Layers.Applications);
+    }
+
+    [Theory]
+    [MemberData(nameof(ApplicationNames))]
+    public void ApplicationProject_ReferencesOnlyLayers(string application)
+    {
+        var references = XDocument.Load(Layers.ProjectPath(application))
+            .Descendants("ProjectReference")
+            .Select(e => Path.GetFileNameWithoutExtension(e.Attribute("Include")!.Value.Replace('\\', '/')))
+            .ToArray();
+
+        references.Should().NotBeEmpty().And.OnlyContain(name => Layers.Order.Contains(name), $"{application} is built on the layers and on nothing else in src/");
+    }
+
+    [Theory]
+    [MemberData(nameof(ApplicationNames))]
+    public void NoLayerProject_ReferencesAnApplication(string application)
+    {
+        foreach (var layer in Layers.Present)
+        {
+            var references = XDocument.Load(Layers.ProjectPath(layer))
+                .Descendants("ProjectReference")
+                .Select(e => Path.GetFileNameWithoutExtension(e.Attribute("Include")!.Value.Replace('\\', '/')));
+
+            references.Should().NotContain(application, $"{layer} is a layer and must not depend on the application {application}");
+        }
+    }
 }

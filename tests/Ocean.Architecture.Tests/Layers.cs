@@ -8,6 +8,12 @@ internal static class Layers
     /// <summary>Each layer may reference only the one before it in this list.</summary>
     public static readonly string[] Order = ["Ocean.Transport", "Ocean.Framing", "Ocean.Marshalling", "Ocean.Remoting"];
 
+    /// <summary>
+    /// Applications built on the layers, outside the chain: each may reference any layer, and no layer may
+    /// reference one. They have no public API.
+    /// </summary>
+    public static readonly string[] Applications = ["Ocean.Tool"];
+
     public static string RepositoryRoot { get; } = FindRoot();
 
     /// <summary>The layers whose project exists in src/ today.</summary>

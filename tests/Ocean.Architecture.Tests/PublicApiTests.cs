@@ -37,6 +37,14 @@ public sealed class PublicApiTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(LayeringTests.ApplicationNames), MemberType = typeof(LayeringTests))]
+    public void Application_HasNoPublicApi(string application)
+    {
+        // An application (such as the ocean tool) is not a library: nothing in it is public, so it needs no approval file.
+        PublicApiWriter.Describe(Layers.Load(application)).Trim().Should().BeEmpty($"{application} is an application, with no public API");
+    }
+
     [Fact]
     public void Describe_ListsMembersWithNullability()
     {

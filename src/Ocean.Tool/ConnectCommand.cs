@@ -1,0 +1,150 @@
+using Ocean.Framing;
+using Ocean.Transport;
+
+namespace Ocean.Tool;
+
+/// <summary><c>ocean connect</c>: send frames to a server and print what comes back.</summary>
+internal static class ConnectCommand
+{
+    private const string Help = """
+        usage: ocean connect HOST:PORT [--udp] [--framing KIND] [--prefix SIZE] [--little-endian] [--hex|--both]
+                             [--send TEXT ...] [--timeout SECONDS]
+
+        Connects (TCP, or UDP with --udp) and prints each frame received, one line per frame.
+        With --send (repeatable): sends each value as one frame and waits for one reply to each; exits 0 when
+        every reply came, 1 when the peer closed first or a reply took longer than --timeout.
+        Without --send: sends each line of standard input as one frame (with --framing raw, the line and an LF);
+        ends (exit 0) when the peer closes, or once input has ended and nothing has come for --timeout.
+        Ctrl+C ends it: exit 0, or 130 while --send is waiting.
+
+        options:
+          --send TEXT           a frame to send (hex bytes with --hex); give it once per frame
+          --timeout SECONDS     how long to wait for the connection and for each reply (default 5)
+
+        """ + FrameSettings.Help;
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken stop)
+    {
+        var line = CommandLine.Parse("connect", args, FrameSettings.Flags, [.. FrameSettings.Valued, "--send", "--timeout"]);
+        if (line.Help)
+        {
+            Program.WriteHelp(Help);
+            return Program.Success;
+        }
+
+        if (line.Positional.Count != 1)
+        {
+            throw new UsageException(line.Positional.Count == 0
+                ? "connect needs HOST:PORT (see ocean connect --help)"
+                : $"unexpected argument '{line.Positional[1]}' (see ocean connect --help)");
+        }
+
+        var (host, port) = CommandLine.ParseHostPort(line.Positional[0]);
+        var settings = FrameSettings.From(line);
+        var timeout = CommandLine.ParseTimeout(line.Get("--timeout"));
+        var sends = line.All("--send").Select(settings.Parse).ToArray();
+
+        await using var channel = await OpenAsync(host, port, settings, timeout, stop);
+        return sends.Length > 0
+            ? await ExchangeAsync(channel, settings, sends, timeout, stop)
+            : await InteractiveAsync(channel, settings, timeout, stop);
+    }
+
+    private static async Task<FrameChannel> OpenAsync(string host, int port, FrameSettings settings, TimeSpan timeout, CancellationToken stop)
+    {
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        connecting.CancelAfter(timeout);
+        try
+        {
+            if (settings.Udp)
+            {
+                var socket = await DatagramSocket.ConnectAsync(host, port, null, connecting.Token);
+                return FrameChannel.Over(MessageConnection.Create(socket));
+            }
+
+            var connection = await SocketConnector.ConnectAsync(host, port, null, connecting.Token);
+            return settings.Codec is { } codec ? FrameChannel.Over(MessageConnection.Create(connection, codec)) : FrameChannel.Raw(connection);
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            throw new ExchangeException($"could not connect to {host}:{port} within {timeout.TotalSeconds:0.###} s");
+        }
+    }
+
+    private static async Task<int> ExchangeAsync(FrameChannel channel, FrameSettings settings, byte[][] sends, TimeSpan timeout, CancellationToken stop)
+    {
+        foreach (var frame in sends)
+        {
+            await channel.SendAsync(frame, stop);
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            waiting.CancelAfter(timeout);
+            byte[]? reply;
+            try
+            {
+                reply = await channel.ReceiveAsync(waiting.Token);
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                throw new ExchangeException($"no reply within {timeout.TotalSeconds:0.###} s");
+            }
+
+            if (reply is null)
+            {
+                throw new ExchangeException("the peer closed the connection before replying");
+            }
+
+            Console.Out.WriteLine(settings.Format(reply));
+        }
+
+        return Program.Success;
+    }
+
+    private static async Task<int> InteractiveAsync(FrameChannel channel, FrameSettings settings, TimeSpan timeout, CancellationToken stop)
+    {
+        using var receiving = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var inputEnded = false;
+        var receiver = Task.Run(async () =>
+        {
+            try
+            {
+                while (await channel.ReceiveAsync(receiving.Token) is { } frame)
+                {
+                    Console.Out.WriteLine(settings.Format(frame));
+                    if (Volatile.Read(ref inputEnded))
+                    {
+                        receiving.CancelAfter(timeout); // quiet for --timeout after the input ended: done
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (receiving.IsCancellationRequested)
+            {
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            var stopped = Task.Delay(Timeout.Infinite, stop);
+            while (true)
+            {
+                // Console.In reads synchronously, so on its own thread: the peer closing, or Ctrl+C, ends the command
+                // even while standard input is still open (a read left pending does not keep the process alive).
+                var reading = Task.Run(Console.In.ReadLine, CancellationToken.None);
+                if (await Task.WhenAny(reading, receiver, stopped) != reading || await reading is not { } text)
+                {
+                    break;
+                }
+
+                var frame = settings.Codec is null && !settings.Udp && !settings.Hex ? settings.Parse(text + "\n") : settings.Parse(text);
+                await channel.SendAsync(frame, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+
+        Volatile.Write(ref inputEnded, true);
+        receiving.CancelAfter(timeout);
+        await receiver;
+        return Program.Success;
+    }
+}
