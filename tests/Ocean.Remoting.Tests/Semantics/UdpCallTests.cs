@@ -72,11 +72,13 @@ public sealed class UdpCallTests
     {
         // Regression: a call's id was not "unfinished" until its datagram was encoded, so another caller's request could
         // acknowledge it meanwhile; the server then dropped it (and its retransmissions) as stale, and the call failed.
+        // Generous attempts (about 4 s in all): a loaded machine may delay a reply past a few retransmissions, but a call
+        // acknowledged before it was sent is dropped as stale on every attempt, however many.
         var (server, client, counter) = await StartAsync(clientOptions: new RemotingClientOptions
         {
-            RetransmitInterval = TimeSpan.FromMilliseconds(20),
-            MaxRetransmitInterval = TimeSpan.FromMilliseconds(40),
-            MaxAttempts = 3,
+            RetransmitInterval = TimeSpan.FromMilliseconds(50),
+            MaxRetransmitInterval = TimeSpan.FromMilliseconds(500),
+            MaxAttempts = 10,
         });
         await using (server)
         await using (client)
