@@ -93,6 +93,10 @@ public sealed class RemotingServer : IAsyncDisposable
             Logger = _logger,
             TimeProvider = _options.TimeProvider,
         };
+        if (_options.EnableReflection)
+        {
+            Export<IRemotingReflection>(new ReflectionService(_space), IRemotingReflection.WellKnownName);
+        }
     }
 
     /// <summary>The endpoint of the server's UDP socket (<see cref="RemotingServerOptions.UdpEndPoint"/>, with the port chosen), once started.</summary>

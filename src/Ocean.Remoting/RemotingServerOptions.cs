@@ -52,6 +52,14 @@ public sealed class RemotingServerOptions
     public bool EnableDetailedErrors { get; set; }
 
     /// <summary>
+    /// Whether the server exports the reflection service (<see cref="IRemotingReflection"/>, under
+    /// <c>ocean.reflection</c>): the names it exports and each method's signature, for tools such as <c>ocean call</c>.
+    /// Off by default, as gRPC's server reflection is: it tells a caller what the server offers. Read when the server
+    /// is created.
+    /// </summary>
+    public bool EnableReflection { get; set; }
+
+    /// <summary>
     /// Whether methods returning a task start on the connection's read loop and run there until their first
     /// <c>await</c> (default <see langword="true"/>): a method that completes at once then replies without a thread
     /// switch, and the replies to a pipelined batch leave in one write. Synchronous methods always start on the thread

@@ -56,6 +56,9 @@ internal sealed class ExportTable
 
     public bool TryGet(string name, [NotNullWhen(true)] out ExportedObject? exported) => _objects.TryGetValue(name, out exported);
 
+    /// <summary>The objects exported by name now.</summary>
+    public ExportedObject[] Snapshot() => [.. _objects.Values];
+
     public bool TryGet(ReadOnlySpan<byte> utf8Key, [NotNullWhen(true)] out ExportedObject? exported)
     {
         Span<char> chars = stackalloc char[256];

@@ -126,6 +126,9 @@ internal sealed class ObjectSpace : IAsyncDisposable
         }
     }
 
+    /// <summary>The objects exported by name now (the lease service included).</summary>
+    public ExportedObject[] NamedExports() => _named.Snapshot();
+
     public bool UnexportNamed(string name)
     {
         lock (_lock)
