@@ -22,6 +22,8 @@ internal static class Program
         commands:
           listen    accept TCP connections or UDP datagrams and print each frame received
           connect   connect to HOST:PORT, send frames, print each frame received
+          call      list what an Ocean server exports (its reflection service) and call a method, arguments in JSON
+          names     list the names bound in an Ocean naming service
 
         ocean <command> --help   the command's options
         exit codes: 0 success, 1 a failed exchange, 2 a usage mistake (one "error: ..." line on stderr)
@@ -62,6 +64,10 @@ internal static class Program
                     return await ListenCommand.RunAsync(args[1..], stop.Token);
                 case "connect":
                     return await ConnectCommand.RunAsync(args[1..], stop.Token);
+                case "call":
+                    return await CallCommand.RunAsync(args[1..], stop.Token);
+                case "names":
+                    return await NamesCommand.RunAsync(args[1..], stop.Token);
                 default:
                     throw new UsageException($"unknown command '{args[0]}' (see ocean --help)");
             }
