@@ -24,6 +24,7 @@ internal static class Program
           connect   connect to HOST:PORT, send frames, print each frame received
           call      list what an Ocean server exports (its reflection service) and call a method, arguments in JSON
           names     list the names bound in an Ocean naming service
+          cdr       decode CDR bytes as JSON against an inline type (and encode JSON as CDR)
 
         ocean <command> --help   the command's options
         exit codes: 0 success, 1 a failed exchange, 2 a usage mistake (one "error: ..." line on stderr)
@@ -68,6 +69,8 @@ internal static class Program
                     return await CallCommand.RunAsync(args[1..], stop.Token);
                 case "names":
                     return await NamesCommand.RunAsync(args[1..], stop.Token);
+                case "cdr":
+                    return CdrCommand.Run(args[1..]);
                 default:
                     throw new UsageException($"unknown command '{args[0]}' (see ocean --help)");
             }
