@@ -82,8 +82,8 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
 
     /// <summary>
     /// <c>union Name switch (D) { case L: T member; ... default: T member; }</c>: the branches in the order
-    /// <see cref="Select"/> tries them, each with the labels that can select it: a label an earlier branch (or the
-    /// default branch) already takes, or that no discriminator value can carry, is left out, and so is a branch left
+    /// <see cref="Select"/> tries them, each with the labels that can select it: a label an earlier branch (the
+    /// default branch included) already takes, or that no discriminator value can carry, is left out, and so is a branch left
     /// with no label. The default branch shows only <c>default:</c> (its own labels would select it anyway).
     /// </summary>
     public override string Describe(CdrTypeDescriber describer)
@@ -97,15 +97,11 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
         var discriminator = _layout.Discriminator!;
         var text = new System.Text.StringBuilder("union ").Append(name).Append(" switch (").Append(_discriminatorCodec.Describe(describer)).Append(") {");
         var taken = new HashSet<long>();
-        if (_default is not null)
-        {
-            taken.UnionWith(_default.Labels);
-        }
-
         foreach (var branch in _branches)
         {
             if (ReferenceEquals(branch, _default))
             {
+                taken.UnionWith(branch.Labels); // they select this branch, as "default:" says, not a later one
                 text.Append(" default:");
             }
             else
