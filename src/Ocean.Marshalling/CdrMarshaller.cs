@@ -76,6 +76,43 @@ public sealed class CdrMarshaller : IMarshaller
         return reason is null;
     }
 
+    /// <summary>
+    /// Describes the CDR type <paramref name="type"/> maps to with this marshaller (its surrogate provider included), in
+    /// a small IDL-like notation (see "Describing a type's CDR" in the assembly's README): returns the type expression
+    /// (<c>long</c>, <c>sequence&lt;Demo.Person&gt;</c>, <c>Demo.Person</c>) and appends to
+    /// <paramref name="definitions"/> each struct, enum or union definition the type needs that is not in it yet
+    /// (compared as text), each after the definitions it refers to (a recursive struct refers to itself).
+    /// </summary>
+    /// <param name="type">The declared type, as given to <see cref="Marshal(Type, object?, IBufferWriter{byte})"/>.</param>
+    /// <param name="definitions">
+    /// Definitions already made (by earlier calls, for other types), such as
+    /// <c>struct Demo.Person { string Name; string Place; long Year; }</c>; the new ones are appended only when the
+    /// whole description succeeds.
+    /// </param>
+    /// <returns>The type expression: a primitive, <c>string</c>, <c>wstring</c>, <c>sequence&lt;T&gt;</c> or a defined name.</returns>
+    /// <remarks>
+    /// Each definition is written from the codec the marshaller uses for the type: struct members in wire order with
+    /// their attributes applied (<c>wstring</c>, <c>char</c>, <c>T name[n];</c>), enum identifiers in ordinal order,
+    /// union branches with the labels that select them. A type with a surrogate is described as its surrogate.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="type"/> or <paramref name="definitions"/> is null.</exception>
+    /// <exception cref="MarshallingException">
+    /// <see cref="MarshallingError.UnsupportedType"/>: the marshaller cannot carry the type (the exception marshalling
+    /// it raises, with <see cref="CanMarshal"/>'s reason), or the notation cannot express it: mutually recursive types,
+    /// a fixed-length array as a union branch, an enum without values, or a name that <paramref name="definitions"/>
+    /// already gives to a different definition.
+    /// </exception>
+    public string DescribeType(Type type, IList<string> definitions)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(definitions);
+        var codec = (CdrCodec)_factory.Get(type, default);
+        var describer = new CdrTypeDescriber(definitions);
+        var expression = codec.Describe(describer);
+        describer.Publish();
+        return expression;
+    }
+
     /// <inheritdoc/>
     public void Marshal<T>(T value, IBufferWriter<byte> output)
     {

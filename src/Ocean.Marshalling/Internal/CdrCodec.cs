@@ -30,6 +30,13 @@ internal abstract class CdrCodec
     public abstract void WriteBoxed(ref CdrWriter writer, object? value);
 
     public abstract object? ReadBoxed(ref CdrReader reader);
+
+    /// <summary>
+    /// The CDR type this codec writes, as a type expression of the notation <see cref="CdrMarshaller.DescribeType"/>
+    /// returns; the struct, enum and union definitions it needs go to <paramref name="describer"/>. Each codec describes
+    /// what it writes, so the description follows the codecs themselves.
+    /// </summary>
+    public abstract string Describe(CdrTypeDescriber describer);
 }
 
 /// <summary>Writes and reads one C# type as CDR. Built once per type (and member options), then shared.</summary>

@@ -13,6 +13,9 @@ internal sealed class CdrSurrogateCodec<TDeclared, TSurrogate>(CdrCodec<TSurroga
 
     public override int MinimumObjects => inner.MinimumObjects;
 
+    /// <summary>The wire shows only the surrogate: described as the surrogate type.</summary>
+    public override string Describe(CdrTypeDescriber describer) => inner.Describe(describer);
+
     public override void Write(ref CdrWriter writer, TDeclared value) =>
         inner.Write(ref writer, SurrogateCalls.Replace<TDeclared, TSurrogate>(provider, value, writer.Context));
 

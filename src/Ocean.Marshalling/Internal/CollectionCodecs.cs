@@ -4,8 +4,17 @@ using Ocean.Marshalling.Cdr;
 namespace Ocean.Marshalling.Internal;
 
 /// <summary>An array as a sequence (count, then elements), or as a fixed-length array (elements only).</summary>
-internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixedLength, bool nullAsEmpty) : CdrCodec<TElement[]>
+internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixedLength, bool nullAsEmpty) : CdrCodec<TElement[]>, IArrayCodec
 {
+    public CdrCodec Element => element;
+
+    public int FixedLength => fixedLength;
+
+    /// <summary>A sequence; a fixed-length array is described by the struct member it belongs to (<c>T name[n];</c>).</summary>
+    public override string Describe(CdrTypeDescriber describer) => fixedLength > 0
+        ? throw new MarshallingException(MarshallingError.UnsupportedType, $"A fixed-length array ({typeof(TElement).Name}[{fixedLength}]) is described only as a struct member.")
+        : $"sequence<{element.Describe(describer)}>";
+
     public override int MinimumSize => fixedLength > 0 ? SaturatingMultiply(fixedLength, element.MinimumSize) : 4;
 
     public override int MinimumObjects => fixedLength > 0 ? SaturatingAdd(1, SaturatingMultiply(fixedLength, element.MinimumObjects)) : 1;
@@ -95,6 +104,8 @@ internal sealed class ArrayCodec<TElement>(CdrCodec<TElement> element, int fixed
 /// <summary>A list as a sequence.</summary>
 internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullAsEmpty) : CdrCodec<List<TElement>>
 {
+    public override string Describe(CdrTypeDescriber describer) => $"sequence<{element.Describe(describer)}>";
+
     public override int MinimumSize => 4;
 
     public override int MinimumObjects => 1;
@@ -138,4 +149,12 @@ internal sealed class ListCodec<TElement>(CdrCodec<TElement> element, bool nullA
 
         return result;
     }
+}
+
+/// <summary>An array codec's element codec and fixed length (0 for a sequence), whatever its type argument.</summary>
+internal interface IArrayCodec
+{
+    CdrCodec Element { get; }
+
+    int FixedLength { get; }
 }

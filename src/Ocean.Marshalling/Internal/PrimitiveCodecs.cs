@@ -4,6 +4,8 @@ namespace Ocean.Marshalling.Internal;
 
 internal sealed class BooleanCodec : CdrCodec<bool>
 {
+    public override string Describe(CdrTypeDescriber describer) => "boolean";
+
     public override bool IsFlat => true;
 
     public override void Write(ref CdrWriter writer, bool value) => writer.WriteBoolean(value);
@@ -13,6 +15,8 @@ internal sealed class BooleanCodec : CdrCodec<bool>
 
 internal sealed class OctetCodec : CdrCodec<byte>
 {
+    public override string Describe(CdrTypeDescriber describer) => "octet";
+
     public override bool IsFlat => true;
 
     public override void Write(ref CdrWriter writer, byte value) => writer.WriteOctet(value);
@@ -22,6 +26,8 @@ internal sealed class OctetCodec : CdrCodec<byte>
 
 internal sealed class ShortCodec : CdrCodec<short>
 {
+    public override string Describe(CdrTypeDescriber describer) => "short";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => 2;
@@ -33,6 +39,8 @@ internal sealed class ShortCodec : CdrCodec<short>
 
 internal sealed class UShortCodec : CdrCodec<ushort>
 {
+    public override string Describe(CdrTypeDescriber describer) => "unsigned short";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => 2;
@@ -44,6 +52,8 @@ internal sealed class UShortCodec : CdrCodec<ushort>
 
 internal sealed class LongCodec : CdrCodec<int>
 {
+    public override string Describe(CdrTypeDescriber describer) => "long";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => 4;
@@ -55,6 +65,8 @@ internal sealed class LongCodec : CdrCodec<int>
 
 internal sealed class ULongCodec : CdrCodec<uint>
 {
+    public override string Describe(CdrTypeDescriber describer) => "unsigned long";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => 4;
@@ -66,6 +78,8 @@ internal sealed class ULongCodec : CdrCodec<uint>
 
 internal sealed class LongLongCodec : CdrCodec<long>
 {
+    public override string Describe(CdrTypeDescriber describer) => "long long";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => 8;
@@ -77,6 +91,8 @@ internal sealed class LongLongCodec : CdrCodec<long>
 
 internal sealed class ULongLongCodec : CdrCodec<ulong>
 {
+    public override string Describe(CdrTypeDescriber describer) => "unsigned long long";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => 8;
@@ -88,6 +104,8 @@ internal sealed class ULongLongCodec : CdrCodec<ulong>
 
 internal sealed class FloatCodec : CdrCodec<float>
 {
+    public override string Describe(CdrTypeDescriber describer) => "float";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => 4;
@@ -99,6 +117,8 @@ internal sealed class FloatCodec : CdrCodec<float>
 
 internal sealed class DoubleCodec : CdrCodec<double>
 {
+    public override string Describe(CdrTypeDescriber describer) => "double";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => 8;
@@ -110,6 +130,8 @@ internal sealed class DoubleCodec : CdrCodec<double>
 
 internal sealed class CharCodec(bool narrow) : CdrCodec<char>
 {
+    public override string Describe(CdrTypeDescriber describer) => narrow ? "char" : "wchar";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => narrow ? 1 : 3;
@@ -131,6 +153,8 @@ internal sealed class CharCodec(bool narrow) : CdrCodec<char>
 
 internal sealed class StringCodec(bool wide, bool nullAsEmpty) : CdrCodec<string>
 {
+    public override string Describe(CdrTypeDescriber describer) => wide ? "wstring" : "string";
+
     public override bool IsFlat => true;
 
     public override int MinimumSize => wide ? 4 : 5;
@@ -161,7 +185,7 @@ internal sealed class StringCodec(bool wide, bool nullAsEmpty) : CdrCodec<string
 }
 
 /// <summary>An enum as an unsigned long ordinal: the position of the value among the enum's values in ascending order.</summary>
-internal sealed class EnumCodec<TEnum> : CdrCodec<TEnum>
+internal sealed class EnumCodec<TEnum> : CdrCodec<TEnum>, IEnumCodec
     where TEnum : struct, Enum
 {
     private readonly TEnum[] _values = Enum.GetValues<TEnum>().Distinct().Order().ToArray();
@@ -200,4 +224,45 @@ internal sealed class EnumCodec<TEnum> : CdrCodec<TEnum>
 
         return _values[ordinal];
     }
+
+    /// <summary>The values in ordinal order, boxed (for union labels).</summary>
+    public IReadOnlyList<object> Values => [.. _values.Select(v => (object)v)];
+
+    /// <summary>
+    /// One identifier per ordinal: the value's name, or when several names share the value (aliases), the first
+    /// <see cref="Enum.GetNames{TEnum}"/> lists for it.
+    /// </summary>
+    public IReadOnlyList<string> Identifiers
+    {
+        get
+        {
+            var names = Enum.GetNames<TEnum>();
+            var values = Enum.GetValues<TEnum>();
+            return [.. _values.Select(v => names[Array.IndexOf(values, v)])];
+        }
+    }
+
+    public override string Describe(CdrTypeDescriber describer)
+    {
+        var name = CdrTypeDescriber.NameOf(typeof(TEnum));
+        if (describer.Enter(typeof(TEnum)))
+        {
+            if (_values.Length == 0)
+            {
+                throw new MarshallingException(MarshallingError.UnsupportedType, $"{typeof(TEnum)} has no values: a CDR enum needs at least one, so it has no description.");
+            }
+
+            describer.Define(typeof(TEnum), name, $"enum {name} {{ {string.Join(", ", Identifiers)} }}");
+        }
+
+        return name;
+    }
+}
+
+/// <summary>An enum codec's values and identifiers in ordinal order, whatever its type argument.</summary>
+internal interface IEnumCodec
+{
+    IReadOnlyList<object> Values { get; }
+
+    IReadOnlyList<string> Identifiers { get; }
 }

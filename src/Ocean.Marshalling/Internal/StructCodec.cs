@@ -21,6 +21,9 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
     /// <summary>Every member is flat (see <see cref="CdrCodec.IsFlat"/>): nothing below this struct can nest, decided once here.</summary>
     private bool _flat;
 
+    /// <summary>The members' codecs, in wire order (the ones the compiled writer and reader call).</summary>
+    private object[] _codecs = [];
+
     private readonly CdrCodecFactory _factory;
 
     public StructCodec(StructLayout layout, CdrCodecFactory factory)
@@ -46,6 +49,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
         _minimumSize = codecs.Aggregate(0, (sum, c) => SaturatingAdd(sum, ((CdrCodec)c).MinimumSize));
         _minimumObjects = codecs.Aggregate(0, (sum, c) => SaturatingAdd(sum, ((CdrCodec)c).MinimumObjects));
         _flat = codecs.All(c => ((CdrCodec)c).IsFlat);
+        _codecs = codecs;
         _write = EmitWrite(codecs);
         _read = EmitRead(codecs);
     }
@@ -102,6 +106,24 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
         var value = _read!(ref reader);
         reader.ExitNested();
         return value;
+    }
+
+    /// <summary><c>struct Name { T member; ... }</c>: the members in the order the compiled writer writes them.</summary>
+    public override string Describe(CdrTypeDescriber describer)
+    {
+        var name = CdrTypeDescriber.NameOf(typeof(T));
+        if (describer.Enter(typeof(T)))
+        {
+            var text = new System.Text.StringBuilder("struct ").Append(name).Append(" {");
+            for (var i = 0; i < _layout.Members.Count; i++)
+            {
+                text.Append(' ').Append(describer.Member((CdrCodec)_codecs[i], _layout.Members[i].Name, inUnion: false));
+            }
+
+            describer.Define(typeof(T), name, text.Append(" }").ToString());
+        }
+
+        return name;
     }
 
     private WriteFn EmitWrite(object[] codecs)

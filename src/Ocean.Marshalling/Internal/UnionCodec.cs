@@ -41,7 +41,7 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
         foreach (var member in _layout.Members)
         {
             var (get, set) = Accessors(member.Member);
-            var branch = new Branch(member.CaseLabels ?? [], (CdrCodec)_factory.Get(member.Type, member.Options), get, set);
+            var branch = new Branch(member.Name, member.CaseLabels ?? [], (CdrCodec)_factory.Get(member.Type, member.Options), get, set);
             if (member.IsDefaultCase)
             {
                 _default = branch;
@@ -78,6 +78,84 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
         branch.Set(result, branch.Codec.ReadBoxed(ref reader));
         reader.ExitNested();
         return result;
+    }
+
+    /// <summary>
+    /// <c>union Name switch (D) { case L: T member; ... default: T member; }</c>: the branches in the order
+    /// <see cref="Select"/> tries them, each with the labels that can select it: a label an earlier branch (the
+    /// default branch included) already takes, or that no discriminator value can carry, is left out, and so is a branch left
+    /// with no label. The default branch shows only <c>default:</c> (its own labels would select it anyway).
+    /// </summary>
+    public override string Describe(CdrTypeDescriber describer)
+    {
+        var name = CdrTypeDescriber.NameOf(typeof(T));
+        if (!describer.Enter(typeof(T)))
+        {
+            return name;
+        }
+
+        var discriminator = _layout.Discriminator!;
+        var text = new System.Text.StringBuilder("union ").Append(name).Append(" switch (").Append(_discriminatorCodec.Describe(describer)).Append(") {");
+        var taken = new HashSet<long>();
+        foreach (var branch in _branches)
+        {
+            if (ReferenceEquals(branch, _default))
+            {
+                taken.UnionWith(branch.Labels); // they select this branch, as "default:" says, not a later one
+                text.Append(" default:");
+            }
+            else
+            {
+                var labels = branch.Labels.Where(taken.Add).Select(l => LabelText(discriminator, l)).OfType<string>().ToList();
+                if (labels.Count == 0)
+                {
+                    continue; // no discriminator value selects it
+                }
+
+                foreach (var label in labels)
+                {
+                    text.Append(" case ").Append(label).Append(':');
+                }
+            }
+
+            text.Append(' ').Append(describer.Member(branch.Codec, branch.Name, inUnion: true));
+        }
+
+        describer.Define(typeof(T), name, text.Append(" }").ToString());
+        return name;
+    }
+
+    /// <summary>A case label as the notation writes it, or null when no value of the discriminator's type has it.</summary>
+    private string? LabelText(LayoutMember discriminator, long label)
+    {
+        var type = discriminator.Type;
+        if (type.IsEnum)
+        {
+            var values = (IEnumCodec)_discriminatorCodec;
+            for (var i = 0; i < values.Values.Count; i++)
+            {
+                if (Label(values.Values[i]) == label)
+                {
+                    return values.Identifiers[i];
+                }
+            }
+
+            return null;
+        }
+
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        return type switch
+        {
+            _ when type == typeof(bool) => label switch { 0 => "FALSE", 1 => "TRUE", _ => null },
+            _ when type == typeof(char) => label < 0 || label > (discriminator.Options.Narrow ? 0xFF : 0xFFFF) ? null
+                : label is >= 0x20 and <= 0x7E and not 0x27 and not 0x5C ? $"'{(char)label}'" : label.ToString(invariant),
+            _ when type == typeof(short) => label is >= short.MinValue and <= short.MaxValue ? label.ToString(invariant) : null,
+            _ when type == typeof(ushort) => label is >= ushort.MinValue and <= ushort.MaxValue ? label.ToString(invariant) : null,
+            _ when type == typeof(int) => label is >= int.MinValue and <= int.MaxValue ? label.ToString(invariant) : null,
+            _ when type == typeof(uint) => label is >= uint.MinValue and <= uint.MaxValue ? label.ToString(invariant) : null,
+            _ when type == typeof(ulong) => unchecked((ulong)label).ToString(invariant),
+            _ => label.ToString(invariant),
+        };
     }
 
     private Branch Select(long label)
@@ -117,5 +195,5 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
         return (get, set);
     }
 
-    private sealed record Branch(IReadOnlyList<long> Labels, CdrCodec Codec, Func<T, object?> Get, Action<T, object?> Set);
+    private sealed record Branch(string Name, IReadOnlyList<long> Labels, CdrCodec Codec, Func<T, object?> Get, Action<T, object?> Set);
 }
