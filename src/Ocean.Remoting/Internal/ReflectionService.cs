@@ -113,7 +113,7 @@ internal sealed class ReflectionService(ObjectSpace space) : IRemotingReflection
 
         try
         {
-            json.WriteString("type", ShimDescribeType(cdr, type, definitions));
+            json.WriteString("type", cdr.DescribeType(type, definitions));
         }
         catch (MarshallingException ex)
         {
@@ -121,10 +121,6 @@ internal sealed class ReflectionService(ObjectSpace space) : IRemotingReflection
             json.WriteString("typeError", ex.Message);
         }
     }
-
-    // SHIM until CdrMarshaller.DescribeType lands.
-    private static string ShimDescribeType(CdrMarshaller cdr, Type type, List<string> definitions) =>
-        throw new MarshallingException(MarshallingError.UnsupportedType, $"{cdr.Name} {type} {definitions.Count}");
 
     private static string MarshallerName(IMarshaller marshaller) => MarshallerIdentity.Of(marshaller) switch
     {

@@ -16,6 +16,12 @@ public enum ShopColor
     Blue = 2,
 }
 
+[Remote]
+public interface IShopWatcher
+{
+    Task SeenAsync(string name);
+}
+
 public interface IStock
 {
     Task<int> CountAsync(string name);
@@ -33,6 +39,8 @@ public interface IShop : IStock
 
     Task AddAsync(ShopItem item);
 
+    Task WatchAsync(IShopWatcher watcher);
+
     string Owner { get; }
 }
 
@@ -49,6 +57,8 @@ internal sealed class Shop : IShop
     public ValueTask<ShopItem[]> ListAsync(int limit, bool includeEmpty) => ValueTask.FromResult(Array.Empty<ShopItem>());
 
     public Task AddAsync(ShopItem item) => Task.CompletedTask;
+
+    public Task WatchAsync(IShopWatcher watcher) => Task.CompletedTask;
 }
 
 /// <summary>The server reflection service (ocean.reflection): off by default, the names and the description of each export.</summary>
@@ -103,6 +113,7 @@ public sealed class ReflectionServiceTests
             Ns + "IShop.FindAsync(System.String):" + Ns + "ShopItem",
             Ns + "IShop.ListAsync(System.Int32,System.Boolean):" + Ns + "ShopItem[]",
             Ns + "IShop.NoteAsync(System.String):System.Void",
+            Ns + "IShop.WatchAsync(" + Ns + "IShopWatcher):System.Void",
             Ns + "IShop.get_Owner():System.String",
             Ns + "IStock.CountAsync(System.String):System.Int32");
         root.GetProperty("methods").EnumerateArray().Select(m => m.GetProperty("signature").GetString())
@@ -128,6 +139,19 @@ public sealed class ReflectionServiceTests
         var add = methods[Ns + "IShop.AddAsync(" + Ns + "ShopItem):System.Void"];
         add.GetProperty("result").GetProperty("clrType").GetString().Should().Be("System.Void");
         add.GetProperty("result").TryGetProperty("type", out _).Should().BeFalse("nothing is marshalled for a void result");
+
+        // The CDR types, in CdrMarshaller.DescribeType's notation: what a tool needs to encode arguments itself.
+        root.GetProperty("definitions").EnumerateArray().Select(d => d.GetString()).Should().Equal(
+            "enum " + Ns + "ShopColor { Blue, Red }",
+            "struct " + Ns + "ShopItem { string Name; long Count; " + Ns + "ShopColor Color; }");
+        find.GetProperty("parameters")[0].GetProperty("type").GetString().Should().Be("string");
+        find.GetProperty("result").GetProperty("type").GetString().Should().Be(Ns + "ShopItem");
+        list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("type").GetString()).Should().Equal("long", "boolean");
+        list.GetProperty("result").GetProperty("type").GetString().Should().Be("sequence<" + Ns + "ShopItem>");
+        add.GetProperty("parameters")[0].GetProperty("type").GetString().Should().Be(Ns + "ShopItem");
+        methods[Ns + "IShop.WatchAsync(" + Ns + "IShopWatcher):System.Void"].GetProperty("parameters")[0].GetProperty("type").GetString()
+            .Should().Be("string", "a [Remote] object travels as its reference's text");
+        methods[Ns + "IStock.CountAsync(System.String):System.Int32"].GetProperty("result").GetProperty("type").GetString().Should().Be("long");
     }
 
     [Fact]
