@@ -36,12 +36,13 @@ internal static class CallCommand
         options:
           --json               print the reflection service's JSON descriptions instead of the summary
           --metadata KEY=VALUE metadata sent with the call (repeatable)
-          --timeout SECONDS    how long to wait for the connection and for each answer; also the call's deadline (default 5)
+          --timeout SECONDS    how long to wait for the connection and for each answer (default 5)
+          --deadline SECONDS   the call's deadline, sent with it (default: --timeout)
         """;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
-        var line = CommandLine.Parse("call", args, ["--json"], ["--metadata", "--timeout"]);
+        var line = CommandLine.Parse("call", args, ["--json"], ["--metadata", "--timeout", "--deadline"]);
         if (line.Help)
         {
             Program.WriteHelp(Help);
@@ -70,6 +71,7 @@ internal static class CallCommand
         var method = rest.Count > 0 ? rest[0] : null;
         JsonElement? arguments = rest.Count > 1 ? ParseArguments(rest[1]) : null;
         var timeout = CommandLine.ParseTimeout(line.Get("--timeout"));
+        var deadline = line.Get("--deadline") is { } text ? CommandLine.ParseTimeout(text, "--deadline") : timeout;
         var metadata = line.All("--metadata").Select(ParseMetadata).ToList();
         if (method is null && metadata.Count > 0)
         {
@@ -99,12 +101,12 @@ internal static class CallCommand
             return Program.Success;
         }
 
-        return await CallAsync(target, descriptions[0], method, arguments, metadata, timeout, stop);
+        return await CallAsync(target, descriptions[0], method, arguments, metadata, timeout, deadline, stop);
     }
 
     private static async Task<int> CallAsync(
         RemoteTarget target, ExportDescription export, string methodText, JsonElement? arguments,
-        List<KeyValuePair<string, string>> metadata, TimeSpan timeout, CancellationToken stop)
+        List<KeyValuePair<string, string>> metadata, TimeSpan timeout, TimeSpan deadline, CancellationToken stop)
     {
         var method = export.Find(methodText, arguments);
         var byteOrder = export.Marshaller switch
@@ -135,7 +137,7 @@ internal static class CallCommand
         var resultType = method.ResultType is { } result ? export.TypeOf(result, "the result") : null;
 
         await using var call = await RawCall.ConnectAsync(target, byteOrder == ByteOrder.BigEndian ? (byte)1 : (byte)2, timeout, stop);
-        var reply = await call.CallAsync(target.ObjectKey ?? export.Name, method.Id, method.OneWay, timeout, metadata, output => output.Write(encoded.WrittenSpan), stop);
+        var reply = await call.CallAsync(target.ObjectKey ?? export.Name, method.Id, method.OneWay, deadline, metadata, output => output.Write(encoded.WrittenSpan), stop);
         if (reply is null)
         {
             Console.Error.WriteLine("sent (one-way: no reply comes)");

@@ -155,7 +155,7 @@ internal sealed class CommandLine
             : throw new UsageException($"--host must be an IP address to listen on (such as 127.0.0.1, ::1 or 0.0.0.0), not '{text}'");
     }
 
-    public static TimeSpan ParseTimeout(string? text)
+    public static TimeSpan ParseTimeout(string? text, string option = "--timeout")
     {
         if (text is null)
         {
@@ -164,7 +164,7 @@ internal sealed class CommandLine
 
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0) || seconds > 86400)
         {
-            throw new UsageException($"--timeout must be a number of seconds above 0 (at most 86400), not '{text}'");
+            throw new UsageException($"{option} must be a number of seconds above 0 (at most 86400), not '{text}'");
         }
 
         return TimeSpan.FromSeconds(seconds);
