@@ -295,6 +295,18 @@ public sealed class CdrDescribeTypeTests
         definitions.Should().Equal("struct Demo.Person { long Other; }");
     }
 
+    [Fact]
+    public void DescribeType_TwoTypesFoldingToOneName_AreRefusedAndAddNothing()
+    {
+        var definitions = new List<string>();
+
+        // Pair<int, string> and the class Pair_Int32_String are both named Demo.Pair_Int32_String, with other members.
+        var act = () => Cdr.DescribeType(typeof(Clash), definitions);
+
+        act.Should().Throw<MarshallingException>().Which.Message.Should().Contain("Demo.Pair_Int32_String");
+        definitions.Should().BeEmpty();
+    }
+
     public static TheoryData<Type> Unsupported => [typeof(decimal), typeof(int?), typeof(object), typeof(Dictionary<int, int>), typeof(int[,]), typeof(WithDecimal), typeof(IComparable), typeof(sbyte)];
 
     [Theory]
@@ -725,6 +737,10 @@ public static class Outer
 
     public sealed record Holder<T>(T Value);
 }
+
+public sealed record Pair_Int32_String(double Other);
+
+public sealed record Clash(Pair<int, string> Generic, Pair_Int32_String Plain);
 
 public sealed record WithDecimal(string Name, decimal Price);
 
