@@ -71,7 +71,7 @@ internal static class CallCommand
         var method = rest.Count > 0 ? rest[0] : null;
         JsonElement? arguments = rest.Count > 1 ? ParseArguments(rest[1]) : null;
         var timeout = CommandLine.ParseTimeout(line.Get("--timeout"));
-        var deadline = line.Get("--deadline") is { } text ? CommandLine.ParseTimeout(text, "--deadline") : timeout;
+        var deadline = line.Get("--deadline") is { } deadlineText ? CommandLine.ParseTimeout(deadlineText, "--deadline") : timeout;
         var metadata = line.All("--metadata").Select(ParseMetadata).ToList();
         if (method is null && metadata.Count > 0)
         {
