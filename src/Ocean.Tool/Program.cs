@@ -22,6 +22,7 @@ internal static class Program
         commands:
           listen    accept TCP connections or UDP datagrams and print each frame received
           connect   connect to HOST:PORT, send frames, print each frame received
+          multicast join GROUP:PORT, print each datagram sent to the group, send datagrams to it
 
         ocean <command> --help   the command's options
         exit codes: 0 success, 1 a failed exchange, 2 a usage mistake (one "error: ..." line on stderr)
@@ -62,6 +63,8 @@ internal static class Program
                     return await ListenCommand.RunAsync(args[1..], stop.Token);
                 case "connect":
                     return await ConnectCommand.RunAsync(args[1..], stop.Token);
+                case "multicast":
+                    return await MulticastCommand.RunAsync(args[1..], stop.Token);
                 default:
                     throw new UsageException($"unknown command '{args[0]}' (see ocean --help)");
             }
