@@ -22,7 +22,7 @@ internal static class ConnectCommand
           --send TEXT           a frame to send (hex bytes with --hex); give it once per frame
           --timeout SECONDS     how long to wait for the connection (and TLS handshake) and for each reply (default 5)
 
-        """ + FrameSettings.Help + TlsOptions.ConnectHelp;
+        """ + FrameSettings.Help + "\n" + TlsOptions.ConnectHelp;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {

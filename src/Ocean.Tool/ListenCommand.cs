@@ -19,7 +19,7 @@ internal static class ListenCommand
           --port P              the port, 0 for any free one
           --echo                send every frame back to whoever sent it
 
-        """ + FrameSettings.Help + TlsOptions.ListenHelp;
+        """ + FrameSettings.Help + "\n" + TlsOptions.ListenHelp;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {

@@ -252,7 +252,7 @@ internal static class TlsOptions
             chain.AddRange(all.Where(c => c.Thumbprint != leaf.Thumbprint).ToArray());
             return (leaf, chain);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"--cert '{path}' could not be read: {ex.Message}");
         }
@@ -280,7 +280,7 @@ internal static class TlsOptions
 
             return certificates.Count > 0 ? certificates : throw new UsageException($"--ca '{path}' holds no certificate");
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"--ca '{path}' could not be read: {ex.Message}");
         }
