@@ -155,16 +155,14 @@ internal sealed class CommandLine
             : throw new UsageException($"--host must be an IP address to listen on (such as 127.0.0.1, ::1 or 0.0.0.0), not '{text}'");
     }
 
-    public static TimeSpan ParseTimeout(string? text, string option = "--timeout")
-    {
-        if (text is null)
-        {
-            return TimeSpan.FromSeconds(5);
-        }
+    public static TimeSpan ParseTimeout(string? text) => text is null ? TimeSpan.FromSeconds(5) : ParseTimeout(text, "--timeout");
 
+    /// <summary>A number of seconds above 0, at most a day, given with the option <paramref name="name"/>.</summary>
+    public static TimeSpan ParseTimeout(string text, string name)
+    {
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0) || seconds > 86400)
         {
-            throw new UsageException($"{option} must be a number of seconds above 0 (at most 86400), not '{text}'");
+            throw new UsageException($"{name} must be a number of seconds above 0 (at most 86400), not '{text}'");
         }
 
         return TimeSpan.FromSeconds(seconds);

@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using Ocean.Framing;
 using Ocean.Transport;
 
@@ -8,7 +9,7 @@ internal static class ConnectCommand
 {
     private const string Help = """
         usage: ocean connect HOST:PORT [--udp] [--framing KIND] [--prefix SIZE] [--little-endian] [--hex|--both]
-                             [--send TEXT ...] [--timeout SECONDS]
+                             [--send TEXT ...] [--timeout SECONDS] [--tls [--sni NAME] [--pin SHA256|--ca FILE|--insecure]]
 
         Connects (TCP, or UDP with --udp) and prints each frame received, one line per frame.
         With --send (repeatable): sends each value as one frame and waits for one reply to each; exits 0 when
@@ -19,13 +20,17 @@ internal static class ConnectCommand
 
         options:
           --send TEXT           a frame to send (hex bytes with --hex); give it once per frame
-          --timeout SECONDS     how long to wait for the connection and for each reply (default 5)
+          --timeout SECONDS     how long to wait for the connection (and TLS handshake) and for each reply (default 5)
 
-        """ + FrameSettings.Help;
+        """ + FrameSettings.Help + "\n" + TlsOptions.ConnectHelp;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
-        var line = CommandLine.Parse("connect", args, FrameSettings.Flags, [.. FrameSettings.Valued, "--send", "--timeout"]);
+        var line = CommandLine.Parse(
+            "connect",
+            args,
+            [.. FrameSettings.Flags, .. TlsOptions.ConnectFlags],
+            [.. FrameSettings.Valued, .. TlsOptions.ConnectValued, "--send", "--timeout"]);
         if (line.Help)
         {
             Program.WriteHelp(Help);
@@ -43,14 +48,15 @@ internal static class ConnectCommand
         var settings = FrameSettings.From(line);
         var timeout = CommandLine.ParseTimeout(line.Get("--timeout"));
         var sends = line.All("--send").Select(settings.Parse).ToArray();
+        var tls = TlsOptions.ForConnect(line, settings);
 
-        await using var channel = await OpenAsync(host, port, settings, timeout, stop);
+        await using var channel = await OpenAsync(host, port, settings, tls, timeout, stop);
         return sends.Length > 0
             ? await ExchangeAsync(channel, settings, sends, timeout, stop)
             : await InteractiveAsync(channel, settings, timeout, stop);
     }
 
-    private static async Task<FrameChannel> OpenAsync(string host, int port, FrameSettings settings, TimeSpan timeout, CancellationToken stop)
+    private static async Task<FrameChannel> OpenAsync(string host, int port, FrameSettings settings, ClientTls? tls, TimeSpan timeout, CancellationToken stop)
     {
         using var connecting = CancellationTokenSource.CreateLinkedTokenSource(stop);
         connecting.CancelAfter(timeout);
@@ -62,13 +68,38 @@ internal static class ConnectCommand
                 return FrameChannel.Over(MessageConnection.Create(socket));
             }
 
-            var connection = await SocketConnector.ConnectAsync(host, port, null, connecting.Token);
+            var options = new SocketConnectorOptions { Tls = tls?.Options, ConnectTimeout = Timeout.InfiniteTimeSpan }; // --timeout applies
+            var connection = await SocketConnector.ConnectAsync(host, port, options, connecting.Token);
             return settings.Codec is { } codec ? FrameChannel.Over(MessageConnection.Create(connection, codec)) : FrameChannel.Raw(connection);
         }
         catch (OperationCanceledException) when (!stop.IsCancellationRequested)
         {
-            throw new ExchangeException($"could not connect to {host}:{port} within {timeout.TotalSeconds:0.###} s");
+            throw new ExchangeException(tls is null
+                ? $"could not connect to {host}:{port} within {timeout.TotalSeconds:0.###} s"
+                : $"could not connect to {host}:{port} and finish the TLS handshake within {timeout.TotalSeconds:0.###} s (is it a TLS server?)");
         }
+        catch (Exception ex) when (tls is not null && ex is AuthenticationException or IOException or (OceanException and not ConnectException))
+        {
+            var reason = tls.Refusal is { } refusal
+                ? "the server's certificate was refused: " + refusal
+                : Reasons(ex) + " (is it a TLS server?)";
+            throw new ExchangeException($"TLS handshake with {host}:{port} failed: {reason}");
+        }
+    }
+
+    /// <summary>The messages of an exception and its inner ones, less the ones that only point to the next ("see inner exception").</summary>
+    private static string Reasons(Exception ex)
+    {
+        var messages = new List<string>();
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (!e.Message.Contains("inner exception", StringComparison.OrdinalIgnoreCase))
+            {
+                messages.Add(e.Message.ReplaceLineEndings(" ").TrimEnd('.'));
+            }
+        }
+
+        return messages.Count > 0 ? string.Join(": ", messages.Distinct()) : ex.GetType().Name;
     }
 
     private static async Task<int> ExchangeAsync(FrameChannel channel, FrameSettings settings, byte[][] sends, TimeSpan timeout, CancellationToken stop)

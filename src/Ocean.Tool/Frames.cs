@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using Ocean.Framing;
@@ -11,7 +12,7 @@ internal sealed class FrameSettings
 {
     public static readonly string[] Flags = ["--udp", "--little-endian", "--hex", "--both"];
 
-    public static readonly string[] Valued = ["--framing", "--prefix"];
+    public static readonly string[] Valued = ["--framing", "--prefix", "--length-offset", "--length-adjustment", "--strip"];
 
     public const string Help = """
           --udp                 UDP: each datagram is one frame (no --framing)
@@ -20,6 +21,14 @@ internal sealed class FrameSettings
                                 line and crlf accept both LF and CR LF; they differ in what is sent
           --prefix SIZE         with --framing length: 1 | 2 | 4 (the default) | 8 | varint
           --little-endian       with --framing length: the length is little-endian (big-endian by default)
+          --length-offset N     with --framing length: N bytes come before the length field (default 0)
+          --length-adjustment N with --framing length: added to the length field to get the bytes after it
+                                (default 0; -2 when a 2-byte length counts itself)
+          --strip N             with --framing length: bytes removed from the front of each frame received
+                                (default: the whole header, offset and length field; 0 keeps it)
+                                With --length-offset or --strip other than the whole header, frames sent are
+                                given whole (header and length included, best with --hex) and checked to be
+                                exactly one frame; otherwise the length is written for you.
           --hex                 print frames as hex bytes ("68 69"); input frames are hex too
           --both                print frames as hex, then " | ", then text
         """;
@@ -35,12 +44,24 @@ internal sealed class FrameSettings
 
     public bool Both { get; private init; }
 
+    /// <summary>
+    /// Frames sent are given whole (a length-prefixed frame with its header, as on the wire) and sent as they are,
+    /// once checked to be exactly one frame: with a length offset, or a strip that keeps part of the header.
+    /// </summary>
+    public bool WholeFrames { get; private init; }
+
+    /// <summary>Whether a received frame, sent back as it is, is a frame again (false when --strip drops bytes <see cref="WholeFrames"/> needs).</summary>
+    public bool CanEcho { get; private init; } = true;
+
     public static FrameSettings From(CommandLine line)
     {
         var udp = line.Flag("--udp");
         var framing = line.Get("--framing");
         var prefix = line.Get("--prefix");
         var little = line.Flag("--little-endian");
+        var offset = line.Get("--length-offset");
+        var adjustment = line.Get("--length-adjustment");
+        var strip = line.Get("--strip");
         if (line.Flag("--hex") && line.Flag("--both"))
         {
             throw new UsageException("--hex and --both cannot be used together");
@@ -57,29 +78,113 @@ internal sealed class FrameSettings
             throw new UsageException("--prefix and --little-endian apply only to --framing length");
         }
 
+        if (framing != "length" && (offset is not null || adjustment is not null || strip is not null))
+        {
+            throw new UsageException("--length-offset, --length-adjustment and --strip apply only to --framing length");
+        }
+
+        var whole = false;
+        var canEcho = true;
         FrameCodec? codec = framing switch
         {
             "raw" => null,
             "line" => new LineCodec(new LineCodecOptions { Terminator = LineTerminator.Lf }),
             "crlf" => new LineCodec(new LineCodecOptions { Terminator = LineTerminator.CrLf }),
             "utf" => JavaUtfCodec.Instance,
-            "length" => new LengthPrefixedCodec(new LengthPrefixedCodecOptions
-            {
-                Prefix = (prefix ?? "4") switch
-                {
-                    "1" => LengthPrefix.OneByte,
-                    "2" => LengthPrefix.TwoBytes,
-                    "4" => LengthPrefix.FourBytes,
-                    "8" => LengthPrefix.EightBytes,
-                    "varint" => LengthPrefix.Varint,
-                    _ => throw new UsageException($"--prefix must be 1, 2, 4, 8 or varint, not '{prefix}'"),
-                },
-                ByteOrder = little ? ByteOrder.LittleEndian : ByteOrder.BigEndian,
-            }),
+            "length" => LengthCodec(prefix, little, offset, adjustment, strip, out whole, out canEcho),
             _ => throw new UsageException($"--framing must be raw, line, crlf, length or utf, not '{framing}'"),
         };
 
-        return new FrameSettings { Udp = udp, Codec = codec, Utf = framing == "utf", Hex = line.Flag("--hex"), Both = line.Flag("--both") };
+        return new FrameSettings
+        {
+            Udp = udp,
+            Codec = codec,
+            Utf = framing == "utf",
+            Hex = line.Flag("--hex"),
+            Both = line.Flag("--both"),
+            WholeFrames = whole,
+            CanEcho = canEcho,
+        };
+    }
+
+    /// <summary>Datagrams (multicast): no framing, shown as text, hex or both.</summary>
+    public static FrameSettings ForDatagrams(bool hex, bool both) =>
+        hex && both ? throw new UsageException("--hex and --both cannot be used together") : new FrameSettings { Udp = true, Hex = hex, Both = both };
+
+    /// <summary>The length-prefixed codec of --prefix, --little-endian and the Netty-style options, checked by the codec's own rules.</summary>
+    private static FrameCodec LengthCodec(string? prefix, bool little, string? offset, string? adjustment, string? strip, out bool whole, out bool canEcho)
+    {
+        var options = new LengthPrefixedCodecOptions
+        {
+            Prefix = (prefix ?? "4") switch
+            {
+                "1" => LengthPrefix.OneByte,
+                "2" => LengthPrefix.TwoBytes,
+                "4" => LengthPrefix.FourBytes,
+                "8" => LengthPrefix.EightBytes,
+                "varint" => LengthPrefix.Varint,
+                _ => throw new UsageException($"--prefix must be 1, 2, 4, 8 or varint, not '{prefix}'"),
+            },
+            ByteOrder = little ? ByteOrder.LittleEndian : ByteOrder.BigEndian,
+        };
+
+        Apply("--length-offset", offset, value => options.LengthFieldOffset = value);
+        Apply("--length-adjustment", adjustment, value => options.LengthAdjustment = value);
+        Apply("--strip", strip, value => options.InitialBytesToStrip = value);
+
+        var fieldBytes = options.Prefix == LengthPrefix.Varint ? 1 : (int)options.Prefix;
+        if ((long)options.LengthFieldOffset + fieldBytes > options.MaxFrameLength)
+        {
+            throw new UsageException($"--length-offset {options.LengthFieldOffset} leaves no room for the length field within the largest frame ({options.MaxFrameLength} bytes)");
+        }
+
+        if (options.InitialBytesToStrip > options.MaxFrameLength)
+        {
+            throw new UsageException($"--strip {options.InitialBytesToStrip} is more than the largest frame ({options.MaxFrameLength} bytes)");
+        }
+
+        // The codec writes the length itself when nothing comes before it and receivers strip exactly the header, so
+        // what is printed is what is sent. Otherwise frames are sent whole, and sent back whole only if kept whole.
+        var headerStripped = options.InitialBytesToStrip is null
+            || (options.Prefix != LengthPrefix.Varint && options.InitialBytesToStrip == options.LengthFieldOffset + fieldBytes);
+        if (headerStripped && options.LengthFieldOffset == 0)
+        {
+            options.InitialBytesToStrip = null;
+            whole = false;
+            canEcho = true;
+        }
+        else
+        {
+            whole = true;
+            canEcho = options.InitialBytesToStrip == 0;
+        }
+
+        var codec = new LengthPrefixedCodec(options);
+        return whole ? new WholeFrameCodec(codec) : codec;
+    }
+
+    private static void Apply(string name, string? text, Action<int> set)
+    {
+        if (text is null)
+        {
+            return;
+        }
+
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            throw new UsageException($"{name} must be a whole number, not '{text}'");
+        }
+
+        try
+        {
+            set(value);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // The codec's own rule ("Must not be negative."), without the parameter name the exception adds.
+            var rule = ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.');
+            throw new UsageException($"{name} {text}: {char.ToLowerInvariant(rule[0])}{rule[1..]}");
+        }
     }
 
     /// <summary>One frame as one line of output.</summary>
@@ -99,7 +204,9 @@ internal sealed class FrameSettings
     {
         if (Hex)
         {
-            return FromHex(input);
+            var hex = FromHex(input);
+            Check(hex, input);
+            return hex;
         }
 
         if (Utf)
@@ -109,7 +216,27 @@ internal sealed class FrameSettings
             return writer.WrittenSpan[2..].ToArray();
         }
 
-        return Encoding.UTF8.GetBytes(input);
+        var bytes = Encoding.UTF8.GetBytes(input);
+        Check(bytes, input);
+        return bytes;
+    }
+
+    /// <summary>A length-prefixed frame must be one the codec can send: a whole frame, or a payload its length field can announce.</summary>
+    private void Check(byte[] frame, string input)
+    {
+        if (Codec is not (LengthPrefixedCodec or WholeFrameCodec))
+        {
+            return;
+        }
+
+        try
+        {
+            Codec.WriteFrame(frame, new ArrayBufferWriter<byte>());
+        }
+        catch (FramingException ex)
+        {
+            throw new UsageException($"'{input}' cannot be sent: {ex.Message}");
+        }
     }
 
     public static string ToHex(ReadOnlySpan<byte> bytes)
@@ -172,6 +299,36 @@ internal sealed class FrameSettings
         }
 
         return builder.ToString();
+    }
+}
+
+/// <summary>
+/// Length-prefixed frames sent whole: the frame given is checked to be exactly one frame by the decoder's rules
+/// (header, length field, adjustment) and written as it is. Received frames are decoded by the codec, stripped as it says.
+/// </summary>
+internal sealed class WholeFrameCodec(LengthPrefixedCodec codec) : FrameCodec
+{
+    public override int MaxPayloadLength => codec.Options.MaxFrameLength;
+
+    public override IFrameDecoder CreateDecoder() => codec.CreateDecoder();
+
+    public override void WriteFrame(ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var decoder = codec.CreateDecoder();
+        var input = new ReadOnlySequence<byte>(payload.ToArray());
+        if (!decoder.TryReadFrame(input, out _, out var consumed, out _))
+        {
+            throw new FramingException(FramingError.TruncatedFrame, $"{payload.Length} bytes are not a whole frame: its header or the length it announces goes beyond them.");
+        }
+
+        var length = input.Slice(0, consumed).Length;
+        if (length != payload.Length)
+        {
+            throw new FramingException(FramingError.NegativeLength, $"The length field announces a frame of {length} bytes, not {payload.Length}.");
+        }
+
+        output.Write(payload);
     }
 }
 

@@ -9,6 +9,7 @@ internal static class ListenCommand
 {
     private const string Help = """
         usage: ocean listen [--host H] --port P [--udp] [--framing KIND] [--prefix SIZE] [--little-endian] [--hex|--both] [--echo]
+                            [--tls [--cert FILE [--key FILE] [--cert-password P]]]
 
         Accepts TCP connections (or UDP datagrams with --udp), prints "listening on HOST:PORT" (the real port
         when --port is 0), then each frame received, one line per frame. Runs until Ctrl+C or SIGTERM (exit 0).
@@ -18,11 +19,15 @@ internal static class ListenCommand
           --port P              the port, 0 for any free one
           --echo                send every frame back to whoever sent it
 
-        """ + FrameSettings.Help;
+        """ + FrameSettings.Help + "\n" + TlsOptions.ListenHelp;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
-        var line = CommandLine.Parse("listen", args, [.. FrameSettings.Flags, "--echo"], [.. FrameSettings.Valued, "--host", "--port"]);
+        var line = CommandLine.Parse(
+            "listen",
+            args,
+            [.. FrameSettings.Flags, .. TlsOptions.ListenFlags, "--echo"],
+            [.. FrameSettings.Valued, .. TlsOptions.ListenValued, "--host", "--port"]);
         if (line.Help)
         {
             Program.WriteHelp(Help);
@@ -38,6 +43,13 @@ internal static class ListenCommand
         var endPoint = new IPEndPoint(CommandLine.ParseListenAddress(line.Get("--host")), CommandLine.ParsePort(portText, "--port"));
         var settings = FrameSettings.From(line);
         var echo = line.Flag("--echo");
+        if (echo && !settings.CanEcho)
+        {
+            throw new UsageException("--echo needs frames kept whole (--strip 0) to send them back with --length-offset or a partial --strip");
+        }
+
+        var tls = TlsOptions.ForListen(line, settings, endPoint.Address);
+        var streamOptions = new SocketServerOptions { Tls = tls };
 
         async ValueTask Serve(FrameChannel channel, string peer, CancellationToken stopping)
         {
@@ -75,13 +87,18 @@ internal static class ListenCommand
         }
         else if (settings.Codec is { } codec)
         {
-            var messages = MessageServer.ForStream(endPoint, codec, (c, s) => Serve(FrameChannel.Over(c), c.RemoteEndPoint?.ToString() ?? c.Id, s));
+            var messages = MessageServer.ForStream(
+                endPoint,
+                codec,
+                (c, s) => Serve(FrameChannel.Over(c), c.RemoteEndPoint?.ToString() ?? c.Id, s),
+                new MessageServerOptions { Stream = streamOptions, LoggerFactory = HandshakeWarnings.Instance });
             await messages.StartAsync(stop);
             (server, bound) = (messages, messages.EndPoint);
         }
         else
         {
-            var sockets = new SocketServer(endPoint, (c, s) => Serve(FrameChannel.Raw(c), c.RemoteEndPoint?.ToString() ?? c.Id, s));
+            streamOptions.LoggerFactory = HandshakeWarnings.Instance;
+            var sockets = new SocketServer(endPoint, (c, s) => Serve(FrameChannel.Raw(c), c.RemoteEndPoint?.ToString() ?? c.Id, s), streamOptions);
             await sockets.StartAsync(stop);
             (server, bound) = (sockets, sockets.EndPoint);
         }

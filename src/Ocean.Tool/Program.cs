@@ -25,6 +25,7 @@ internal static class Program
           call      list what an Ocean server exports (its reflection service) and call a method, arguments in JSON
           names     list the names bound in an Ocean naming service
           cdr       decode CDR bytes as JSON against an inline type (and encode JSON as CDR)
+          multicast join GROUP:PORT, print each datagram sent to the group, send datagrams to it
 
         ocean <command> --help   the command's options
         exit codes: 0 success, 1 a failed exchange, 2 a usage mistake (one "error: ..." line on stderr)
@@ -71,6 +72,8 @@ internal static class Program
                     return await NamesCommand.RunAsync(args[1..], stop.Token);
                 case "cdr":
                     return CdrCommand.Run(args[1..]);
+                case "multicast":
+                    return await MulticastCommand.RunAsync(args[1..], stop.Token);
                 default:
                     throw new UsageException($"unknown command '{args[0]}' (see ocean --help)");
             }

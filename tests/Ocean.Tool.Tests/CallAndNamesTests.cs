@@ -38,7 +38,7 @@ public interface IDirectory
     Task<int> HangAsync(CancellationToken cancellationToken);
 }
 
-internal sealed class Directory : IDirectory
+internal sealed class PeopleDirectory : IDirectory
 {
     private static readonly Person[] People = [new("Smith", "London", 1934), new("Ann", "Oslo", 1990), new("Bo", "Lund", 2001)];
 
@@ -144,7 +144,7 @@ public sealed class CallAndNamesTests
     [Fact]
     public async Task A_void_method_prints_nothing_and_a_one_way_method_runs_without_a_reply()
     {
-        var directory = new Directory();
+        var directory = new PeopleDirectory();
         await using var server = await StartAsync(directory: directory);
 
         var (code, output, error) = await ToolProcess.RunAsync("call", Endpoint(server), "directory", "NoteAsync", """["seen"]""");
@@ -201,7 +201,7 @@ public sealed class CallAndNamesTests
     [InlineData("error: argument 'person': $", "GreetAsync", """[{"Name": "A", "Year": 1}, "Calm"]""")]
     public async Task Bad_arguments_exit_two_before_anything_is_sent(string expected, string method, string arguments)
     {
-        var directory = new Directory();
+        var directory = new PeopleDirectory();
         await using var server = await StartAsync(directory: directory);
 
         var (code, output, error) = await ToolProcess.RunAsync("call", Endpoint(server), "directory", method, arguments);
@@ -315,12 +315,12 @@ public sealed class CallAndNamesTests
 
     private static string Endpoint(RemotingServer server) => $"127.0.0.1:{((IPEndPoint)server.EndPoint).Port}";
 
-    private static async Task<RemotingServer> StartAsync(bool reflection = true, IMarshaller? marshaller = null, Directory? directory = null, bool exportDirectory = true)
+    private static async Task<RemotingServer> StartAsync(bool reflection = true, IMarshaller? marshaller = null, PeopleDirectory? directory = null, bool exportDirectory = true)
     {
         var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), new RemotingServerOptions { EnableReflection = reflection, Marshaller = marshaller });
         if (exportDirectory)
         {
-            server.Export<IDirectory>(directory ?? new Directory(), "directory");
+            server.Export<IDirectory>(directory ?? new PeopleDirectory(), "directory");
         }
 
         await server.StartAsync().WaitAsync(TestTimeouts.Operation);

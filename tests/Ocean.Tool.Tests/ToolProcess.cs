@@ -183,4 +183,27 @@ internal sealed partial class ToolProcess : IAsyncDisposable
 
     [GeneratedRegex(@"^listening on .*:(\d+)$")]
     private static partial Regex ListeningLine();
+
+    /// <summary>Waits (bounded) for a line of standard error that <paramref name="match"/> accepts, and returns it.</summary>
+    public async Task<string> ErrorLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    {
+        string? found = null;
+        await TestTimeouts.UntilAsync(
+            () => (found = StandardError.FirstOrDefault(match)) is not null || _stderrDone.Task.IsCompleted,
+            timeout,
+            "a matching line on the tool's standard error");
+        return found ?? StandardError.FirstOrDefault(match) ?? throw new InvalidOperationException("The tool ended without that line on stderr: " + string.Join(" / ", StandardError));
+    }
+
+    /// <summary>Waits for the "joined GROUP:PORT on NIC" line of ocean multicast and returns the port.</summary>
+    public async Task<int> JoinedPortAsync()
+    {
+        var line = await ReadLineAsync();
+        var match = JoinedLine().Match(line);
+        match.Success.Should().BeTrue($"the first line is \"joined GROUP:PORT on NIC\", not \"{line}\"");
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"^joined .*:(\d+) on \S+$")]
+    private static partial Regex JoinedLine();
 }
