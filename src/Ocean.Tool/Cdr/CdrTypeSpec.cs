@@ -473,7 +473,7 @@ internal sealed class CdrTypeSpec
 
         if (s_keywords.Contains(token.Text))
         {
-            throw Error($"expected {what}, found the keyword '{token.Text}'", token);
+            throw Fault($"expected {what}, found the keyword '{token.Text}'", token);
         }
 
         _next++;
