@@ -246,6 +246,26 @@ public sealed class CdrCommandTests
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "a claimed count is refused before anything is read");
     }
 
+    [Fact]
+    public async Task ElementsThatTakeNoBytes_AreBounded_NotSquaredByTheInput()
+    {
+        // 400 sequences of empty structs, each claiming as many elements as bytes remain: some 320,000 in 1,604 bytes.
+        var counts = new List<string> { "00000190" };
+        for (var i = 0; i < 400; i++)
+        {
+            counts.Add((1600 - (4 * i) - 4).ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var (code, output, error) = await ToolProcess.RunAsync("cdr", "decode", "struct E {}; sequence<sequence<E>>", string.Join(' ', counts));
+
+        code.Should().Be(1);
+        output.Should().BeEmpty();
+        error.Should().ContainSingle().Which.Should().Contain("more than the limit of 100000 elements that take no bytes (E)");
+
+        // A few are fine (as in CdrMarshaller, a count is at most the bytes that remain, even for elements of no bytes).
+        (await Succeeds("decode", "--compact", "struct E {}; struct S { sequence<E> e; E f[2]; long n; }", "00000002 00000007")).Should().Be("""{"e":[{},{}],"f":[{},{}],"n":7}""");
+    }
+
     [Theory]
     [InlineData("error: spec position 43: expected ';' after member place, found 'long'", "struct Person { string name; string place long year; }")]
     [InlineData("error: spec position 14: the spec is empty", "  // nothing\n")]

@@ -48,7 +48,8 @@ internal static class CdrJson
     /// <exception cref="MarshallingException">
     /// The bytes do not hold such a value (truncated, a bad boolean, an enum ordinal out of range, a bad wchar or
     /// string, a sequence count beyond the remaining bytes, structs and unions nested deeper than the reader's
-    /// <see cref="CdrReader.MaxDepth"/>): the message starts with the JSON path and the byte (counted from where this
+    /// <see cref="CdrReader.MaxDepth"/>, more than <see cref="CdrReader.MaxObjects"/> elements that take no bytes, such
+    /// as empty structs): the message starts with the JSON path and the byte (counted from where this
     /// call started reading), as <c>$.kids[0].v at byte 12: ...</c>.
     /// </exception>
     public static void Decode(CdrSpecType type, ref CdrReader reader, Utf8JsonWriter json)
@@ -129,6 +130,7 @@ internal static class CdrJson
         public readonly int MaxDepth = maxDepth;
         public long At = start;
         public int Depth;
+        public long Weightless;
     }
 
     private static void DecodeValue(CdrSpecType type, ref CdrReader reader, Utf8JsonWriter json, DecodeState state)
@@ -248,6 +250,15 @@ internal static class CdrJson
 
     private static void DecodeElements(CdrSpecType element, int count, ref CdrReader reader, Utf8JsonWriter json, DecodeState state)
     {
+        // Elements that take no bytes (empty structs) are not bounded by the input: they count towards MaxObjects,
+        // so sequences of sequences of them cannot make the work (and the JSON) grow with the square of the input.
+        if (element.MinimumSize == 0 && (state.Weightless += count) > reader.MaxObjects)
+        {
+            throw new MarshallingException(
+                MarshallingError.LimitExceeded,
+                $"The input holds more than the limit of {reader.MaxObjects} elements that take no bytes ({element.Name}).");
+        }
+
         json.WriteStartArray();
         state.Path.Push(0);
         for (var i = 0; i < count; i++)
