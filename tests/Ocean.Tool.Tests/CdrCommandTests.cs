@@ -234,11 +234,14 @@ public sealed class CdrCommandTests
     [InlineData("error: cannot decode A: $.x at byte 0: A fixed array of 1000000000 octet needs more than the 8 remaining bytes.", "struct A { octet x[1000000000]; }", "00000000 00000000")]
     [InlineData("error: cannot decode W: $.c at byte 0: A GIOP 1.2 wchar carries 2 octets", "struct W { wchar c; }", "03 004100")]
     [InlineData("error: cannot decode string: $ at byte 0: A CDR string must end with NUL.", "string", "00000002 4142")]
+    [InlineData("error: cannot decode string: $ at byte 0: ", "string", "ffffffff 41424300")]
+    [InlineData("error: cannot decode wstring: $ at byte 0: ", "wstring", "fffffffe 00410042")]
+    [InlineData("error: cannot decode S: $.b at byte 4: ", "struct S { octet a; long long b; }", "01 000000 00000000", "--align-origin", "4")]
     [InlineData("error: cannot decode U: $.discriminator at byte 0: ", "union U switch (boolean) { case TRUE: long a; }", "05")]
-    public async Task BytesThatDoNotDecode_ExitOne_SayingWhere(string expected, string spec, string hex)
+    public async Task BytesThatDoNotDecode_ExitOne_SayingWhere(string expected, string spec, string hex, params string[] options)
     {
         var watch = Stopwatch.StartNew();
-        var (code, output, error) = await ToolProcess.RunAsync("cdr", "decode", spec, hex);
+        var (code, output, error) = await ToolProcess.RunAsync(["cdr", "decode", .. options, spec, hex]);
 
         code.Should().Be(1);
         output.Should().BeEmpty();
@@ -350,6 +353,26 @@ public sealed class CdrCommandTests
         code.Should().Be(0);
         error.Should().BeEmpty();
         output.Should().Contain(line => line.StartsWith("usage: ocean cdr decode", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MainHelp_ListsCdr()
+    {
+        var (code, output, _) = await ToolProcess.RunAsync("--help");
+
+        code.Should().Be(0);
+        output.Should().Contain(line => line.TrimStart().StartsWith("cdr ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnpairedSurrogates_DecodeAsEscapes_AndAreRefusedOnEncode()
+    {
+        const string spec = "struct W { wchar c; wstring s; }";
+        (await Succeeds("decode", "--compact", spec, "02 d800 00 00000004 0041dc00")).Should().Be("""{"c":"\ud800","s":"A\udc00"}""");
+
+        var (code, _, error) = await ToolProcess.RunAsync("cdr", "encode", spec, """{"c":"\ud800","s":""}""");
+        code.Should().Be(2);
+        error.Should().Equal("error: $.c: the string is not valid UTF-16 (an unpaired surrogate escape)");
     }
 
     [Fact]
