@@ -148,6 +148,11 @@ public sealed class CdrCommandTests
         (await Succeeds("decode", "--compact", flag, "00000002")).Should().Be("""{"discriminator":"C"}""");
         (await Succeeds("decode", "--compact", flag, "00000001 00000003 686900")).Should().Be("""{"discriminator":"B","b":"hi"}""");
         (await Succeeds("decode", "--compact", "union U switch (boolean) { case TRUE: char c; }", "01 41")).Should().Be("""{"discriminator":true,"c":"A"}""");
+        (await Succeeds("decode", "--compact", "enum Demo::K { A, B }; union U switch (Demo.K) { case K::B: long b; case Demo::K::A: octet a; }", "00000001 00000005"))
+            .Should().Be("""{"discriminator":"B","b":5}""");
+        (await Succeeds("decode", "--compact", "union U switch (unsigned long long) { case 0xFFFFFFFFFFFFFFFF: short s; }", "ffffffff ffffffff fffe"))
+            .Should().Be("""{"discriminator":18446744073709551615,"s":-2}""");
+        (await Succeeds("decode", "--compact", "union U switch (short) { case -2: octet o; }", "fffe 09")).Should().Be("""{"discriminator":-2,"o":9}""");
         (await Succeeds("decode", "--compact", "union U switch (char) { case 'x': case '\\x41': octet o; }", "41 07")).Should().Be("""{"discriminator":"A","o":7}""");
     }
 
