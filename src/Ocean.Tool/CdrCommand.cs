@@ -126,7 +126,7 @@ internal static class CdrCommand
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 });
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 4096 });
         }
         catch (JsonException ex)
         {

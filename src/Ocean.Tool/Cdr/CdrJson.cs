@@ -48,7 +48,8 @@ internal static class CdrJson
     /// <exception cref="MarshallingException">
     /// The bytes do not hold such a value (truncated, a bad boolean, an enum ordinal out of range, a bad wchar or
     /// string, a sequence count beyond the remaining bytes, structs and unions nested deeper than the reader's
-    /// <see cref="CdrReader.MaxDepth"/>): the message starts with the JSON path and the byte (counted from where this
+    /// <see cref="CdrReader.MaxDepth"/>, more than <see cref="CdrReader.MaxObjects"/> elements that take no bytes, such
+    /// as empty structs): the message starts with the JSON path and the byte (counted from where this
     /// call started reading), as <c>$.kids[0].v at byte 12: ...</c>.
     /// </exception>
     public static void Decode(CdrSpecType type, ref CdrReader reader, Utf8JsonWriter json)
@@ -129,11 +130,13 @@ internal static class CdrJson
         public readonly int MaxDepth = maxDepth;
         public long At = start;
         public int Depth;
+        public long Weightless;
     }
 
     private static void DecodeValue(CdrSpecType type, ref CdrReader reader, Utf8JsonWriter json, DecodeState state)
     {
-        state.At = reader.Position;
+        // Where this value's first primitive starts, after its padding (a struct's members set it again).
+        state.At = AlignUp(reader.Position, type.Kind);
         switch (type.Kind)
         {
             case CdrKind.Octet: json.WriteNumberValue(reader.ReadOctet()); break;
@@ -233,8 +236,29 @@ internal static class CdrJson
         }
     }
 
+    private static long AlignUp(long position, CdrKind kind)
+    {
+        var alignment = kind switch
+        {
+            CdrKind.Short or CdrKind.UShort => 2,
+            CdrKind.Long or CdrKind.ULong or CdrKind.Float or CdrKind.String or CdrKind.WString or CdrKind.Sequence or CdrKind.Enum => 4,
+            CdrKind.LongLong or CdrKind.ULongLong or CdrKind.Double => 8,
+            _ => 1,
+        };
+        return (position + alignment - 1) & -alignment;
+    }
+
     private static void DecodeElements(CdrSpecType element, int count, ref CdrReader reader, Utf8JsonWriter json, DecodeState state)
     {
+        // Elements that take no bytes (empty structs) are not bounded by the input: they count towards MaxObjects,
+        // so sequences of sequences of them cannot make the work (and the JSON) grow with the square of the input.
+        if (element.MinimumSize == 0 && (state.Weightless += count) > reader.MaxObjects)
+        {
+            throw new MarshallingException(
+                MarshallingError.LimitExceeded,
+                $"The input holds more than the limit of {reader.MaxObjects} elements that take no bytes ({element.Name}).");
+        }
+
         json.WriteStartArray();
         state.Path.Push(0);
         for (var i = 0; i < count; i++)
@@ -263,7 +287,7 @@ internal static class CdrJson
     /// <summary>Reads a discriminator, writes it as JSON, and returns its key (as <see cref="CdrUnionType"/> keeps labels).</summary>
     private static long ReadDiscriminator(CdrSpecType type, ref CdrReader reader, Utf8JsonWriter json, DecodeState state)
     {
-        state.At = reader.Position;
+        state.At = AlignUp(reader.Position, type.Kind);
         switch (type.Kind)
         {
             case CdrKind.Boolean:
@@ -326,50 +350,41 @@ internal static class CdrJson
         }
     }
 
-    /// <summary>Writes a string; one with an unpaired surrogate (which a wchar or wstring can carry) as \u escapes.</summary>
+    /// <summary>
+    /// Writes a string as it is: only '"', '\\' and control characters escaped (the BCL's encoders escape characters
+    /// outside the BMP, and refuse the unpaired surrogates a wchar or wstring can carry: those are written as \u escapes).
+    /// </summary>
     private static void WriteText(Utf8JsonWriter json, string text)
     {
-        if (IsWellFormed(text))
+        var escaped = new StringBuilder(text.Length + 2).Append('"');
+        for (var i = 0; i < text.Length; i++)
         {
-            json.WriteStringValue(text);
-            return;
-        }
+            var c = text[i];
+            switch (c)
+            {
+                case '"' or '\\': escaped.Append('\\').Append(c); break;
+                case '\n': escaped.Append("\\n"); break;
+                case '\r': escaped.Append("\\r"); break;
+                case '\t': escaped.Append("\\t"); break;
+                default:
+                    if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                    {
+                        escaped.Append(c).Append(text[++i]);
+                    }
+                    else if (c < ' ' || char.IsSurrogate(c))
+                    {
+                        escaped.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        escaped.Append(c);
+                    }
 
-        var escaped = new StringBuilder(text.Length + 8).Append('"');
-        foreach (var c in text)
-        {
-            if (c is '"' or '\\')
-            {
-                escaped.Append('\\').Append(c);
-            }
-            else if (c < ' ' || char.IsSurrogate(c) || c > '~')
-            {
-                escaped.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                escaped.Append(c);
+                    break;
             }
         }
 
         json.WriteRawValue(escaped.Append('"').ToString(), skipInputValidation: true);
-    }
-
-    private static bool IsWellFormed(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static void EncodeValue(CdrSpecType type, JsonElement value, ref CdrWriter writer, CdrPath path, int depth)

@@ -317,7 +317,7 @@ internal sealed class CdrTypeSpec
                 var last = identifier[(identifier.LastIndexOf('.') + 1)..];
                 var prefix = identifier.Length > last.Length ? identifier[..(identifier.Length - last.Length - 1)] : null;
                 var ordinal = enumType.IndexOf(last);
-                if (ordinal < 0 || (prefix is not null && prefix != enumType.Name))
+                if (ordinal < 0 || (prefix is not null && prefix != enumType.Name && !enumType.Name.EndsWith("." + prefix, StringComparison.Ordinal)))
                 {
                     throw Fault($"{identifier} is not an identifier of enum {enumType.Name} ({string.Join(", ", enumType.Values)})", token);
                 }
@@ -473,7 +473,7 @@ internal sealed class CdrTypeSpec
 
         if (s_keywords.Contains(token.Text))
         {
-            throw Error($"expected {what}, found the keyword '{token.Text}'", token);
+            throw Fault($"expected {what}, found the keyword '{token.Text}'", token);
         }
 
         _next++;
