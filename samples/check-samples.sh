@@ -13,9 +13,12 @@ if [ "${1:-}" != "--no-build" ]; then # CI has just built the solution
     for sample in "${samples[@]}"; do
         dotnet build "samples/$sample" -c Release -v q -nologo >/dev/null || { echo "build of $sample failed"; exit 1; }
     done
+    dotnet build src/Ocean.Tool -c Release -v q -nologo >/dev/null || { echo "build of the ocean tool failed"; exit 1; }
 fi
 
 bin() { echo "samples/$1/bin/Release/net10.0/$1"; }
+ocean() { timeout 60 dotnet src/Ocean.Tool/bin/Release/net10.0/Ocean.Tool.dll "$@"; } # the ocean tool, as a user runs it
+export -f ocean
 log=$(mktemp -d)
 server=
 background= # a client running in the background, if any
@@ -119,7 +122,10 @@ check "CDR Person round trip" bash -c "'$(bin CdrPersonClient)' --port $port --m
 stop
 
 # Remote calls: the calculator pair; the client's outcomes and the server's call log.
-start "$log/calc" CalculatorServer --port 0
+start "$log/calc" CalculatorServer --port 0 --reflection
+check "ocean call lists the calculator server's exports (--reflection)" bash -c "ocean call 127.0.0.1:$port | grep -qx 'calculator: Ocean.Samples.ICalculator' && ocean call 127.0.0.1:$port calculator | grep -qx '  int AddAsync(int a, int b)'"
+check "ocean call calls the calculator: AddAsync [2, 3] prints 5" bash -c "[ \"\$(ocean call 127.0.0.1:$port calculator AddAsync '[2, 3]')\" = 5 ]"
+check "ocean call shows the remote DivideByZeroException, exit 1" bash -c "out=\$(ocean call 127.0.0.1:$port calculator DivideAsync '[1, 0]' 2>&1); [ \$? -eq 1 ] && [[ \"\$out\" == 'error: ApplicationException (the method ran): System.DivideByZeroException: '* ]]"
 timeout 60 "$(bin CalculatorClient)" --port "$port" >"$log/calc-client" 2>&1
 client_rc=$?
 check "calculator client exits 0 and says every call behaved" bash -c "[ $client_rc -eq 0 ] && grep -qx 'every call behaved as expected' '$log/calc-client'"

@@ -1,15 +1,16 @@
 // Exports a Calculator under "calculator" for remote calls (Ocean.Remoting), prints one line per connection and one per
 // call, and runs until Ctrl+C or SIGTERM, which stops it gracefully (calls in flight may finish, new ones are refused).
 // With --udp it also takes calls over UDP, one request per datagram, on the same address (and port; --port 0 picks a
-// free one for each), prints "udp on HOST:PORT", and at the end what its UDP side saw.
-// Usage: dotnet run --project samples/CalculatorServer -- [--host 127.0.0.1] [--port 7000] [--udp]
+// free one for each), prints "udp on HOST:PORT", and at the end what its UDP side saw. With --reflection it exports the
+// reflection service (ocean.reflection), so `ocean call HOST:PORT` lists what it offers and calls it from the shell.
+// Usage: dotnet run --project samples/CalculatorServer -- [--host 127.0.0.1] [--port 7000] [--udp] [--reflection]
 using System.Net;
 using Ocean.Remoting;
 using Ocean.Samples;
 
 try
 {
-    var options = SampleArgs.Parse(args, "--host=", "--port=", "--udp");
+    var options = SampleArgs.Parse(args, "--host=", "--port=", "--udp", "--reflection");
     var udp = options.Flag("--udp");
     var stop = Shutdown.OnCtrlC();
     var endPoint = new IPEndPoint(options.ListenAddress, options.Port(7000));
@@ -18,6 +19,7 @@ try
         LoggerFactory = new ConnectionLog(),
         ShutdownTimeout = TimeSpan.FromSeconds(5),
         UdpEndPoint = udp ? endPoint : null, // TCP and UDP port numbers are separate spaces: both can be 7000
+        EnableReflection = options.Flag("--reflection"),
     };
     serverOptions.Interceptors.Add(new CallLog()); // runs around UDP calls too
     await using var server = new RemotingServer(endPoint, serverOptions);
