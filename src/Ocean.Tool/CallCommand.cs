@@ -38,11 +38,11 @@ internal static class CallCommand
           --metadata KEY=VALUE metadata sent with the call (repeatable)
           --timeout SECONDS    how long to wait for the connection and for each answer (default 5)
           --deadline SECONDS   the call's deadline, sent with it (default: --timeout)
-        """;
+        """ + TlsOptions.ConnectHelp;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
-        var line = CommandLine.Parse("call", args, ["--json"], ["--metadata", "--timeout", "--deadline"]);
+        var line = CommandLine.Parse("call", args, ["--json", .. TlsOptions.ConnectFlags], ["--metadata", "--timeout", "--deadline", .. TlsOptions.ConnectValued]);
         if (line.Help)
         {
             Program.WriteHelp(Help);
@@ -54,7 +54,7 @@ internal static class CallCommand
             throw new UsageException("call needs HOST:PORT or a reference (see ocean call --help)");
         }
 
-        var target = RemoteTarget.Parse(line.Positional[0], allowReference: true);
+        var target = RemoteTarget.Parse(line.Positional[0], allowReference: true) with { Tls = TlsOptions.ForConnect(line, udp: false) };
         var rest = line.Positional.Skip(1).ToList();
         string? name = target.ObjectKey;
         if (name is null && rest.Count > 0)

@@ -48,7 +48,7 @@ internal static class ConnectCommand
         var settings = FrameSettings.From(line);
         var timeout = CommandLine.ParseTimeout(line.Get("--timeout"));
         var sends = line.All("--send").Select(settings.Parse).ToArray();
-        var tls = TlsOptions.ForConnect(line, settings);
+        var tls = TlsOptions.ForConnect(line, settings.Udp);
 
         await using var channel = await OpenAsync(host, port, settings, tls, timeout, stop);
         return sends.Length > 0

@@ -6,7 +6,7 @@ namespace Ocean.Tool;
 internal static class NamesCommand
 {
     private const string Help = """
-        usage: ocean names HOST:PORT [--prefix TEXT] [--timeout SECONDS]
+        usage: ocean names HOST:PORT [--prefix TEXT] [--timeout SECONDS] [--tls ...]
 
         Lists the names bound in the naming service the server at HOST:PORT exports (ocean.naming), one line each:
         the name and the reference it is bound to (ocean://HOST:PORT/INCARNATION/NUMBER?interface=NAME), which
@@ -15,11 +15,11 @@ internal static class NamesCommand
         options:
           --prefix TEXT        only the names that start with TEXT
           --timeout SECONDS    how long to wait for the connection and for each answer (default 5)
-        """;
+        """ + TlsOptions.ConnectHelp;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
-        var line = CommandLine.Parse("names", args, [], ["--prefix", "--timeout"]);
+        var line = CommandLine.Parse("names", args, TlsOptions.ConnectFlags, ["--prefix", "--timeout", .. TlsOptions.ConnectValued]);
         if (line.Help)
         {
             Program.WriteHelp(Help);
@@ -33,7 +33,7 @@ internal static class NamesCommand
                 : $"unexpected argument '{line.Positional[1]}' (see ocean names --help)");
         }
 
-        var target = RemoteTarget.Parse(line.Positional[0], allowReference: false);
+        var target = RemoteTarget.Parse(line.Positional[0], allowReference: false) with { Tls = TlsOptions.ForConnect(line, udp: false) };
         var timeout = CommandLine.ParseTimeout(line.Get("--timeout"));
         var prefix = line.Get("--prefix") ?? "";
 

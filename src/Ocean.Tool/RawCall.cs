@@ -37,7 +37,7 @@ internal sealed class RawCall : IAsyncDisposable
         Connection? connection = null;
         try
         {
-            connection = await SocketConnector.ConnectAsync(target.Host, target.Port, null, connecting.Token);
+            connection = await SocketConnector.ConnectAsync(target.Host, target.Port, target.Connector, connecting.Token);
             var hello = new byte[16];
             Magic.CopyTo(hello, 0);
             hello[4] = 1; // version

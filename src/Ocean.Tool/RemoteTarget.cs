@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Ocean.Marshalling;
 using Ocean.Remoting;
+using Ocean.Transport;
 
 namespace Ocean.Tool;
 
@@ -11,6 +12,12 @@ namespace Ocean.Tool;
 /// </summary>
 internal sealed record RemoteTarget(string Host, int Port, RemoteReference? Reference)
 {
+    /// <summary>TLS settings (<c>--tls</c> and its options), or null for plain TCP.</summary>
+    public ClientTls? Tls { get; init; }
+
+    /// <summary>The transport settings every connection to the target uses (TLS among them).</summary>
+    public SocketConnectorOptions Connector => new() { Tls = Tls?.Options, ConnectTimeout = Timeout.InfiniteTimeSpan }; // --timeout applies
+
     public string Display => Reference?.ToString() ?? (Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}");
 
     /// <summary>The object key of the reference: what a request names the object by.</summary>
@@ -77,7 +84,11 @@ internal sealed record RemoteTarget(string Host, int Port, RemoteReference? Refe
             connecting.CancelAfter(timeout);
             try
             {
-                return await RemotingClient.ConnectAsync(endPoint, new RemotingClientOptions { Marshaller = marshaller }, connecting.Token);
+                return await RemotingClient.ConnectAsync(endPoint, new RemotingClientOptions { Marshaller = marshaller, Transport = Connector }, connecting.Token);
+            }
+            catch (RemotingException ex) when (Tls is { Refusal: { } refusal })
+            {
+                throw new ExchangeException($"TLS handshake with {Display} failed: the server's certificate was refused: {refusal} ({ex.Status})");
             }
             catch (RemotingProtocolException ex) when (ex.Error == RemotingProtocolError.MarshallerMismatch)
             {

@@ -66,7 +66,7 @@ internal static class TlsOptions
     }
 
     /// <summary>The client's TLS settings and what a refused certificate was, or null without --tls.</summary>
-    public static ClientTls? ForConnect(CommandLine line, FrameSettings settings)
+    public static ClientTls? ForConnect(CommandLine line, bool udp)
     {
         var sni = line.Get("--sni");
         var pinText = line.Get("--pin");
@@ -79,7 +79,7 @@ internal static class TlsOptions
                 : throw new UsageException("--sni, --pin, --ca and --insecure need --tls");
         }
 
-        if (settings.Udp)
+        if (udp)
         {
             throw new UsageException("--tls is for TCP: it cannot be used with --udp");
         }

@@ -290,8 +290,57 @@ public sealed class CallAndNamesTests
         error.Should().Equal($"error: {Endpoint(server)} exports no naming service (ocean.naming)");
     }
 
+    [Fact]
+    public async Task Call_and_names_speak_tls_with_the_certificate_checked_pinned_or_refused()
+    {
+        var certificates = TestCertificates.Shared;
+        var options = new RemotingServerOptions
+        {
+            EnableReflection = true,
+            Transport = new Ocean.Transport.SocketServerOptions
+            {
+                Tls = new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificates.Server },
+            },
+        };
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), options);
+        server.Export<IDirectory>(new PeopleDirectory(), "directory");
+        var naming = new NamingService();
+        server.ExportNamingService(naming);
+        await server.StartAsync().WaitAsync(TestTimeouts.Operation);
+        naming.Registry.Bind("people", server.GetReference("directory"));
+        var endpoint = Endpoint(server);
+        var ca = Path.Combine(Path.GetTempPath(), $"ocean-call-ca-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(ca, certificates.Root.ExportCertificatePem());
+        try
+        {
+            var pin = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificates.Server.RawData));
+
+            (await Result("call", endpoint, "directory", "AddAsync", "[2, 3]", "--tls", "--ca", ca)).Should().Be("5");
+            (await Result("call", endpoint, "directory", "AddAsync", "[4, 5]", "--tls", "--pin", pin)).Should().Be("9");
+            (await Result("names", endpoint, "--tls", "--ca", ca)).Should().Be("people  " + server.GetReference("directory"));
+
+            var (code, _, error) = await ToolProcess.RunAsync("call", endpoint, "--tls");
+            code.Should().Be(1);
+            error.Should().ContainSingle().Which.Should().StartWith($"error: TLS handshake with {endpoint} failed: the server's certificate was refused: it is not trusted");
+
+            (code, _, error) = await ToolProcess.RunAsync("names", endpoint, "--tls", "--pin", new string('0', 64));
+            code.Should().Be(1);
+            error.Should().ContainSingle().Which.Should().Contain("the server's certificate was refused: its SHA-256 fingerprint is");
+
+            (code, _, error) = await ToolProcess.RunAsync("call", endpoint, "--timeout", "3");
+            code.Should().Be(1, "a plain client is refused by a TLS server");
+            error.Should().ContainSingle().Which.Should().StartWith("error: ");
+        }
+        finally
+        {
+            File.Delete(ca);
+        }
+    }
+
     [Theory]
     [InlineData("error: call needs HOST:PORT or a reference", "call")]
+    [InlineData("error: --sni, --pin, --ca and --insecure need --tls", "call", "127.0.0.1:7", "--insecure")]
+    [InlineData("error: --insecure, --pin and --ca cannot be used together", "names", "127.0.0.1:7", "--tls", "--insecure", "--pin", "00")]
     [InlineData("error: names needs HOST:PORT", "names")]
     [InlineData("error: expected HOST:PORT, not a reference", "names", "ocean://127.0.0.1:7/0123456789abcdef0123456789abcdef.1/1?interface=X")]
     [InlineData("error: --metadata goes with a call", "call", "127.0.0.1:7", "--metadata", "a=b")]
