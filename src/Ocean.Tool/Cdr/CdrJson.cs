@@ -88,6 +88,21 @@ internal static class CdrJson
         }
     }
 
+    /// <summary>Reads an enum's ordinal, refuses one out of range, writes its identifier; returns the ordinal.</summary>
+    private static uint DecodeEnum(CdrEnumType type, ref CdrReader reader, Utf8JsonWriter json)
+    {
+        var ordinal = reader.ReadULong();
+        if (ordinal >= (uint)type.Values.Count)
+        {
+            throw new MarshallingException(
+                MarshallingError.Malformed,
+                $"Enum {type.Name} has {type.Values.Count} values; the ordinal {ordinal} is out of range.");
+        }
+
+        json.WriteStringValue(type.Values[(int)ordinal]);
+        return ordinal;
+    }
+
     /// <summary>
     /// The 64-bit key of an integer label or discriminator value of <paramref name="kind"/>, given as a sign and a
     /// magnitude; false when it is out of the type's range. Signed values are kept as they are, unsigned ones as their bits.
@@ -195,19 +210,8 @@ internal static class CdrJson
             }
 
             case CdrKind.Enum:
-            {
-                var enumType = (CdrEnumType)type;
-                var ordinal = reader.ReadULong();
-                if (ordinal >= (uint)enumType.Values.Count)
-                {
-                    throw new MarshallingException(
-                        MarshallingError.Malformed,
-                        $"Enum {enumType.Name} has {enumType.Values.Count} values; the ordinal {ordinal} is out of range.");
-                }
-
-                json.WriteStringValue(enumType.Values[(int)ordinal]);
+                DecodeEnum((CdrEnumType)type, ref reader, json);
                 break;
-            }
 
             case CdrKind.Union:
             {
@@ -303,17 +307,7 @@ internal static class CdrJson
                 WriteText(json, w.ToString());
                 return w;
             case CdrKind.Enum:
-                var enumType = (CdrEnumType)type;
-                var ordinal = reader.ReadULong();
-                if (ordinal >= (uint)enumType.Values.Count)
-                {
-                    throw new MarshallingException(
-                        MarshallingError.Malformed,
-                        $"Enum {enumType.Name} has {enumType.Values.Count} values; the ordinal {ordinal} is out of range.");
-                }
-
-                json.WriteStringValue(enumType.Values[(int)ordinal]);
-                return ordinal;
+                return DecodeEnum((CdrEnumType)type, ref reader, json);
             case CdrKind.Octet: var o = reader.ReadOctet(); json.WriteNumberValue(o); return o;
             case CdrKind.Short: var s = reader.ReadShort(); json.WriteNumberValue(s); return s;
             case CdrKind.UShort: var us = reader.ReadUShort(); json.WriteNumberValue(us); return us;
