@@ -5,7 +5,7 @@ namespace Ocean.Tool;
 
 /// <summary>
 /// The <c>ocean</c> command. Exit codes: 0 success (and a listener or an interactive connect ended by Ctrl+C or
-/// SIGTERM), 1 a failed exchange, 2 a usage mistake, 130 a <c>connect --send</c> interrupted by Ctrl+C.
+/// SIGTERM), 1 a failed exchange, 2 a usage mistake, 130 a <c>connect --send</c>, <c>call</c> or <c>names</c> interrupted by Ctrl+C.
 /// </summary>
 internal static class Program
 {

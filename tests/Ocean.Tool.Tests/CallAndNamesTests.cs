@@ -67,9 +67,23 @@ internal sealed class PeopleDirectory : IDirectory
 
     public Task<string> MetadataAsync(string key) => Task.FromResult(RemoteCallContext.Current?.GetMetadata(key) ?? "(none)");
 
+    public TaskCompletionSource Hanging { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource HangCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public async Task<int> HangAsync(CancellationToken cancellationToken)
     {
-        await Task.Delay(Timeout.Infinite, cancellationToken);
+        Hanging.TrySetResult();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            HangCancelled.TrySetResult();
+            throw;
+        }
+
         return 0;
     }
 }
@@ -153,6 +167,21 @@ public sealed class CallAndNamesTests
         output.Should().BeEmpty();
         error.Should().Equal("sent (one-way: no reply comes)");
         (await directory.Noted.Task.WaitAsync(TestTimeouts.Operation)).Should().Be("seen");
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_call_exits_130_and_the_server_cancels_the_method()
+    {
+        var directory = new PeopleDirectory();
+        await using var server = await StartAsync(directory: directory);
+        await using var tool = ToolProcess.Start("call", Endpoint(server), "directory", "HangAsync", "[]", "--deadline", "60");
+
+        await directory.Hanging.Task.WaitAsync(TestTimeouts.Operation);
+        await tool.InterruptAsync();
+
+        (await tool.WaitForExitAsync()).Should().Be(130);
+        tool.StandardError.Should().BeEmpty();
+        await directory.HangCancelled.Task.WaitAsync(TestTimeouts.Operation); // the connection closed: the server cancels what it ran for it
     }
 
     [Fact]
