@@ -73,6 +73,7 @@ internal static class CallCommand
         var timeout = CommandLine.ParseTimeout(line.Get("--timeout"));
         var deadline = line.Get("--deadline") is { } deadlineText ? CommandLine.ParseTimeout(deadlineText, "--deadline") : timeout;
         var metadata = line.All("--metadata").Select(ParseMetadata).ToList();
+        CheckMetadataSection(metadata);
         if (method is null && metadata.Count > 0)
         {
             throw new UsageException("--metadata goes with a call: give a METHOD");
@@ -82,7 +83,9 @@ internal static class CallCommand
         await using (var client = await target.ConnectAsync(timeout, stop))
         {
             var reflection = client.GetProxy<IRemotingReflection>(IRemotingReflection.WellKnownName);
-            var names = name is not null ? [name] : await AskAsync(target, timeout, reflection.ListAsync, stop);
+            string[] names = name is not null
+                ? [name]
+                : [.. (await AskAsync(target, timeout, reflection.ListAsync, stop) ?? []).Where(n => !string.IsNullOrEmpty(n))];
             descriptions = new ExportDescription[names.Length];
             for (var i = 0; i < names.Length; i++)
             {
@@ -160,7 +163,7 @@ internal static class CallCommand
             return Program.Success;
         }
 
-        var output = new ArrayBufferWriter<byte>();
+        var output = new BoundedBufferWriter();
         using (var json = new Utf8JsonWriter(output, CdrJson.WriterOptions(indented: true)))
         {
             var reader = new CdrReader(reply.Result, byteOrder);
@@ -219,6 +222,22 @@ internal static class CallCommand
         }
     }
 
+    /// <summary>The protocol's default limits on a request's metadata (see Ocean.Remoting's README): refused here, not by the server.</summary>
+    private static void CheckMetadataSection(List<KeyValuePair<string, string>> metadata)
+    {
+        const int MaxEntries = 64, MaxSectionBytes = 16 * 1024;
+        if (metadata.Count > MaxEntries)
+        {
+            throw new UsageException($"--metadata is given {metadata.Count} times; a call carries at most {MaxEntries} entries");
+        }
+
+        var bytes = metadata.Sum(e => 1 + Encoding.UTF8.GetByteCount(e.Key) + 2 + Encoding.UTF8.GetByteCount(e.Value));
+        if (bytes > MaxSectionBytes)
+        {
+            throw new UsageException($"the metadata takes {bytes} bytes; a call carries at most {MaxSectionBytes}");
+        }
+    }
+
     private static KeyValuePair<string, string> ParseMetadata(string text)
     {
         var equals = text.IndexOf('=', StringComparison.Ordinal);
@@ -233,30 +252,37 @@ internal static class CallCommand
     /// <summary>One export as the reflection service describes it.</summary>
     private sealed record ExportDescription(string Json, string Name, string Interface, string Marshaller, MethodDescription[] Methods, string[]? Definitions)
     {
-        public static ExportDescription Parse(string json)
+        public static ExportDescription Parse(string? json)
         {
+            // A server (or something pretending to be one) wrote this: every field is checked, nothing is trusted.
+            if (json is null)
+            {
+                throw new ExchangeException("the server's reflection service sent no description");
+            }
+
             try
             {
                 using var document = JsonDocument.Parse(json);
                 var root = document.RootElement;
                 var methods = root.GetProperty("methods").EnumerateArray().Select(m => new MethodDescription(
-                    m.GetProperty("name").GetString()!,
-                    m.GetProperty("signature").GetString()!,
-                    ulong.Parse(m.GetProperty("id").GetString()!, NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-                    m.GetProperty("semantics").GetString()!,
-                    [.. m.GetProperty("parameters").EnumerateArray().Select(p => new ParameterDescription(
-                        p.GetProperty("name").GetString()!, p.GetProperty("clrType").GetString()!, OptionalString(p, "type")))],
-                    m.GetProperty("result").GetProperty("clrType").GetString()!,
+                    Required(m, "name"),
+                    Required(m, "signature"),
+                    ulong.TryParse(Required(m, "id"), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var id) ? id : throw new FormatException("a method id is not 16 hex digits"),
+                    Required(m, "semantics"),
+                    [.. m.GetProperty("parameters").EnumerateArray().Select(p => new ParameterDescription(Required(p, "name"), Required(p, "clrType"), OptionalString(p, "type")))],
+                    Required(m.GetProperty("result"), "clrType"),
                     OptionalString(m.GetProperty("result"), "type"))).ToArray();
-                var definitions = root.TryGetProperty("definitions", out var d) ? d.EnumerateArray().Select(e => e.GetString()!).ToArray() : null;
-                return new ExportDescription(json, root.GetProperty("name").GetString()!, root.GetProperty("interface").GetString()!,
-                    root.GetProperty("marshaller").GetString()!, methods, definitions);
+                var definitions = root.TryGetProperty("definitions", out var d) ? d.EnumerateArray().Select(e => e.GetString() ?? throw new FormatException("a definition is null")).ToArray() : null;
+                return new ExportDescription(json, Required(root, "name"), Required(root, "interface"), Required(root, "marshaller"), methods, definitions);
             }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
             {
                 throw new ExchangeException($"the server's reflection service sent a description this tool cannot read ({ex.Message})");
             }
         }
+
+        private static string Required(JsonElement element, string name) =>
+            element.GetProperty(name).GetString() is { Length: > 0 } text ? text : throw new FormatException($"'{name}' is missing or empty");
 
         public string Summary(bool withName)
         {

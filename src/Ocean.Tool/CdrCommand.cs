@@ -94,7 +94,7 @@ internal static class CdrCommand
 
     private static int Decode(CdrSpecType type, byte[] bytes, ByteOrder byteOrder, long origin, bool indented)
     {
-        var output = new ArrayBufferWriter<byte>();
+        var output = new BoundedBufferWriter();
         var reader = new CdrReader(bytes, byteOrder, origin);
         using (var json = new Utf8JsonWriter(output, CdrJson.WriterOptions(indented)))
         {

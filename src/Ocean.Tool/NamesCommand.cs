@@ -42,7 +42,7 @@ internal static class NamesCommand
         string[] names;
         try
         {
-            names = await naming.ListAsync(prefix).WaitAsync(timeout, stop);
+            names = [.. (await naming.ListAsync(prefix).WaitAsync(timeout, stop) ?? []).Where(n => !string.IsNullOrEmpty(n))];
         }
         catch (RemotingException ex) when (ex.Status == RemotingStatus.UnknownObject)
         {

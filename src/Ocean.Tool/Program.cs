@@ -95,6 +95,11 @@ internal static class Program
 
             return Fail(ex.Message, Failed);
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever slipped through (a peer's bytes no check foresaw): still one line and exit 1, never a stack trace.
+            return Fail($"{ex.GetType().Name}: {ex.Message}", Failed);
+        }
         finally
         {
             s_sigint?.Dispose();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Security.Authentication;
 using System.Text;
 using Ocean.Framing;
 using Ocean.Remoting;
@@ -63,6 +64,11 @@ internal sealed class RawCall : IAsyncDisposable
                 });
             }
 
+            if (answer[6] != marshaller)
+            {
+                throw new ExchangeException($"{target.Display} accepted the connection with marshaller 0x{answer[6]:x2}, not the 0x{marshaller:x2} asked for");
+            }
+
             var messages = MessageConnection.Create(connection, new LengthPrefixedCodec(new LengthPrefixedCodecOptions { MaxFrameLength = MaxFrame }));
             return new RawCall(connection, messages);
         }
@@ -75,11 +81,18 @@ internal sealed class RawCall : IAsyncDisposable
 
             throw new ExchangeException($"no answer from {target.Display} within {timeout.TotalSeconds:0.###} s");
         }
-        catch
+        catch (Exception ex)
         {
             if (connection is not null)
             {
                 await connection.DisposeAsync();
+            }
+
+            if (target.Tls is not null && ex is AuthenticationException or IOException or (OceanException and not ConnectException))
+            {
+                throw new ExchangeException($"TLS handshake with {target.Display} failed: " + (target.Tls.Refusal is { } refusal
+                    ? "the server's certificate was refused: " + refusal
+                    : ex.Message.ReplaceLineEndings(" ")));
             }
 
             throw;
@@ -161,7 +174,7 @@ internal sealed class RawCall : IAsyncDisposable
                         await _messages.SendAsync(pong, cancellationToken);
                         break;
                     case 0x06:
-                        throw new ExchangeException("the server is going away (it sent go-away)");
+                        throw new ExchangeException("the server is going away: " + GoAwayText(message));
                     default:
                         throw new ExchangeException($"the server sent a message this call did not expect ({Convert.ToHexString(message.AsSpan(0, Math.Min(16, message.Length)))}...)");
                 }
@@ -177,6 +190,19 @@ internal sealed class RawCall : IAsyncDisposable
     {
         await _messages.DisposeAsync();
         await _connection.DisposeAsync();
+    }
+
+    /// <summary>A go-away's reason and message: 06, reason (a status), message length (2 bytes), message.</summary>
+    private static string GoAwayText(byte[] message)
+    {
+        if (message.Length < 4)
+        {
+            return "(a go-away too short to read)";
+        }
+
+        var length = BinaryPrimitives.ReadUInt16BigEndian(message.AsSpan(2));
+        var text = length <= message.Length - 4 ? Encoding.UTF8.GetString(message, 4, length) : "";
+        return $"{(RemotingStatus)message[1]}{(text.Length > 0 ? ": " + text : "")}";
     }
 
     private static RawReply ParseReply(byte[] message)

@@ -78,10 +78,10 @@ internal sealed record RemoteTarget(string Host, int Port, RemoteReference? Refe
             new CdrMarshaller(new CdrMarshallerOptions { ByteOrder = ByteOrder.LittleEndian }),
             new GraphMarshaller(new GraphTypeRegistry()),
         ];
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connecting.CancelAfter(timeout); // one budget for every attempt
         foreach (var marshaller in marshallers)
         {
-            using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            connecting.CancelAfter(timeout);
             try
             {
                 return await RemotingClient.ConnectAsync(endPoint, new RemotingClientOptions { Marshaller = marshaller, Transport = Connector }, connecting.Token);

@@ -44,14 +44,23 @@ internal sealed class PeopleDirectory : IDirectory
 
     public TaskCompletionSource<string> Noted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
+    private int _calls;
+
+    /// <summary>How many calls of AddAsync, GreetAsync and EchoAsync ran.</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
+    public Task<int> AddAsync(int a, int b)
+    {
+        Interlocked.Increment(ref _calls);
+        return Task.FromResult(a + b);
+    }
 
     public Task<Person> FindAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(People.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"nobody called {name}"));
 
     public Task<Person[]> BornAfterAsync(int year) => Task.FromResult(People.Where(p => p.Year > year).ToArray());
 
-    public Task<string> GreetAsync(Person person, Mood mood) => Task.FromResult($"Hello {person.Name} of {person.Place} ({person.Year}), {mood}");
+    public Task<string> GreetAsync(Person person, Mood mood) => Interlocked.Increment(ref _calls) < 0 ? Task.FromResult("") : Task.FromResult($"Hello {person.Name} of {person.Place} ({person.Year}), {mood}");
 
     public Task FailAsync(string message) => throw new InvalidOperationException(message);
 
@@ -61,7 +70,7 @@ internal sealed class PeopleDirectory : IDirectory
         return Task.CompletedTask;
     }
 
-    public Task<string> EchoAsync(string text) => Task.FromResult(text);
+    public Task<string> EchoAsync(string text) => Interlocked.Increment(ref _calls) < 0 ? Task.FromResult("") : Task.FromResult(text);
 
     public Task<string> EchoAsync(string text, int times) => Task.FromResult(string.Concat(Enumerable.Repeat(text, times)));
 
@@ -238,6 +247,45 @@ public sealed class CallAndNamesTests
         code.Should().Be(2);
         output.Should().BeEmpty();
         error.Should().ContainSingle().Which.Should().StartWith(expected);
+        directory.Calls.Should().Be(0, "nothing reached the server's methods");
+    }
+
+    [Theory]
+    [InlineData("""{"name":"x","interface":"I","marshaller":"cdr-big-endian","methods":[{"name":"M","signature":"I.M():System.Void","id":"1ffffffffffffffff","semantics":"maybe","parameters":[],"result":{"clrType":"System.Void"}}]}""")]
+    [InlineData("""{"name":"x","interface":"I","marshaller":"cdr-big-endian","methods":[{"name":"M","signature":"I.M():System.Void","id":null,"semantics":"maybe","parameters":[],"result":{"clrType":"System.Void"}}]}""")]
+    [InlineData("""{"name":"x","interface":"I","marshaller":"cdr-big-endian","methods":[{"name":null,"signature":"s","id":"01","semantics":"maybe","parameters":[{"name":null}],"result":{}}]}""")]
+    [InlineData("""{"name":"x","methods":7}""")]
+    [InlineData("""[1, 2, 3]""")]
+    [InlineData("""not json""")]
+    [InlineData(null)]
+    public async Task A_hostile_reflection_description_is_one_error_line_and_exit_one(string? description)
+    {
+        // Its own "reflection service", over the object-graph marshaller, which (unlike CDR) carries null strings too.
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), new RemotingServerOptions { Marshaller = new GraphMarshaller(new GraphTypeRegistry()) });
+        server.Export<IRemotingReflection>(new LyingReflection(description), IRemotingReflection.WellKnownName);
+        await server.StartAsync().WaitAsync(TestTimeouts.Operation);
+
+        foreach (var args in new[] { new[] { "call", Endpoint(server) }, ["call", Endpoint(server), "x", "M"] })
+        {
+            var (code, output, error) = await ToolProcess.RunAsync(args);
+
+            code.Should().Be(1, string.Join(" / ", error));
+            output.Should().BeEmpty();
+            error.Should().ContainSingle().Which.Should().StartWith("error: the server's reflection service sent");
+        }
+    }
+
+    [Fact]
+    public async Task Metadata_past_the_protocols_limits_is_refused_before_connecting()
+    {
+        var many = Enumerable.Range(0, 65).SelectMany(i => new[] { "--metadata", $"k{i}=v" }).ToArray();
+        var (code, _, error) = await ToolProcess.RunAsync(["call", "127.0.0.1:7", "x", "M", "[]", .. many]);
+        code.Should().Be(2);
+        error.Should().ContainSingle().Which.Should().StartWith("error: --metadata is given 65 times; a call carries at most 64 entries");
+
+        (code, _, error) = await ToolProcess.RunAsync("call", "127.0.0.1:7", "x", "M", "[]", "--metadata", "big=" + new string('x', 17_000));
+        code.Should().Be(2);
+        error.Should().ContainSingle().Which.Should().StartWith("error: the metadata takes 17006 bytes; a call carries at most 16384");
     }
 
     [Fact]
@@ -382,6 +430,13 @@ public sealed class CallAndNamesTests
         code.Should().Be(2);
         output.Should().BeEmpty();
         error.Should().ContainSingle().Which.Should().StartWith(expected);
+    }
+
+    private sealed class LyingReflection(string? description) : IRemotingReflection
+    {
+        public Task<string[]> ListAsync() => Task.FromResult(new[] { "x", null!, "" });
+
+        public Task<string> DescribeAsync(string name) => Task.FromResult(description!);
     }
 
     private static async Task<string> Result(params string[] args)
