@@ -6,9 +6,11 @@ namespace Ocean.Remoting;
 /// <see cref="WellKnownName"/> when <see cref="RemotingServerOptions.EnableReflection"/> is on.
 /// </summary>
 /// <remarks>
-/// It reveals names, interface names, method signatures and parameter names, nothing else: no object is reachable
-/// through it that was not reachable by name already. Exported by name, it goes through the server's interceptors like
-/// any other object, so an interceptor can restrict it.
+/// It reveals the export names, and for an object its interface, the server's marshaller, its methods' signatures and
+/// parameter names, and with CDR the shape of the types they carry (struct member names, enum identifiers). An object
+/// exported implicitly (passed by reference) is described only to a caller who names its key, which holds 64 random
+/// bits: the service makes no object reachable that was not reachable already. Exported by name, it goes through the
+/// server's interceptors like any other object, so an interceptor can restrict it.
 /// </remarks>
 public interface IRemotingReflection
 {
