@@ -320,7 +320,41 @@ internal static class CallCommand
                 : throw new UsageException($"'{text}' is overloaded: give the whole signature, one of: {string.Join(" | ", Methods.Where(m => m.Name == text).Select(m => m.Signature))}");
         }
 
-        /// <summary>The parsed type of a parameter or result: the description's definitions, then the type.</summary>
+        /// <summary>
+        /// The definitions <paramref name="type"/> uses, directly or through other definitions, in the description's
+        /// order (each after the ones it uses): one definition this tool cannot read spoils only the methods using it.
+        /// </summary>
+        private List<string> Needed(string type)
+        {
+            var byName = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var definition in Definitions ?? [])
+            {
+                var words = definition.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length >= 2)
+                {
+                    byName.TryAdd(words[1], definition);
+                }
+            }
+
+            var needed = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new Stack<string>([type]);
+            while (pending.TryPop(out var text))
+            {
+                foreach (System.Text.RegularExpressions.Match name in s_name.Matches(text))
+                {
+                    if (byName.TryGetValue(name.Value, out var definition) && needed.Add(name.Value))
+                    {
+                        pending.Push(definition);
+                    }
+                }
+            }
+
+            return [.. (Definitions ?? []).Where(d => d.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries) is [_, var name, ..] && needed.Contains(name))];
+        }
+
+        private static readonly System.Text.RegularExpressions.Regex s_name = new(@"[\p{L}_][\p{L}\p{Nd}_]*(?:(?:\.|::)[\p{L}_][\p{L}\p{Nd}_]*)*");
+
+        /// <summary>The parsed type of a parameter or result: the definitions it uses, then the type.</summary>
         public CdrSpecType TypeOf(string? type, string what)
         {
             if (type is null)
@@ -328,7 +362,8 @@ internal static class CallCommand
                 throw new ExchangeException($"the server gave no CDR type for {what} (see ocean call --json)");
             }
 
-            var spec = Definitions is { Length: > 0 } definitions ? string.Join("; ", definitions) + "; " + type : type;
+            var needed = Needed(type);
+            var spec = needed.Count > 0 ? string.Join("; ", needed) + "; " + type : type;
             try
             {
                 return CdrTypeSpec.Parse(spec);

@@ -8,6 +8,33 @@ namespace Ocean.Tool.Tests;
 
 public sealed record Person(string Name, string Place, int Year);
 
+/// <summary>A union the tool cannot read back: a branch named like the key its JSON form uses for the discriminator.</summary>
+[Ocean.Marshalling.Cdr.CdrUnion]
+public sealed class Awkward
+{
+    [Ocean.Marshalling.Cdr.CdrDiscriminator]
+    public int Tag { get; set; }
+
+    [Ocean.Marshalling.Cdr.CdrCase(1)]
+#pragma warning disable IDE1006, SA1300 // the lower-case name is the point
+    public int discriminator { get; set; }
+#pragma warning restore IDE1006, SA1300
+}
+
+public interface IMixed
+{
+    Task<int> AddAsync(int a, int b);
+
+    Task<int> PickAsync(Awkward choice);
+}
+
+internal sealed class Mixed : IMixed
+{
+    public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
+
+    public Task<int> PickAsync(Awkward choice) => Task.FromResult(choice.Tag);
+}
+
 public enum Mood
 {
     Calm = 1,
@@ -273,6 +300,19 @@ public sealed class CallAndNamesTests
             output.Should().BeEmpty();
             error.Should().ContainSingle().Which.Should().StartWith("error: the server's reflection service sent");
         }
+    }
+
+    [Fact]
+    public async Task A_definition_the_tool_cannot_read_spoils_only_the_methods_that_use_it()
+    {
+        await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), new RemotingServerOptions { EnableReflection = true });
+        server.Export<IMixed>(new Mixed(), "mixed");
+        await server.StartAsync().WaitAsync(TestTimeouts.Operation);
+
+        (await Result("call", Endpoint(server), "mixed", "AddAsync", "[1, 2]")).Should().Be("3");
+        var (code, _, error) = await ToolProcess.RunAsync("call", Endpoint(server), "mixed", "PickAsync", """[{"discriminator": 1}]""");
+        code.Should().Be(1);
+        error.Should().ContainSingle().Which.Should().StartWith("error: the server described parameter 'choice' in a way this tool cannot read");
     }
 
     [Fact]
