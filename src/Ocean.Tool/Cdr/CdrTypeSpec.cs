@@ -21,6 +21,8 @@ internal sealed class CdrSpecException(string message, int position)
 /// type       = octet | boolean | char | wchar | short | unsigned short | long | unsigned long | long long
 ///            | unsigned long long | float | double | string | wstring | sequence "&lt;" type "&gt;" | name
 /// name       = identifier { ("." | "::") identifier }
+/// label      = integer | TRUE | FALSE | 'c' | a char's (0..255) or wchar's (0..65535) code | enum identifier
+/// identifier = (letter | "_") { letter | digit | "_" }    (Unicode letters and digits, as C#'s; not a keyword)
 /// </code>
 /// The value's type is the final type, or else the last definition. A definition may name itself (or one being
 /// defined around it) only inside a <c>sequence</c>, as IDL allows recursion.
