@@ -99,8 +99,9 @@ public sealed class CdrMarshaller : IMarshaller
     /// <exception cref="MarshallingException">
     /// <see cref="MarshallingError.UnsupportedType"/>: the marshaller cannot carry the type (the exception marshalling
     /// it raises, with <see cref="CanMarshal"/>'s reason), or the notation cannot express it: mutually recursive types,
-    /// a fixed-length array as a union branch, an enum without values, or a name that <paramref name="definitions"/>
-    /// already gives to a different definition.
+    /// a fixed-length array as a union branch, an enum without values, a name that <paramref name="definitions"/>
+    /// already gives to a different definition, or a name that is a keyword of the notation (<c>long</c>, <c>TRUE</c>)
+    /// or holds a character other than letters, digits and <c>_</c> (the message names the member or type).
     /// </exception>
     public string DescribeType(Type type, IList<string> definitions)
     {

@@ -165,7 +165,18 @@ internal static class ConnectCommand
                     break;
                 }
 
-                var frame = settings.Codec is null && !settings.Udp && !settings.Hex ? settings.Parse(text + "\n") : settings.Parse(text);
+                byte[] frame;
+                try
+                {
+                    frame = settings.Codec is null && !settings.Udp && !settings.Hex ? settings.Parse(text + "\n") : settings.Parse(text);
+                }
+                catch (UsageException ex)
+                {
+                    // One bad line (too long for the prefix, bad hex) is not the session's end: the others go, as in multicast.
+                    Console.Error.WriteLine("warning: not sent: " + ex.Message);
+                    continue;
+                }
+
                 await channel.SendAsync(frame, stop);
             }
         }

@@ -18,6 +18,9 @@ internal static class TlsOptions
 
     public static readonly string[] ConnectValued = ["--sni", "--pin", "--ca"];
 
+    /// <summary>The most a --cert, --key or --ca file may hold (1 MiB): certificate files are a few kilobytes.</summary>
+    public const int MaxFileBytes = 1024 * 1024;
+
     public const string ListenHelp = """
           --tls                 TLS on every connection (TCP only); without --cert, with a self-signed certificate
                                 made for this run (for localhost, 127.0.0.1, ::1), its SHA-256 fingerprint on stderr
@@ -221,15 +224,19 @@ internal static class TlsOptions
 
         try
         {
+            // Each file is read once, so a pipe (--cert <(...), /dev/stdin) works as well as a file.
+            var bytes = ReadBounded(path, "--cert");
             X509Certificate2 leaf;
             X509Certificate2Collection all;
-            if (IsPem(path))
+            if (IsPem(bytes))
             {
+                var certPem = Encoding.ASCII.GetString(bytes);
+                var keyPem = keyPath is null ? certPem : Encoding.ASCII.GetString(ReadBounded(keyPath, "--key"));
                 leaf = password is null
-                    ? X509Certificate2.CreateFromPemFile(path, keyPath)
-                    : X509Certificate2.CreateFromEncryptedPemFile(path, password, keyPath);
+                    ? X509Certificate2.CreateFromPem(certPem, keyPem)
+                    : X509Certificate2.CreateFromEncryptedPem(certPem, keyPem, password);
                 all = [];
-                all.ImportFromPemFile(path);
+                all.ImportFromPem(certPem);
             }
             else
             {
@@ -238,7 +245,7 @@ internal static class TlsOptions
                     throw new UsageException("--key applies to a PEM --cert; a PKCS#12 file holds its key");
                 }
 
-                all = X509CertificateLoader.LoadPkcs12CollectionFromFile(path, password);
+                all = X509CertificateLoader.LoadPkcs12Collection(bytes, password);
                 leaf = all.FirstOrDefault(c => c.HasPrivateKey)
                     ?? throw new UsageException($"--cert '{path}' holds no certificate with a private key");
             }
@@ -252,7 +259,7 @@ internal static class TlsOptions
             chain.AddRange(all.Where(c => c.Thumbprint != leaf.Thumbprint).ToArray());
             return (leaf, chain);
         }
-        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new UsageException($"--cert '{path}' could not be read: {ex.Message}");
         }
@@ -268,14 +275,15 @@ internal static class TlsOptions
 
         try
         {
+            var bytes = ReadBounded(path, "--ca");
             var certificates = new X509Certificate2Collection();
-            if (IsPem(path))
+            if (IsPem(bytes))
             {
-                certificates.ImportFromPemFile(path);
+                certificates.ImportFromPem(Encoding.ASCII.GetString(bytes));
             }
             else
             {
-                certificates.Add(X509CertificateLoader.LoadCertificateFromFile(path));
+                certificates.Add(X509CertificateLoader.LoadCertificate(bytes));
             }
 
             return certificates.Count > 0 ? certificates : throw new UsageException($"--ca '{path}' holds no certificate");
@@ -286,13 +294,29 @@ internal static class TlsOptions
         }
     }
 
-    private static bool IsPem(string path)
+    /// <summary>
+    /// The whole file, read once and without asking its length (a pipe has none): at most <see cref="MaxFileBytes"/>,
+    /// a larger file is a usage error.
+    /// </summary>
+    private static byte[] ReadBounded(string path, string option)
     {
-        using var file = File.OpenRead(path);
-        var head = new byte[Math.Min(4096, file.Length)];
-        file.ReadExactly(head);
-        return Encoding.ASCII.GetString(head).Contains("-----BEGIN", StringComparison.Ordinal);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        var buffer = new byte[MaxFileBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = file.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+        }
+
+        return length > MaxFileBytes
+            ? throw new UsageException($"{option} '{path}' is larger than {MaxFileBytes / 1024 / 1024} MiB: not a certificate file")
+            : buffer[..length];
     }
+
+    /// <summary>PEM text has a "-----BEGIN" line near its start; anything else is DER (or PKCS#12).</summary>
+    private static bool IsPem(byte[] bytes) =>
+        Encoding.ASCII.GetString(bytes, 0, Math.Min(4096, bytes.Length)).Contains("-----BEGIN", StringComparison.Ordinal);
 }
 
 /// <summary>The client's TLS settings, and why the server's certificate was refused, once it has been.</summary>

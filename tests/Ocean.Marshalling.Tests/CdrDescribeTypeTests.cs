@@ -201,6 +201,42 @@ public sealed class CdrDescribeTypeTests
             "union Demo.ByWideLetter switch (wchar) { case 'x': long X; case 960: double Pi; }");
     }
 
+    public static TheoryData<Type, string> KeywordNames => new()
+    {
+        { typeof(KeywordMember), "The member Demo.KeywordMember.sequence cannot be described: 'sequence' is a keyword of the CDR type notation" },
+        { typeof(KeywordTrue), "The member Demo.KeywordTrue.TRUE cannot be described: 'TRUE' is a keyword" },
+        { typeof(KeywordBranch), "The union branch Demo.KeywordBranch.octet cannot be described: 'octet' is a keyword" },
+        { typeof(KeywordIdentifier), "The enum identifier Demo.KeywordIdentifier.long cannot be described: 'long' is a keyword" },
+        { typeof(KeywordHolder.union), "(CDR name Demo.KeywordHolder.union) cannot be described: 'union' is a keyword" },
+        { typeof(List<Box<KeywordHolder.union>>), "(CDR name Demo.KeywordHolder.union) cannot be described: 'union' is a keyword" },
+        { typeof(KeywordNested), "The member Demo.KeywordMember.sequence cannot be described" },
+        { typeof(CombiningMark), "The member Demo.CombiningMark.Cafe\u0301 cannot be described: 'Cafe\u0301' is not an identifier of the CDR type notation" },
+    };
+
+    [Theory]
+    [MemberData(nameof(KeywordNames))]
+    public void DescribeType_KeywordOrNonIdentifierName_IsRefusedNamingIt_AndAddsNothing(Type type, string expected)
+    {
+        var definitions = new List<string> { "struct Demo.Given { long A; }" };
+
+        var act = () => Cdr.DescribeType(type, definitions);
+
+        var error = act.Should().Throw<MarshallingException>().Which;
+        error.Error.Should().Be(MarshallingError.UnsupportedType);
+        error.Message.Should().Contain(expected);
+        definitions.Should().Equal("struct Demo.Given { long A; }");
+    }
+
+    [Fact]
+    public void DescribeType_KeywordsInOtherCaseOrInsideAName_AreFine()
+    {
+        var definitions = new List<string>();
+
+        Cdr.DescribeType(typeof(NearKeywords), definitions).Should().Be("Demo.NearKeywords");
+
+        definitions.Should().Equal("struct Demo.NearKeywords { long Long; long longs; long True; long Grüße_2; }");
+    }
+
     [Fact]
     public void DescribeType_UnionLabels_OnlyThoseThatCanSelectTheBranch()
     {
@@ -758,3 +794,42 @@ public sealed class WithHandles
 
     public List<Handle> Many { get; set; } = [];
 }
+
+public sealed record KeywordMember(int sequence);
+
+public sealed class KeywordTrue
+{
+    public int TRUE { get; set; }
+}
+
+[CdrUnion]
+public sealed class KeywordBranch
+{
+    [CdrDiscriminator]
+    public int Kind { get; set; }
+
+    [CdrCase(1)]
+    public int octet { get; set; }
+}
+
+public enum KeywordIdentifier
+{
+    A,
+    @long,
+}
+
+public static class KeywordHolder
+{
+#pragma warning disable CS8981 // a lower-case type name, as the test needs
+    public sealed record union(int A);
+#pragma warning restore CS8981
+}
+
+public sealed record KeywordNested(string Name, List<KeywordMember> Inner);
+
+public sealed class CombiningMark
+{
+    public int Cafe\u0301 { get; set; }
+}
+
+public sealed record NearKeywords(int Long, int longs, int True, int Grüße_2);

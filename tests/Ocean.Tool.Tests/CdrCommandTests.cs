@@ -274,6 +274,44 @@ public sealed class CdrCommandTests
         (await Succeeds("decode", "--compact", "struct E {}; struct S { sequence<E> e; E f[2]; long n; }", "00000002 00000007")).Should().Be("""{"e":[{},{}],"f":[{},{}],"n":7}""");
     }
 
+    [Fact]
+    public async Task CharAndWCharLabels_MayBeCharacterCodes_AsDescribeTypeWritesThem()
+    {
+        // DescribeType writes '\n', '\'' and '\\' (and any character outside printable ASCII) as their codes.
+        const string spec = "union U switch (char) { case 10: long a; case 39: case 0x5C: octet b; case 255: short c; }";
+        (await Succeeds("decode", "--compact", spec, "0a000000 00000007")).Should().Be("""{"discriminator":"\n","a":7}""");
+        (await Succeeds("decode", "--compact", spec, "27 09")).Should().Be("""{"discriminator":"'","b":9}""");
+        (await Succeeds("encode", spec, """{"discriminator":"\\","b":9}""")).Should().Be("5c09");
+        (await Succeeds("encode", spec, """{"discriminator":"ÿ","c":-1}""")).Should().Be("ff00ffff");
+        const string wide = "union W switch (wchar) { case 8364: long euro; case 65535: octet last; }";
+        (await Succeeds("decode", "--compact", wide, "0220ac00 00000005")).Should().Be("""{"discriminator":"€","euro":5}""");
+        (await Succeeds("encode", wide, """{"discriminator":"€","euro":5}""")).Should().Be("0220ac00 00000005");
+    }
+
+    [Theory]
+    [InlineData("error: spec position 30: 256 is out of range for char (a character code is 0..255)", "union U switch (char) { case 256: long a; }")]
+    [InlineData("error: spec position 30: -1 is out of range for char", "union U switch (char) { case -1: long a; }")]
+    [InlineData("error: spec position 31: 65536 is out of range for wchar (a character code is 0..65535)", "union U switch (wchar) { case 65536: long a; }")]
+    [InlineData("error: spec position 31: 0x10000 is out of range for wchar", "union U switch (wchar) { case 0x10000: long a; }")]
+    [InlineData("error: spec position 30: expected a character literal such as 'a' or a character code (the discriminator is char), found 'TRUE'", "union U switch (char) { case TRUE: long a; }")]
+    public async Task CharacterCodeLabels_OutOfRange_ExitTwo_WithThePosition(string expected, string spec)
+    {
+        var (code, output, error) = await ToolProcess.RunAsync("cdr", "decode", spec, "00");
+
+        code.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().ContainSingle().Which.Should().StartWith(expected);
+    }
+
+    [Fact]
+    public async Task Identifiers_MayHoldUnicodeLettersAndDigits_AsCSharpNamesDo()
+    {
+        const string spec = "enum Façade { Grün, Blau_2 }; struct Straße.Größe { long ширина; Façade farbe; string 名前_1; }";
+        (await Succeeds("decode", "--compact", spec, "00000007 00000001 00000002 6100"))
+            .Should().Be("""{"ширина":7,"farbe":"Blau_2","名前_1":"a"}""");
+        (await Succeeds("encode", spec, """{"ширина":7,"farbe":"Grün","名前_1":"a"}""")).Should().Be("00000007 00000000 00000002 6100");
+    }
+
     [Theory]
     [InlineData("error: spec position 43: expected ';' after member place, found 'long'", "struct Person { string name; string place long year; }")]
     [InlineData("error: spec position 14: the spec is empty", "  // nothing\n")]

@@ -191,6 +191,47 @@ public sealed class TlsTests
         noKey.Error.Should().ContainSingle().Which.Should().StartWith("error: --cert ");
     }
 
+    [Fact]
+    public async Task CertificateFiles_FromPipes_AreReadOnce_PemAndPkcs12FromAFifo_DerCaFromStandardInput()
+    {
+        using var files = new CertificateFiles();
+        var (ca, leaf) = files.CaAndLeaf();
+        var pem = leaf.ExportCertificatePem() + "\n" + leaf.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem();
+        var pkcs12 = leaf.Export(X509ContentType.Pkcs12, "s3cret");
+
+        foreach (var (content, extra) in new[] { (System.Text.Encoding.ASCII.GetBytes(pem), Array.Empty<string>()), (pkcs12, ["--cert-password", "s3cret"]) })
+        {
+            // A named pipe has no length: the tool must read it as a stream (it used to ask FileStream.Length and crash).
+            var fifo = await files.FifoAsync("cert-" + extra.Length);
+            await using var listener = ToolProcess.Start(["listen", "--port", "0", "--tls", "--echo", "--cert", fifo, .. extra]);
+            await Task.Run(() => File.WriteAllBytes(fifo, content)).WaitAsync(TestTimeouts.Operation);
+            var port = await listener.ListeningPortAsync();
+
+            // --ca /dev/stdin: the tool's standard input, a pipe, holding the CA certificate in DER.
+            await using var connect = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--tls", "--ca", "/dev/stdin", "--send", "from a pipe");
+            await connect.StandardInput.BaseStream.WriteAsync(ca.RawData);
+            connect.StandardInput.Close();
+            var code = await connect.WaitForExitAsync();
+
+            connect.StandardError.Should().BeEmpty();
+            code.Should().Be(0);
+            connect.StandardOutput.Should().Equal("from a pipe");
+        }
+    }
+
+    [Fact]
+    public async Task CertificateFile_LargerThanOneMebibyte_IsAUsageError()
+    {
+        using var files = new CertificateFiles();
+        var big = files.Write("big.pem", new byte[(1024 * 1024) + 1]);
+
+        var (code, output, error) = await ToolProcess.RunAsync("connect", "127.0.0.1:7", "--tls", "--ca", big, "--send", "x");
+
+        code.Should().Be(2);
+        output.Should().BeEmpty();
+        error.Should().ContainSingle().Which.Should().Be($"error: --ca '{big}' is larger than 1 MiB: not a certificate file");
+    }
+
     [Theory]
     [InlineData("error: --tls is for TCP: it cannot be used with --udp", "listen", "--port", "0", "--tls", "--udp")]
     [InlineData("error: --tls is for TCP: it cannot be used with --udp", "connect", "127.0.0.1:7", "--tls", "--udp", "--send", "x")]
@@ -259,6 +300,16 @@ public sealed class TlsTests
         {
             var path = Path.Combine(_directory.FullName, name);
             File.WriteAllBytes(path, bytes);
+            return path;
+        }
+
+        /// <summary>A named pipe (mkfifo) in the directory.</summary>
+        public async Task<string> FifoAsync(string name)
+        {
+            var path = Path.Combine(_directory.FullName, name);
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+            await mkfifo.WaitForExitAsync().WaitAsync(TestTimeouts.Operation);
+            mkfifo.ExitCode.Should().Be(0, "mkfifo makes the pipe");
             return path;
         }
 

@@ -34,6 +34,7 @@ internal sealed class CdrTypeDescriber
     /// type's arity suffix dropped, and a constructed generic type's arguments appended as <c>_Argument</c> each
     /// (<c>Demo.Pair_Int32_String</c>, see <see cref="ArgumentName"/>).
     /// </summary>
+    /// <exception cref="MarshallingException">A segment of the name is a keyword of the notation, or not an identifier.</exception>
     public static string NameOf(Type type)
     {
         var name = new StringBuilder();
@@ -44,7 +45,13 @@ internal sealed class CdrTypeDescriber
 
         name.Append(string.Join('.', Chain(type)));
         AppendArguments(name, type);
-        return name.ToString();
+        var text = name.ToString();
+        foreach (var segment in text.Split('.'))
+        {
+            CdrNotation.CheckIdentifier(segment, $"The type {type} (CDR name {text})");
+        }
+
+        return text;
     }
 
     /// <summary>
@@ -101,8 +108,12 @@ internal sealed class CdrTypeDescriber
     }
 
     /// <summary>A struct member or union branch: <c>T name;</c>, or <c>T name[n];</c> for a fixed-length array member.</summary>
-    public string Member(CdrCodec codec, string name, bool inUnion)
+    /// <exception cref="MarshallingException">
+    /// The name is a keyword of the notation or not an identifier, or a union branch is a fixed-length array.
+    /// </exception>
+    public string Member(Type owner, CdrCodec codec, string name, bool inUnion)
     {
+        CdrNotation.CheckIdentifier(name, $"The {(inUnion ? "union branch" : "member")} {owner}.{name}");
         if (codec is IArrayCodec { FixedLength: > 0 } array)
         {
             if (inUnion)

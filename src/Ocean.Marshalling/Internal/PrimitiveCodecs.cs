@@ -252,7 +252,13 @@ internal sealed class EnumCodec<TEnum> : CdrCodec<TEnum>, IEnumCodec
                 throw new MarshallingException(MarshallingError.UnsupportedType, $"{typeof(TEnum)} has no values: a CDR enum needs at least one, so it has no description.");
             }
 
-            describer.Define(typeof(TEnum), name, $"enum {name} {{ {string.Join(", ", Identifiers)} }}");
+            var identifiers = Identifiers;
+            foreach (var identifier in identifiers)
+            {
+                CdrNotation.CheckIdentifier(identifier, $"The enum identifier {typeof(TEnum)}.{identifier}");
+            }
+
+            describer.Define(typeof(TEnum), name, $"enum {name} {{ {string.Join(", ", identifiers)} }}");
         }
 
         return name;

@@ -117,7 +117,7 @@ internal sealed class StructCodec<T> : CdrCodec<T>, IInitializableCodec
             var text = new System.Text.StringBuilder("struct ").Append(name).Append(" {");
             for (var i = 0; i < _layout.Members.Count; i++)
             {
-                text.Append(' ').Append(describer.Member((CdrCodec)_codecs[i], _layout.Members[i].Name, inUnion: false));
+                text.Append(' ').Append(describer.Member(typeof(T), (CdrCodec)_codecs[i], _layout.Members[i].Name, inUnion: false));
             }
 
             describer.Define(typeof(T), name, text.Append(" }").ToString());

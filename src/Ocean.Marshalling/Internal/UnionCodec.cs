@@ -118,7 +118,7 @@ internal sealed class UnionCodec<T> : CdrCodec<T>, IInitializableCodec
                 }
             }
 
-            text.Append(' ').Append(describer.Member(branch.Codec, branch.Name, inUnion: true));
+            text.Append(' ').Append(describer.Member(typeof(T), branch.Codec, branch.Name, inUnion: true));
         }
 
         describer.Define(typeof(T), name, text.Append(" }").ToString());

@@ -21,6 +21,8 @@ internal sealed class CdrSpecException(string message, int position)
 /// type       = octet | boolean | char | wchar | short | unsigned short | long | unsigned long | long long
 ///            | unsigned long long | float | double | string | wstring | sequence "&lt;" type "&gt;" | name
 /// name       = identifier { ("." | "::") identifier }
+/// label      = integer | TRUE | FALSE | 'c' | a char's (0..255) or wchar's (0..65535) code | enum identifier
+/// identifier = (letter | "_") { letter | digit | "_" }    (Unicode letters and digits, as C#'s; not a keyword)
 /// </code>
 /// The value's type is the final type, or else the last definition. A definition may name itself (or one being
 /// defined around it) only inside a <c>sequence</c>, as IDL allows recursion.
@@ -298,9 +300,14 @@ internal sealed class CdrTypeSpec
 
                 throw Error("expected TRUE or FALSE (the discriminator is boolean)", token);
             case CdrKind.Char or CdrKind.WChar:
+                if (token.Kind == TokenKind.Integer || IsSymbol("-"))
+                {
+                    return ParseCharacterCode(discriminator);
+                }
+
                 if (token.Kind != TokenKind.Character)
                 {
-                    throw Error($"expected a character literal such as 'a' (the discriminator is {discriminator.Name})", token);
+                    throw Error($"expected a character literal such as 'a' or a character code (the discriminator is {discriminator.Name})", token);
                 }
 
                 _next++;
@@ -352,6 +359,39 @@ internal sealed class CdrTypeSpec
 
                 return key;
         }
+    }
+
+    /// <summary>
+    /// A char or wchar label written as its code, as <c>DescribeType</c> writes characters that are not printable ASCII
+    /// (and <c>'</c>, <c>\</c>): 0..255 for char, 0..65535 for wchar, decimal or 0x hex.
+    /// </summary>
+    private long ParseCharacterCode(CdrSpecType discriminator)
+    {
+        var token = Current;
+        var negative = IsSymbol("-");
+        if (negative)
+        {
+            _next++;
+        }
+
+        var number = Current;
+        if (number.Kind != TokenKind.Integer)
+        {
+            throw Error($"expected a character code (the discriminator is {discriminator.Name})", number);
+        }
+
+        _next++;
+        var text = number.Text;
+        var isHex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        var max = discriminator.Kind == CdrKind.Char ? 0xFFUL : 0xFFFFUL;
+        if (negative
+            || !ulong.TryParse(isHex ? text[2..] : text, isHex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out var code)
+            || code > max)
+        {
+            throw Fault($"{(negative ? "-" : string.Empty)}{text} is out of range for {discriminator.Name} (a character code is 0..{max})", token);
+        }
+
+        return (long)code;
     }
 
     private CdrSpecType ParseType()
@@ -548,9 +588,10 @@ internal sealed class CdrTypeSpec
 
             var start = i;
             var c = text[i];
-            if (char.IsAsciiLetter(c) || c == '_')
+            if (char.IsLetter(c) || c == '_')
             {
-                while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
+                // C# identifiers may hold any Unicode letter or digit, as a CLR name the server describes may.
+                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_'))
                 {
                     i++;
                 }
@@ -575,7 +616,7 @@ internal sealed class CdrTypeSpec
                     }
                 }
 
-                if (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_' || text[i] == '.'))
+                if (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_' || text[i] == '.'))
                 {
                     throw new CdrSpecException($"'{text[start..(i + 1)]}' is not an integer", start);
                 }
