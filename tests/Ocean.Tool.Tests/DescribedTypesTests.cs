@@ -313,3 +313,20 @@ public sealed class DescribedUnicode
 
     public string 名前 { get; set; } = string.Empty;
 }
+
+/// <summary>The notation's keywords are one list in two assemblies: what DescribeType refuses as a name is what the tool reads as a keyword.</summary>
+public sealed class NotationKeywordTests
+{
+    [Fact]
+    public void The_tools_keywords_are_the_ones_DescribeType_refuses()
+    {
+        var marshalling = (IEnumerable<string>)typeof(Ocean.Marshalling.CdrMarshaller).Assembly
+            .GetType("Ocean.Marshalling.Internal.CdrNotation", throwOnError: true)!
+            .GetField("Keywords", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+        var tool = (IEnumerable<string>)System.Reflection.Assembly.LoadFrom(ToolProcess.ToolPath)
+            .GetType("Ocean.Tool.Cdr.CdrTypeSpec", throwOnError: true)!
+            .GetField("s_keywords", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+
+        tool.Should().BeEquivalentTo(marshalling).And.Contain(["sequence", "TRUE", "unsigned"]);
+    }
+}

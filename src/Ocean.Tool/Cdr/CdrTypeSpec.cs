@@ -32,6 +32,7 @@ internal sealed class CdrTypeSpec
     /// <summary>How deeply <c>sequence&lt;...&gt;</c> may nest in one type (the parser and the codecs recurse).</summary>
     public const int MaxSequenceNesting = 32;
 
+    // The same words as Ocean.Marshalling's CdrNotation.Keywords, which DescribeType refuses as names (NotationKeywordTests keeps them equal).
     private static readonly HashSet<string> s_keywords = new(StringComparer.Ordinal)
     {
         "struct", "enum", "union", "switch", "case", "default", "sequence", "unsigned", "octet", "boolean", "char",
