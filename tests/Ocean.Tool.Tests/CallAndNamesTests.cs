@@ -350,15 +350,24 @@ public sealed class CallAndNamesTests
     [Fact]
     public async Task A_peer_that_closes_at_once_or_is_not_there_fails_with_exit_one()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen();
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var accepted = 0;
         var closing = Task.Run(async () =>
         {
-            for (var i = 0; i < 4; i++)
+            try
             {
-                using var accepted = await listener.AcceptAsync().WaitAsync(TestTimeouts.Operation);
+                while (true)
+                {
+                    using var connection = await listener.AcceptAsync();
+                    Interlocked.Increment(ref accepted); // closed at once, before the tool's preamble is answered
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // the listener was closed: the test is over
             }
         });
 
@@ -367,6 +376,13 @@ public sealed class CallAndNamesTests
         error.Should().ContainSingle().Which.Should().StartWith("error: ");
         (code, _, error) = await ToolProcess.RunAsync("names", $"127.0.0.1:{port}", "--timeout", "2");
         code.Should().Be(1);
+        error.Should().ContainSingle().Which.Should().StartWith("error: ");
+        listener.Dispose();
+        await closing.WaitAsync(TestTimeouts.Operation);
+        Volatile.Read(ref accepted).Should().BeGreaterThanOrEqualTo(2, "each command reached the peer, which closed");
+
+        (code, _, error) = await ToolProcess.RunAsync("call", $"127.0.0.1:{port}", "--timeout", "2");
+        code.Should().Be(1, "nothing listens there any more");
         error.Should().ContainSingle().Which.Should().StartWith("error: ");
     }
 

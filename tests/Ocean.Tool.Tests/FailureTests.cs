@@ -63,19 +63,15 @@ public sealed class FailureTests
     [Fact]
     public async Task Connect_ToAPeerThatClosesBeforeAnswering_ExitsOne()
     {
-        using var server = new TcpListener(IPAddress.Loopback, 0);
-        server.Start();
-        var port = ((IPEndPoint)server.LocalEndpoint).Port;
-        var serving = Task.Run(async () =>
+        using var peer = TcpPeer.Start(async stream =>
         {
-            using var client = await server.AcceptTcpClientAsync();
             var buffer = new byte[16];
-            _ = await client.GetStream().ReadAsync(buffer); // the request arrives; the peer closes without a reply
+            _ = await stream.ReadAsync(buffer); // the request arrives; the peer closes without a reply
         });
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--send", "hello");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{peer.Port}", "--send", "hello");
 
-        await serving.WithTimeout();
+        await peer.Served.WithTimeout();
         code.Should().Be(1);
         output.Should().BeEmpty();
         error.Should().Equal("error: the peer closed the connection before replying");

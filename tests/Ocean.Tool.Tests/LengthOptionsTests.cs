@@ -40,13 +40,8 @@ public sealed class LengthOptionsTests
     [Fact]
     public async Task Connect_WithALengthOffset_SendsWholeFramesAsGiven_AndPrintsTheReplyStripped()
     {
-        using var server = new TcpListener(IPAddress.Loopback, 0);
-        server.Start();
-        var port = ((IPEndPoint)server.LocalEndpoint).Port;
-        var serving = Task.Run(async () =>
+        using var peer = TcpPeer.Start(async stream =>
         {
-            using var client = await server.AcceptTcpClientAsync();
-            var stream = client.GetStream();
             var request = new byte[s_hiFrame.Length];
             await stream.ReadExactlyAsync(request);
             await stream.WriteAsync(s_helloFrame);
@@ -54,9 +49,9 @@ public sealed class LengthOptionsTests
         });
 
         var (code, output, error) = await ToolProcess.RunAsync(
-            "connect", $"127.0.0.1:{port}", "--framing", "length", "--length-offset", "2", "--length-adjustment", "-4", "--hex", "--send", "ca:fe:00:00:00:06:68:69");
+            "connect", $"127.0.0.1:{peer.Port}", "--framing", "length", "--length-offset", "2", "--length-adjustment", "-4", "--hex", "--send", "ca:fe:00:00:00:06:68:69");
 
-        (await serving.WithTimeout()).Should().Equal(s_hiFrame);
+        (await peer.Served.WithTimeout()).Should().Equal(s_hiFrame);
         error.Should().BeEmpty();
         code.Should().Be(0);
         output.Should().Equal("68 65 6c 6c 6f");

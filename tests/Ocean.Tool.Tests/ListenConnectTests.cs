@@ -50,22 +50,17 @@ public sealed class ListenConnectTests
     [Fact]
     public async Task Connect_WritesTheLengthPrefixOnTheWire_AndDecodesTheReply()
     {
-        using var server = new TcpListener(IPAddress.Loopback, 0);
-        server.Start();
-        var port = ((IPEndPoint)server.LocalEndpoint).Port;
-        var serving = Task.Run(async () =>
+        using var peer = TcpPeer.Start(async stream =>
         {
-            using var client = await server.AcceptTcpClientAsync();
-            var stream = client.GetStream();
             var request = new byte[4];
             await stream.ReadExactlyAsync(request);
             await stream.WriteAsync(new byte[] { 0x00, 0x02, 0x4f, 0x4b });
             return request;
         });
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--framing", "length", "--prefix", "2", "--send", "hi");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{peer.Port}", "--framing", "length", "--prefix", "2", "--send", "hi");
 
-        (await serving.WithTimeout()).Should().Equal(0x00, 0x02, 0x68, 0x69);
+        (await peer.Served.WithTimeout()).Should().Equal(0x00, 0x02, 0x68, 0x69);
         error.Should().BeEmpty();
         code.Should().Be(0);
         output.Should().Equal("OK");
@@ -91,17 +86,10 @@ public sealed class ListenConnectTests
     [Fact]
     public async Task Connect_WithoutSend_EndsWhenThePeerCloses_EvenWithInputOpen()
     {
-        using var server = new TcpListener(IPAddress.Loopback, 0);
-        server.Start();
-        var port = ((IPEndPoint)server.LocalEndpoint).Port;
-        var serving = Task.Run(async () =>
-        {
-            using var client = await server.AcceptTcpClientAsync();
-            await client.GetStream().WriteAsync("bye\n"u8.ToArray());
-        });
+        using var peer = TcpPeer.Start(stream => stream.WriteAsync("bye\n"u8.ToArray()).AsTask());
 
-        await using var tool = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "30");
-        await serving.WithTimeout();
+        await using var tool = ToolProcess.Start("connect", $"127.0.0.1:{peer.Port}", "--timeout", "30");
+        await peer.Served.WithTimeout();
 
         (await tool.ReadLineAsync()).Should().Be("bye");
         (await tool.WaitForExitAsync(TimeSpan.FromSeconds(15))).Should().Be(0, "the peer closed; standard input is still open");
