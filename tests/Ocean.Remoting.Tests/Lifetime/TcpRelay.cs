@@ -5,7 +5,8 @@ namespace Ocean.Remoting.Tests.Lifetime;
 
 /// <summary>
 /// A loopback TCP relay in front of a server: clients connect to it; <see cref="KillAsync"/> drops every connection
-/// without a word and stops listening, as a client machine that vanished would look to the server.
+/// without a word and stops listening, as a client machine that vanished would look to the server;
+/// <see cref="ResetAll"/> drops the connections so far and goes on accepting, as a lost connection looks to both sides.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
@@ -14,6 +15,7 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private int _accepted;
 
     public TcpRelay(EndPoint target)
     {
@@ -25,6 +27,9 @@ public sealed class TcpRelay : IAsyncDisposable
     }
 
     public EndPoint EndPoint { get; }
+
+    /// <summary>How many connections the relay accepted.</summary>
+    public int Accepted => Volatile.Read(ref _accepted);
 
     private async Task AcceptAsync()
     {
@@ -41,6 +46,7 @@ public sealed class TcpRelay : IAsyncDisposable
                     _sockets.Add(outbound);
                 }
 
+                Interlocked.Increment(ref _accepted);
                 _ = PumpAsync(inbound, outbound);
                 _ = PumpAsync(outbound, inbound);
             }
@@ -79,6 +85,13 @@ public sealed class TcpRelay : IAsyncDisposable
     {
         await _stop.CancelAsync();
         _listener.Dispose();
+        ResetAll();
+        await _accepting;
+    }
+
+    /// <summary>Resets every connection relayed so far (both sides see an abortive close); new ones are still accepted.</summary>
+    public void ResetAll()
+    {
         lock (_sockets)
         {
             foreach (var socket in _sockets)
@@ -86,9 +99,9 @@ public sealed class TcpRelay : IAsyncDisposable
                 socket.LingerState = new LingerOption(true, 0);
                 socket.Dispose();
             }
-        }
 
-        await _accepting;
+            _sockets.Clear();
+        }
     }
 
     public async ValueTask DisposeAsync()

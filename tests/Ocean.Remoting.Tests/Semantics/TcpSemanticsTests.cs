@@ -5,6 +5,7 @@ using Ocean.Marshalling;
 using Ocean.Remoting.Protocol;
 using Ocean.Remoting.Tests.Calls;
 using Ocean.Remoting.Tests.Connections;
+using Ocean.Remoting.Tests.Lifetime;
 
 namespace Ocean.Remoting.Tests.Semantics;
 
@@ -192,7 +193,7 @@ public sealed class TcpSemanticsTests
         await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0));
         server.Export<IGate>(gate, "gate");
         await server.StartAsync().WithTimeout();
-        await using var relay = new ResettableTcpRelay(server.EndPoint);
+        await using var relay = new TcpRelay(server.EndPoint);
         await using var client = await RemotingClient.ConnectAsync(relay.EndPoint, new RemotingClientOptions { RetransmitInterval = TimeSpan.FromMilliseconds(20) }).WithTimeout();
         var proxy = client.GetProxy<IGate>("gate");
 
@@ -213,7 +214,7 @@ public sealed class TcpSemanticsTests
         await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0));
         server.Export<IGate>(gate, "gate");
         await server.StartAsync().WithTimeout();
-        await using var relay = new ResettableTcpRelay(server.EndPoint);
+        await using var relay = new TcpRelay(server.EndPoint);
         await using var client = await RemotingClient.ConnectAsync(relay.EndPoint, new RemotingClientOptions { RetransmitInterval = TimeSpan.FromMilliseconds(10), MaxAttempts = 3 }).WithTimeout();
         var proxy = client.GetProxy<IGate>("gate");
 
@@ -238,7 +239,7 @@ public sealed class TcpSemanticsTests
         await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0));
         server.Export<IGate>(gate, "gate");
         await server.StartAsync().WithTimeout();
-        await using var relay = new ResettableTcpRelay(server.EndPoint);
+        await using var relay = new TcpRelay(server.EndPoint);
         await using var client = await RemotingClient.ConnectAsync(relay.EndPoint, new RemotingClientOptions { RetransmitInterval = TimeSpan.FromMilliseconds(10) }).WithTimeout();
         var proxy = client.GetProxy<IGate>("gate");
 
