@@ -11,7 +11,7 @@ namespace Ocean.Benchmarks.CrossProcess;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item>A call takes a pooled <see cref="PendingCall"/> (an <see cref="IValueTaskSource{TResult}"/>, no
+/// <item>A call takes a pooled <see cref="RawPendingCall"/> (an <see cref="IValueTaskSource{TResult}"/>, no
 /// TaskCompletionSource), registers it under a new request id and writes its request into the shared
 /// send buffer, all under one lock; nothing is allocated per call once the pool and buffers are warm (the
 /// echo's result string aside).</item>
@@ -26,14 +26,14 @@ namespace Ocean.Benchmarks.CrossProcess;
 /// and every later one.</item>
 /// </list>
 /// </remarks>
-internal sealed class RawRpcClient : IRpcClient
+internal sealed class RawRpcClient : IRpcClient, IRawCallPool
 {
     private const int InitialBufferSize = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly Lock _gate = new();
-    private readonly Dictionary<uint, PendingCall> _inFlight = new();
-    private readonly Stack<PendingCall> _pool = new();
+    private readonly Dictionary<uint, RawPendingCall> _inFlight = new();
+    private readonly Stack<RawPendingCall> _pool = new();
     private byte[] _pending = new byte[InitialBufferSize];
     private byte[] _sending = new byte[InitialBufferSize];
     private int _pendingBytes;
@@ -141,15 +141,15 @@ internal sealed class RawRpcClient : IRpcClient
         await _readLoop.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(static _ => { }, TaskScheduler.Default);
     }
 
-    private PendingCall Rent()
+    private RawPendingCall Rent()
     {
         lock (_gate)
         {
-            return _pool.TryPop(out var call) ? call : new PendingCall(this);
+            return _pool.TryPop(out var call) ? call : new RawPendingCall(this);
         }
     }
 
-    private void Return(PendingCall call)
+    void IRawCallPool.Return(RawPendingCall call)
     {
         lock (_gate)
         {
@@ -157,7 +157,7 @@ internal sealed class RawRpcClient : IRpcClient
         }
     }
 
-    private void ReturnLocked(PendingCall call) => _pool.Push(call);
+    private void ReturnLocked(RawPendingCall call) => _pool.Push(call);
 
     /// <summary>Room for <paramref name="size"/> more bytes at the end of the pending buffer (under the lock).</summary>
     private Span<byte> Reserve(int size)
@@ -286,7 +286,7 @@ internal sealed class RawRpcClient : IRpcClient
 
                     var frame = receive.AsSpan(offset + 4, length);
                     var id = BinaryPrimitives.ReadUInt32BigEndian(frame);
-                    PendingCall? call;
+                    RawPendingCall? call;
                     lock (_gate)
                     {
                         _inFlight.Remove(id, out call);
@@ -334,7 +334,7 @@ internal sealed class RawRpcClient : IRpcClient
     /// <summary>Fails every pending call and every later one; closes the socket.</summary>
     private void Fail(Exception reason)
     {
-        PendingCall[] failed;
+        RawPendingCall[] failed;
         lock (_gate)
         {
             if (_failure is not null)
@@ -352,101 +352,5 @@ internal sealed class RawRpcClient : IRpcClient
         {
             call.Fail(new IOException("The connection failed with the call pending.", reason));
         }
-    }
-
-    /// <summary>One call's waiter, reused: it goes back to the pool when its awaiter has read the result.</summary>
-    private sealed class PendingCall(RawRpcClient owner) : IValueTaskSource<int>, IValueTaskSource<string>
-    {
-        private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-        private ManualResetValueTaskSourceCore<int> _int;
-        private ManualResetValueTaskSourceCore<string> _string;
-
-        public byte Op { get; set; }
-
-        public ValueTask<int> AsIntTask() => new(this, _int.Version);
-
-        public ValueTask<string> AsStringTask() => new(this, _string.Version);
-
-        /// <summary>Completes the call from its reply payload; false if the payload is malformed for its op.</summary>
-        public bool Complete(ReadOnlySpan<byte> payload)
-        {
-            if (Op == RawRpcProtocol.OpAdd)
-            {
-                if (payload.Length != 4)
-                {
-                    return false;
-                }
-
-                _int.SetResult(BinaryPrimitives.ReadInt32BigEndian(payload));
-                return true;
-            }
-
-            if (payload.Length < 2 || payload.Length != 2 + BinaryPrimitives.ReadUInt16BigEndian(payload))
-            {
-                return false;
-            }
-
-            string text;
-            try
-            {
-                text = StrictUtf8.GetString(payload[2..]);
-            }
-            catch (DecoderFallbackException)
-            {
-                return false;
-            }
-
-            _string.SetResult(text);
-            return true;
-        }
-
-        public void Fail(Exception error)
-        {
-            if (Op == RawRpcProtocol.OpAdd)
-            {
-                _int.SetException(error);
-            }
-            else
-            {
-                _string.SetException(error);
-            }
-        }
-
-        int IValueTaskSource<int>.GetResult(short token)
-        {
-            try
-            {
-                return _int.GetResult(token);
-            }
-            finally
-            {
-                _int.Reset();
-                owner.Return(this);
-            }
-        }
-
-        ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _int.GetStatus(token);
-
-        void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _int.OnCompleted(continuation, state, token, flags);
-
-        string IValueTaskSource<string>.GetResult(short token)
-        {
-            try
-            {
-                return _string.GetResult(token);
-            }
-            finally
-            {
-                _string.Reset();
-                owner.Return(this);
-            }
-        }
-
-        ValueTaskSourceStatus IValueTaskSource<string>.GetStatus(short token) => _string.GetStatus(token);
-
-        void IValueTaskSource<string>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _string.OnCompleted(continuation, state, token, flags);
     }
 }

@@ -124,7 +124,7 @@ internal sealed class RawUdpRpcServer(IPEndPoint endPoint) : ICallCountingServer
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item>A call takes a pooled <see cref="PendingCall"/> (an <see cref="IValueTaskSource{TResult}"/> with its own
+/// <item>A call takes a pooled <see cref="RawPendingCall"/> (an <see cref="IValueTaskSource{TResult}"/> with its own
 /// request buffer), registers it under a new request id (one lock, one dictionary, as rpc-raw), writes its datagram
 /// and sends it at once from the caller's thread (a UDP send completes synchronously unless the socket buffer is
 /// full). Nothing is allocated per call once the pool is warm (the echo's result string aside).</item>
@@ -136,14 +136,14 @@ internal sealed class RawUdpRpcServer(IPEndPoint endPoint) : ICallCountingServer
 /// dropped; a malformed reply fails its call. A socket error fails every pending call and every later one.</item>
 /// </list>
 /// </remarks>
-internal sealed class RawUdpRpcClient : IRpcClient
+internal sealed class RawUdpRpcClient : IRpcClient, IRawCallPool
 {
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(1);
 
     private readonly Socket _socket;
     private readonly Lock _gate = new();
-    private readonly Dictionary<uint, PendingCall> _inFlight = new();
-    private readonly Stack<PendingCall> _pool = new();
+    private readonly Dictionary<uint, RawPendingCall> _inFlight = new();
+    private readonly Stack<RawPendingCall> _pool = new();
     private readonly Timer _timeouts;
     private uint _nextId;
     private long _strayReplies;
@@ -215,15 +215,15 @@ internal sealed class RawUdpRpcClient : IRpcClient
         Console.Error.WriteLine($"rpcload: rpc-raw-udp stray replies (late or unknown id) {Interlocked.Read(ref _strayReplies)}");
     }
 
-    private PendingCall Rent(int requestLength)
+    private RawPendingCall Rent(int requestLength)
     {
-        PendingCall? call;
+        RawPendingCall? call;
         lock (_gate)
         {
             _pool.TryPop(out call);
         }
 
-        call ??= new PendingCall(this);
+        call ??= new RawPendingCall(this);
         if (call.Request.Length < requestLength)
         {
             call.Request = new byte[Math.Max(requestLength, 2 * call.Request.Length)];
@@ -232,7 +232,7 @@ internal sealed class RawUdpRpcClient : IRpcClient
         return call;
     }
 
-    private void Return(PendingCall call)
+    void IRawCallPool.Return(RawPendingCall call)
     {
         lock (_gate)
         {
@@ -241,7 +241,7 @@ internal sealed class RawUdpRpcClient : IRpcClient
     }
 
     /// <summary>Registers <paramref name="call"/> under a new id, writes the id into its datagram and sends it.</summary>
-    private void Send(PendingCall call, byte op, int length)
+    private void Send(RawPendingCall call, byte op, int length)
     {
         Exception? failure;
         lock (_gate)
@@ -305,7 +305,7 @@ internal sealed class RawUdpRpcClient : IRpcClient
                 }
 
                 var id = BinaryPrimitives.ReadUInt32BigEndian(receive);
-                PendingCall? call;
+                RawPendingCall? call;
                 lock (_gate)
                 {
                     _inFlight.Remove(id, out call);
@@ -334,7 +334,7 @@ internal sealed class RawUdpRpcClient : IRpcClient
     private void ExpireCalls()
     {
         var cutoff = Environment.TickCount64 - (long)CallTimeout.TotalMilliseconds;
-        List<PendingCall>? expired = null; // allocated only when a call has timed out
+        List<RawPendingCall>? expired = null; // allocated only when a call has timed out
         lock (_gate)
         {
             foreach (var (id, call) in _inFlight)
@@ -359,7 +359,7 @@ internal sealed class RawUdpRpcClient : IRpcClient
     /// <summary>Fails every pending call and every later one; closes the socket.</summary>
     private void Fail(Exception reason)
     {
-        PendingCall[] failed;
+        RawPendingCall[] failed;
         lock (_gate)
         {
             if (_failure is not null)
@@ -377,105 +377,5 @@ internal sealed class RawUdpRpcClient : IRpcClient
         {
             call.Fail(new IOException("The client failed with the call pending.", reason));
         }
-    }
-
-    /// <summary>One call's waiter and request buffer, reused: it goes back to the pool when its awaiter has read the result.</summary>
-    private sealed class PendingCall(RawUdpRpcClient owner) : IValueTaskSource<int>, IValueTaskSource<string>
-    {
-        private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-        private ManualResetValueTaskSourceCore<int> _int;
-        private ManualResetValueTaskSourceCore<string> _string;
-
-        public byte[] Request { get; set; } = new byte[128];
-
-        public byte Op { get; set; }
-
-        public long SentAt { get; set; }
-
-        public ValueTask<int> AsIntTask() => new(this, _int.Version);
-
-        public ValueTask<string> AsStringTask() => new(this, _string.Version);
-
-        /// <summary>Completes the call from its reply payload; false if the payload is malformed for its op.</summary>
-        public bool Complete(ReadOnlySpan<byte> payload)
-        {
-            if (Op == RawRpcProtocol.OpAdd)
-            {
-                if (payload.Length != 4)
-                {
-                    return false;
-                }
-
-                _int.SetResult(BinaryPrimitives.ReadInt32BigEndian(payload));
-                return true;
-            }
-
-            if (payload.Length < 2 || payload.Length != 2 + BinaryPrimitives.ReadUInt16BigEndian(payload))
-            {
-                return false;
-            }
-
-            string text;
-            try
-            {
-                text = StrictUtf8.GetString(payload[2..]);
-            }
-            catch (DecoderFallbackException)
-            {
-                return false;
-            }
-
-            _string.SetResult(text);
-            return true;
-        }
-
-        public void Fail(Exception error)
-        {
-            if (Op == RawRpcProtocol.OpAdd)
-            {
-                _int.SetException(error);
-            }
-            else
-            {
-                _string.SetException(error);
-            }
-        }
-
-        int IValueTaskSource<int>.GetResult(short token)
-        {
-            try
-            {
-                return _int.GetResult(token);
-            }
-            finally
-            {
-                _int.Reset();
-                owner.Return(this);
-            }
-        }
-
-        ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _int.GetStatus(token);
-
-        void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _int.OnCompleted(continuation, state, token, flags);
-
-        string IValueTaskSource<string>.GetResult(short token)
-        {
-            try
-            {
-                return _string.GetResult(token);
-            }
-            finally
-            {
-                _string.Reset();
-                owner.Return(this);
-            }
-        }
-
-        ValueTaskSourceStatus IValueTaskSource<string>.GetStatus(short token) => _string.GetStatus(token);
-
-        void IValueTaskSource<string>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _string.OnCompleted(continuation, state, token, flags);
     }
 }
