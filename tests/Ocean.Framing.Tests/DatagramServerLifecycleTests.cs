@@ -132,6 +132,7 @@ public sealed class DatagramServerLifecycleTests
     public async Task IdleTimeout_LeftUnset_PeersExpireAfterOneMinute_SetToInfinite_Never(bool infinite)
     {
         var clock = new ManualTimeProvider();
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new MessageServerOptions { TimeProvider = clock };
         if (infinite)
@@ -143,6 +144,7 @@ public sealed class DatagramServerLifecycleTests
             new IPEndPoint(IPAddress.Loopback, 0),
             async (connection, stopping) =>
             {
+                running.TrySetResult();
                 while (!(await connection.ReceiveAsync(stopping)).IsCompleted)
                 {
                 }
@@ -153,7 +155,10 @@ public sealed class DatagramServerLifecycleTests
         await server.StartAsync();
         await using var client = MessageConnection.Create(await Ocean.Transport.DatagramSocket.ConnectAsync((IPEndPoint)server.EndPoint));
         await client.SendAsync("hello"u8.ToArray());
-        await TestTimeouts.UntilAsync(() => server.DatagramListener!.FindPeer((IPEndPoint)client.LocalEndPoint!) is not null);
+        // The handler running, not the peer's entry alone: the peer is listed as its datagram is dispatched, but the
+        // heartbeat sees it only once the accept loop has registered it, just before its handler starts.
+        await running.Task.WithTimeout();
+        server.DatagramListener!.FindPeer((IPEndPoint)client.LocalEndPoint!).Should().NotBeNull();
 
         clock.Advance(TimeSpan.FromSeconds(50));
         ended.Task.IsCompleted.Should().BeFalse("50 s is within the default minute");
