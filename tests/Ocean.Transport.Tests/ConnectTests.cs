@@ -42,6 +42,11 @@ public sealed class ConnectTests
                 _ = filler.ConnectAsync(endPoint, fillers.Token).AsTask().ContinueWith(t => t.Exception, TaskScheduler.Default);
             }
 
+            // The queue (one connection, at backlog 0) is full only once a filler's handshake has completed: until then
+            // the probe's SYN can be answered too (a loaded machine defers loopback packets to ksoftirqd, so SYNs can all
+            // be seen before any ACK). A listening socket polls readable once a connection waits in its queue.
+            await TestTimeouts.UntilAsync(() => listener.Poll(0, SelectMode.SelectRead), because: "a filler should fill the accept queue");
+
             var clock = new ManualTimeProvider();
             var options = new SocketConnectorOptions { ConnectTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock };
             var connect = SocketConnector.ConnectAsync(endPoint, options).AsTask();
