@@ -200,8 +200,10 @@ public sealed class ConnectTests
     [Fact]
     public async Task ConnectAsync_RefusedByHostName_MessageNamesHostAndPort()
     {
-        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        // "localhost" may resolve to ::1 too: the port is held in both families (a dual-mode wildcard), since an IPv4
+        // holder alone leaves the same port free for an IPv6-only listener of a test running meanwhile.
+        using var holder = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        holder.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
         var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
 
         var thrown = await FluentActions.Awaiting(() => SocketConnector.ConnectAsync(new DnsEndPoint("localhost", port)).AsTask().WithTimeout())
