@@ -202,6 +202,11 @@ public sealed class MessageConnectionTests
             await left.Transport.Output.WriteAsync("x"u8.ToArray());
             await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0 || read.IsCompleted);
             clock.Advance(TimeSpan.FromSeconds(1));
+
+            // A deadline that fired only cancelled the pending read: the reader aborts the connection (and with it our
+            // output: writing there would throw) on the pool, later. The fired timer stays disarmed, so wait for that
+            // read to end before writing again; a timer still armed means the deadline has not passed.
+            await TestTimeouts.UntilAsync(() => clock.ArmedTimers > 0 || read.IsCompleted);
             if (read.IsCompleted)
             {
                 failure = read.Exception?.InnerException;

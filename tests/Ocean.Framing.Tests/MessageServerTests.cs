@@ -250,6 +250,12 @@ public sealed class MessageServerTests
         var unexpected = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         var senders = new System.Collections.Concurrent.ConcurrentQueue<Task>();
         var corrupted = 0;
+
+        // Each connection's close drains what its senders queued (its output pipe and the kernel's buffers, megabytes)
+        // before the FIN; the default 5 s drain bound can pass on a loaded machine, and the abort that follows would cut
+        // a frame in half. The drain is not what this test is about: it gets the operation timeout.
+        var options = new MessageServerOptions();
+        options.Stream.CloseTimeout = TestTimeouts.Operation;
         await using var server = await StartAsync(codec, async (connection, stopping) =>
         {
             var hello = await connection.ReceiveAsync(stopping);
@@ -282,7 +288,7 @@ public sealed class MessageServerTests
             }
 
             await Task.Yield(); // the handler returns while its senders are in full flow
-        });
+        }, options);
 
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
         {

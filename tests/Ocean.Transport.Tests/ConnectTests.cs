@@ -42,6 +42,11 @@ public sealed class ConnectTests
                 _ = filler.ConnectAsync(endPoint, fillers.Token).AsTask().ContinueWith(t => t.Exception, TaskScheduler.Default);
             }
 
+            // The queue (one connection, at backlog 0) is full only once a filler's handshake has completed: until then
+            // the probe's SYN can be answered too (a loaded machine defers loopback packets to ksoftirqd, so SYNs can all
+            // be seen before any ACK). A listening socket polls readable once a connection waits in its queue.
+            await TestTimeouts.UntilAsync(() => listener.Poll(0, SelectMode.SelectRead), because: "a filler should fill the accept queue");
+
             var clock = new ManualTimeProvider();
             var options = new SocketConnectorOptions { ConnectTimeout = TimeSpan.FromSeconds(5), TimeProvider = clock };
             var connect = SocketConnector.ConnectAsync(endPoint, options).AsTask();
@@ -195,8 +200,10 @@ public sealed class ConnectTests
     [Fact]
     public async Task ConnectAsync_RefusedByHostName_MessageNamesHostAndPort()
     {
-        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        // "localhost" may resolve to ::1 too: the port is held in both families (a dual-mode wildcard), since an IPv4
+        // holder alone leaves the same port free for an IPv6-only listener of a test running meanwhile.
+        using var holder = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        holder.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
         var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
 
         var thrown = await FluentActions.Awaiting(() => SocketConnector.ConnectAsync(new DnsEndPoint("localhost", port)).AsTask().WithTimeout())

@@ -234,7 +234,8 @@ public sealed class ServerCoreTests
         await admitted.HandlerStarted.Task.WithTimeout();
 
         listener.Add(over);
-        await TestTimeouts.UntilAsync(() => core.RefusedConnections == 1);
+        // The count goes up just before the listener is asked to refuse: wait for the refusal itself too.
+        await TestTimeouts.UntilAsync(() => core.RefusedConnections == 1 && over.Refused);
 
         over.Refused.Should().BeTrue();
         over.HandlerStarted.Task.IsCompleted.Should().BeFalse();

@@ -342,7 +342,9 @@ public abstract partial class MessageConnectionContractTests
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = pair.Local.ConnectionClosed.Register(() =>
         {
-            gate.Wait(TimeSpan.FromSeconds(5)); // run inline, this would hold up the closing call
+            // Run inline, this would hold up the closing call. Bounded by the operation timeout, not a few seconds: the
+            // callback must not finish on its own before the test thread (however stalled) has looked at it.
+            gate.Wait(TestTimeouts.Operation);
             ran.TrySetResult();
         });
 

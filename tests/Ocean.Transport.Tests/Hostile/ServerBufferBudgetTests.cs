@@ -96,13 +96,24 @@ public sealed class ServerBufferBudgetTests
         long largestCounted = 0, largestHeld = 0;
         var sampler = Task.Run(async () =>
         {
+            var firstPass = new long[held.Length];
             while (!stopSampling.IsCancellationRequested)
             {
                 largestCounted = Math.Max(largestCounted, server.BufferedBytes);
+
+                // The entries are read one by one: a sampler stalled between two of them could add a hog's stale count
+                // to a later hog's, grown into the budget the first gave back once aborted. A hog's count only grows
+                // until it drops to 0 for good, so the lesser of two passes, summed, is at most what all held at one
+                // moment between the passes.
+                for (var i = 0; i < held.Length; i++)
+                {
+                    firstPass[i] = Volatile.Read(ref held[i]);
+                }
+
                 long sum = 0;
                 for (var i = 0; i < held.Length; i++)
                 {
-                    sum += Volatile.Read(ref held[i]);
+                    sum += Math.Min(firstPass[i], Volatile.Read(ref held[i]));
                 }
 
                 largestHeld = Math.Max(largestHeld, sum);
