@@ -32,10 +32,17 @@ public sealed class ConnectInteractiveTests
         await client.StandardInput.FlushAsync();
         (await client.ReadLineAsync()).Should().Be("01 02");
         await client.StandardInput.WriteAsync("03\n");
+        await client.StandardInput.FlushAsync();
+
+        // The echo of 03 is awaited before input ends: after that, the tool waits only --timeout (1 s) for more, which a
+        // loaded machine (two tool processes) can exceed, and would then exit 0 without it.
+        await TestTimeouts.UntilAsync(() => Hex(client.StandardOutput) == "010203", because: "the echo of 03");
         client.StandardInput.Close();
 
         (await client.WaitForExitAsync()).Should().Be(0, string.Join(" / ", client.StandardError));
-        string.Concat(client.StandardOutput).Replace(" ", string.Empty, StringComparison.Ordinal).Should().Be("010203");
+        Hex(client.StandardOutput).Should().Be("010203");
         client.StandardError.Should().ContainSingle().Which.Should().StartWith("warning: not sent: ");
     }
+
+    private static string Hex(IReadOnlyList<string> lines) => string.Concat(lines).Replace(" ", string.Empty, StringComparison.Ordinal);
 }
