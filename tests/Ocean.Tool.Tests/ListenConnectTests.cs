@@ -72,7 +72,8 @@ public sealed class ListenConnectTests
         await using var listener = ToolProcess.Start("listen", "--port", "0", "--echo");
         var port = await listener.ListeningPortAsync();
 
-        await using var client = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "1");
+        // --timeout also bounds the connection: 1 s was short for a cold tool process on a loaded machine.
+        await using var client = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "5");
         await client.StandardInput.WriteAsync("one\ntwo\n");
         await client.StandardInput.FlushAsync();
         (await client.ReadLineAsync()).Should().Be("one");
