@@ -53,7 +53,7 @@ public sealed class FailureTests
             port = ((IPEndPoint)probe.LocalEndPoint!).Port;
         }
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--send", "hello");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--send", "hello");
 
         code.Should().Be(1);
         output.Should().BeEmpty();
@@ -69,7 +69,7 @@ public sealed class FailureTests
             _ = await stream.ReadAsync(buffer); // the request arrives; the peer closes without a reply
         });
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{peer.Port}", "--send", "hello");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{peer.Port}", "--timeout", "30", "--send", "hello");
 
         await peer.Served.WithTimeout();
         code.Should().Be(1);
