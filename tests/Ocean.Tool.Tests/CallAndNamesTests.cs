@@ -371,17 +371,19 @@ public sealed class CallAndNamesTests
             }
         });
 
-        var (code, _, error) = await ToolProcess.RunAsync("call", $"127.0.0.1:{port}", "--timeout", "2");
+        // --timeout 10, not 2: the peer closes at once, so the tool fails fast, but a cold tool process on a loaded machine
+        // could spend 2 s before it even connected, and then never reach the peer.
+        var (code, _, error) = await ToolProcess.RunAsync("call", $"127.0.0.1:{port}", "--timeout", "10");
         code.Should().Be(1);
         error.Should().ContainSingle().Which.Should().StartWith("error: ");
-        (code, _, error) = await ToolProcess.RunAsync("names", $"127.0.0.1:{port}", "--timeout", "2");
+        (code, _, error) = await ToolProcess.RunAsync("names", $"127.0.0.1:{port}", "--timeout", "10");
         code.Should().Be(1);
         error.Should().ContainSingle().Which.Should().StartWith("error: ");
         listener.Dispose();
         await closing.WaitAsync(TestTimeouts.Operation);
         Volatile.Read(ref accepted).Should().BeGreaterThanOrEqualTo(2, "each command reached the peer, which closed");
 
-        (code, _, error) = await ToolProcess.RunAsync("call", $"127.0.0.1:{port}", "--timeout", "2");
+        (code, _, error) = await ToolProcess.RunAsync("call", $"127.0.0.1:{port}", "--timeout", "10");
         code.Should().Be(1, "nothing listens there any more");
         error.Should().ContainSingle().Which.Should().StartWith("error: ");
     }
@@ -495,8 +497,18 @@ public sealed class CallAndNamesTests
         public Task<string> DescribeAsync(string name) => Task.FromResult(description!);
     }
 
+    /// <summary>
+    /// Runs a call or names that must succeed and returns its output. With --timeout 30 unless the test gives one: the
+    /// default 5 s also bounds connecting, which a cold tool process (its code compiled as it first runs) on a loaded
+    /// 2-core machine can take a good part of; a raw connect was seen to need more than 1 s there.
+    /// </summary>
     private static async Task<string> Result(params string[] args)
     {
+        if (!args.Contains("--timeout"))
+        {
+            args = [.. args, "--timeout", "30"];
+        }
+
         var (code, output, error) = await ToolProcess.RunAsync(args);
         code.Should().Be(0, string.Join(" / ", error));
         return string.Join("\n", output);

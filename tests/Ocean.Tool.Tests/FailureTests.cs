@@ -53,7 +53,7 @@ public sealed class FailureTests
             port = ((IPEndPoint)probe.LocalEndPoint!).Port;
         }
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--send", "hello");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--send", "hello");
 
         code.Should().Be(1);
         output.Should().BeEmpty();
@@ -69,7 +69,7 @@ public sealed class FailureTests
             _ = await stream.ReadAsync(buffer); // the request arrives; the peer closes without a reply
         });
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{peer.Port}", "--send", "hello");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{peer.Port}", "--timeout", "30", "--send", "hello");
 
         await peer.Served.WithTimeout();
         code.Should().Be(1);
@@ -83,11 +83,13 @@ public sealed class FailureTests
         await using var listener = ToolProcess.Start("listen", "--port", "0", "--udp"); // no --echo: nothing comes back
         var port = await listener.ListeningPortAsync();
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--udp", "--send", "hello", "--timeout", "0.5");
+        // --timeout also bounds opening the socket, which a cold tool process on a loaded machine did not do within 0.5 s
+        // ("could not connect" instead, and nothing sent).
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--udp", "--send", "hello", "--timeout", "3");
 
         code.Should().Be(1);
         output.Should().BeEmpty();
-        error.Should().Equal("error: no reply within 0.5 s");
+        error.Should().Equal("error: no reply within 3 s");
         (await listener.ReadLineAsync()).Should().Be("hello");
     }
 

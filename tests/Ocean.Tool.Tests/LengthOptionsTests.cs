@@ -49,7 +49,7 @@ public sealed class LengthOptionsTests
         });
 
         var (code, output, error) = await ToolProcess.RunAsync(
-            "connect", $"127.0.0.1:{peer.Port}", "--framing", "length", "--length-offset", "2", "--length-adjustment", "-4", "--hex", "--send", "ca:fe:00:00:00:06:68:69");
+            "connect", $"127.0.0.1:{peer.Port}", "--timeout", "30", "--framing", "length", "--length-offset", "2", "--length-adjustment", "-4", "--hex", "--send", "ca:fe:00:00:00:06:68:69");
 
         (await peer.Served.WithTimeout()).Should().Equal(s_hiFrame);
         error.Should().BeEmpty();

@@ -21,7 +21,7 @@ public sealed class ListenConnectTests
         await using var listener = ToolProcess.Start(["listen", "--port", "0", "--echo", .. framing]);
         var port = await listener.ListeningPortAsync();
 
-        var (code, output, error) = await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--send", "hello", "--send", "wörld ✓", .. framing]);
+        var (code, output, error) = await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--timeout", "30", "--send", "hello", "--send", "wörld ✓", .. framing]);
 
         error.Should().BeEmpty();
         code.Should().Be(0);
@@ -39,7 +39,7 @@ public sealed class ListenConnectTests
         await using var listener = ToolProcess.Start(["listen", "--port", "0", "--echo", "--both", .. framing]);
         var port = await listener.ListeningPortAsync();
 
-        var (code, output, error) = await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--hex", "--send", "00 01 ff 0a 41", "--send", "", .. framing]);
+        var (code, output, error) = await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--timeout", "30", "--hex", "--send", "00 01 ff 0a 41", "--send", "", .. framing]);
 
         error.Should().BeEmpty();
         code.Should().Be(0);
@@ -58,7 +58,7 @@ public sealed class ListenConnectTests
             return request;
         });
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{peer.Port}", "--framing", "length", "--prefix", "2", "--send", "hi");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{peer.Port}", "--timeout", "30", "--framing", "length", "--prefix", "2", "--send", "hi");
 
         (await peer.Served.WithTimeout()).Should().Equal(0x00, 0x02, 0x68, 0x69);
         error.Should().BeEmpty();
@@ -72,7 +72,8 @@ public sealed class ListenConnectTests
         await using var listener = ToolProcess.Start("listen", "--port", "0", "--echo");
         var port = await listener.ListeningPortAsync();
 
-        await using var client = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "1");
+        // --timeout also bounds the connection: 1 s was short for a cold tool process on a loaded machine.
+        await using var client = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "5");
         await client.StandardInput.WriteAsync("one\ntwo\n");
         await client.StandardInput.FlushAsync();
         (await client.ReadLineAsync()).Should().Be("one");

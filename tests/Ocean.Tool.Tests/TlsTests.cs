@@ -19,7 +19,7 @@ public sealed class TlsTests
         await using var listener = ToolProcess.Start(["listen", "--port", "0", "--tls", "--echo", .. framing]);
         var port = await listener.ListeningPortAsync();
 
-        var (code, output, error) = await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--tls", "--insecure", "--send", "hello", "--send", "wörld ✓", .. framing]);
+        var (code, output, error) = await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--insecure", "--send", "hello", "--send", "wörld ✓", .. framing]);
 
         error.Should().Equal("warning: --insecure: the server's certificate is not checked");
         code.Should().Be(0);
@@ -39,7 +39,7 @@ public sealed class TlsTests
         var fingerprint = await FingerprintAsync(listener);
         fingerprint.Should().MatchRegex("^([0-9A-F]{2}:){31}[0-9A-F]{2}$");
 
-        var (code, output, error) = await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--tls", "--pin", fingerprint, "--send", "pinned", .. framing]);
+        var (code, output, error) = await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--pin", fingerprint, "--send", "pinned", .. framing]);
 
         error.Should().BeEmpty();
         code.Should().Be(0);
@@ -47,7 +47,7 @@ public sealed class TlsTests
 
         // The pin is hex in any spelling: lower case, no colons.
         var bare = fingerprint.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
-        (await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--tls", "--pin", bare, "--send", "again", .. framing])).ExitCode.Should().Be(0);
+        (await ToolProcess.RunAsync(["connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--pin", bare, "--send", "again", .. framing])).ExitCode.Should().Be(0);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class TlsTests
         var fingerprint = await FingerprintAsync(listener);
         var wrong = (fingerprint[0] == 'A' ? "B" : "A") + fingerprint[1..];
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--pin", wrong, "--send", "hello");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--pin", wrong, "--send", "hello");
 
         code.Should().Be(1);
         output.Should().BeEmpty();
@@ -66,7 +66,7 @@ public sealed class TlsTests
 
         // With TLS 1.3 the server may finish its side of the handshake before the client refuses the certificate,
         // so the listener need not warn; it printed no frame, and still answers.
-        var (after, output2, _) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--pin", fingerprint, "--send", "right pin");
+        var (after, output2, _) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--pin", fingerprint, "--send", "right pin");
         after.Should().Be(0);
         output2.Should().Equal("right pin");
         (await listener.ReadLineAsync()).Should().Be("right pin", "the refused client's frame never reached the listener");
@@ -79,7 +79,7 @@ public sealed class TlsTests
         var port = await listener.ListeningPortAsync();
         var fingerprint = await FingerprintAsync(listener);
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--send", "hello");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--send", "hello");
 
         code.Should().Be(1);
         output.Should().BeEmpty();
@@ -94,7 +94,7 @@ public sealed class TlsTests
         await using var listener = ToolProcess.Start("listen", "--port", "0", "--framing", "raw", "--echo"); // sends the ClientHello back
         var port = await listener.ListeningPortAsync();
 
-        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--pin", new string('0', 64), "--send", "hello");
+        var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--pin", new string('0', 64), "--send", "hello");
 
         code.Should().Be(1);
         output.Should().BeEmpty();
@@ -122,13 +122,13 @@ public sealed class TlsTests
         await using var listener = ToolProcess.Start("listen", "--port", "0", "--tls", "--echo");
         var port = await listener.ListeningPortAsync();
 
-        var (code, _, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--send", "hello");
+        var (code, _, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--send", "hello");
 
         code.Should().Be(1);
         error.Should().Equal("error: the peer closed the connection before replying");
         (await listener.ErrorLineAsync(l => l.StartsWith("warning: TLS handshake with 127.0.0.1:", StringComparison.Ordinal))).Should().NotBeNull();
 
-        var (after, output, _) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--insecure", "--send", "still there");
+        var (after, output, _) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--insecure", "--send", "still there");
         after.Should().Be(0);
         output.Should().Equal("still there");
     }
@@ -145,19 +145,19 @@ public sealed class TlsTests
         var port = await listener.ListeningPortAsync();
         (await FingerprintAsync(listener)).Should().Be(Fingerprint(leaf));
 
-        var trusted = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--ca", caPem, "--send", "via ca");
+        var trusted = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--ca", caPem, "--send", "via ca");
         trusted.Error.Should().BeEmpty();
         trusted.ExitCode.Should().Be(0);
         trusted.Output.Should().Equal("via ca");
 
-        var byName = await ToolProcess.RunAsync("connect", $"localhost:{port}", "--tls", "--ca", caPem, "--send", "by name");
+        var byName = await ToolProcess.RunAsync("connect", $"localhost:{port}", "--timeout", "30", "--tls", "--ca", caPem, "--send", "by name");
         byName.ExitCode.Should().Be(0, "the certificate is for localhost too: " + string.Join(" / ", byName.Error));
 
-        var otherName = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--ca", caPem, "--sni", "example.com", "--send", "x");
+        var otherName = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--ca", caPem, "--sni", "example.com", "--send", "x");
         otherName.ExitCode.Should().Be(1);
         otherName.Error.Should().ContainSingle().Which.Should().Contain("the server's certificate was refused: it is not for the name asked for (--sni)");
 
-        var system = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--send", "x");
+        var system = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--send", "x");
         system.ExitCode.Should().Be(1, "the test CA is not one the system trusts");
     }
 
@@ -175,7 +175,7 @@ public sealed class TlsTests
             await using var listener = ToolProcess.Start(["listen", "--port", "0", "--tls", "--echo", .. certificate]);
             var port = await listener.ListeningPortAsync();
 
-            var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--tls", "--pin", Fingerprint(leaf), "--send", "pinned");
+            var (code, output, error) = await ToolProcess.RunAsync("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--pin", Fingerprint(leaf), "--send", "pinned");
 
             error.Should().BeEmpty();
             code.Should().Be(0, string.Join(" ", certificate));
@@ -208,7 +208,7 @@ public sealed class TlsTests
             var port = await listener.ListeningPortAsync();
 
             // --ca /dev/stdin: the tool's standard input, a pipe, holding the CA certificate in DER.
-            await using var connect = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--tls", "--ca", "/dev/stdin", "--send", "from a pipe");
+            await using var connect = ToolProcess.Start("connect", $"127.0.0.1:{port}", "--timeout", "30", "--tls", "--ca", "/dev/stdin", "--send", "from a pipe");
             await connect.StandardInput.BaseStream.WriteAsync(ca.RawData);
             connect.StandardInput.Close();
             var code = await connect.WaitForExitAsync();

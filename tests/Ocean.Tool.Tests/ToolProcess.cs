@@ -5,6 +5,11 @@ using System.Threading.Channels;
 namespace Ocean.Tool.Tests;
 
 /// <summary>The ocean tool run as a process: its output lines as they come, its exit code, killed on dispose.</summary>
+/// <remarks>
+/// A test whose connect, call or names must succeed, or fail for a reason other than time, passes --timeout 30: the
+/// tool's --timeout also bounds connecting, which a cold tool process (its code compiled as it first runs) on a loaded
+/// 2-core machine was seen to take more than a second for.
+/// </remarks>
 internal sealed partial class ToolProcess : IAsyncDisposable
 {
     private readonly Process _process;

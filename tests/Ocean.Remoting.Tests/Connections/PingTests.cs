@@ -10,6 +10,11 @@ public sealed class PingTests
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan PingTimeout = TimeSpan.FromMilliseconds(300);
 
+    // Where every ping must be answered in time for the test to pass (a live peer): a loaded 2-core machine delayed a
+    // pong past 300 ms, and, in a run of the whole project, past 1 s; the tests' windows stay longer than an interval
+    // and this timeout, so a dead peer would still be found within them.
+    private static readonly TimeSpan LivePingTimeout = TimeSpan.FromSeconds(3);
+
     [Fact]
     public async Task SilentServer_AfterTheHandshake_FailsThePendingCallWithUnavailableMaybe()
     {
@@ -65,7 +70,7 @@ public sealed class PingTests
         var (client, proxy) = await Kit.ConnectAsync(server.EndPoint, new RemotingClientOptions
         {
             PingInterval = TimeSpan.FromMilliseconds(100),
-            PingTimeout = TimeSpan.FromMilliseconds(200),
+            PingTimeout = LivePingTimeout,
         });
         await using var _ = client;
         try
@@ -73,8 +78,8 @@ public sealed class PingTests
             var call = proxy.HoldAsync(9, CancellationToken.None);
             await probe.Started.WithTimeout();
 
-            // An observation window of several ping timeouts, with the method still running.
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            // An observation window of more than two ping intervals and timeouts, with the method still running.
+            await Task.Delay(TimeSpan.FromSeconds(4));
             call.IsCompleted.Should().BeFalse(call.Exception?.ToString());
             probe.Release();
             (await call.WithTimeout()).Should().Be(9);
@@ -96,17 +101,18 @@ public sealed class PingTests
             await connection.AcceptHandshakeAsync();
             await connection.ServeAddsAsync(kind =>
             {
-                if (kind == MessageKind.Ping && Interlocked.Increment(ref pings) == 5)
+                if (kind == MessageKind.Ping && Interlocked.Increment(ref pings) == 20)
                 {
                     enoughPings.TrySetResult();
                 }
             });
         });
-        var (client, proxy) = await Kit.ConnectAsync(fake.EndPoint, new RemotingClientOptions { PingInterval = Interval, PingTimeout = PingTimeout });
+        var (client, proxy) = await Kit.ConnectAsync(fake.EndPoint, new RemotingClientOptions { PingInterval = Interval, PingTimeout = LivePingTimeout });
         await using var _ = client;
         (await proxy.AddAsync(1, 2).WithTimeout()).Should().Be(3);
 
-        // Five pings take at least four intervals (about a second) of idleness, each answered.
+        // Twenty pings take at least nineteen intervals (about four seconds, more than an interval and a timeout) of
+        // idleness, each answered.
         await enoughPings.Task.WithTimeout(TimeSpan.FromSeconds(20));
         (await proxy.AddAsync(2, 3).WithTimeout()).Should().Be(5);
         fake.Accepted.Should().Be(1, "the idle connection was kept, not replaced");

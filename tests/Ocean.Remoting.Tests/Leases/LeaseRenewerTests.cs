@@ -345,6 +345,10 @@ public sealed class LeaseRenewerTests
         renewer.Track(proxy, owner, Incarnation, 7);
         await owner.NextAsync();
 
+        // The fake lender records the call before it returns the pending task that the renewer then bounds with
+        // WaitAsync(CallTimeout) on this clock: wait for that timer (next to the renewer's own) before moving the clock,
+        // or the timeout would be armed after the Advance and never fall due.
+        await TestTimeouts.UntilAsync(() => _time.ArmedTimers == 2, because: "the call's timeout is armed");
         _time.Advance(CallTimeout);
         await IdleAsync(renewer);
         logs.Entries.Should().Contain(e => e.EventId.Id == 200 && e.Exception is TimeoutException);

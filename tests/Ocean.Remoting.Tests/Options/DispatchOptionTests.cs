@@ -28,10 +28,14 @@ public sealed class DispatchOptionTests
 
         public int Add(int a, int b) => a + b;
 
-        // Blocks before any await: with inline dispatch this holds up the connection's other calls.
+        /// <summary>Ends <see cref="BlockAsync"/>'s wait.</summary>
+        public ManualResetEventSlim Unblock { get; } = new();
+
+        // Blocks its thread before any await (until unblocked, at most the time given): with inline dispatch this holds
+        // up the connection's other calls.
         public Task<int> BlockAsync(int milliseconds)
         {
-            Thread.Sleep(milliseconds); // the behaviour under test, not synchronisation
+            Unblock.Wait(milliseconds); // the behaviour under test, not synchronisation
             return Task.FromResult(milliseconds);
         }
     }
@@ -63,15 +67,19 @@ public sealed class DispatchOptionTests
     public async Task With_inline_dispatch_off_a_blocking_async_method_does_not_hold_up_other_calls()
     {
         await using var server = new RemotingServer(new IPEndPoint(IPAddress.Loopback, 0), new RemotingServerOptions { InlineDispatch = false });
-        server.Export<ISummer>(new Summer(), "summer");
+        var implementation = new Summer();
+        server.Export<ISummer>(implementation, "summer");
         await server.StartAsync();
         await using var client = await RemotingClient.ConnectAsync(server.EndPoint);
         var summer = client.GetProxy<ISummer>("summer");
 
-        var blocked = summer.BlockAsync(3_000);
-        (await summer.AddAsync(1, 2).WaitAsync(TimeSpan.FromSeconds(2))).Should().Be(3, "the blocked call runs on the thread pool, not on the read loop");
+        // Blocked until the test says (at most a minute, twice the bound below): the other call must not wait for it. A
+        // 3 s sleep and a 2 s bound failed when a loaded machine took 2 s to answer the other call.
+        var blocked = summer.BlockAsync(60_000);
+        (await summer.AddAsync(1, 2).WaitAsync(TestTimeouts.Operation)).Should().Be(3, "the blocked call runs on the thread pool, not on the read loop");
         blocked.IsCompleted.Should().BeFalse();
-        (await blocked.WaitAsync(Timeout)).Should().Be(3_000);
+        implementation.Unblock.Set();
+        (await blocked.WaitAsync(Timeout)).Should().Be(60_000);
     }
 
     [Fact]
@@ -84,8 +92,10 @@ public sealed class DispatchOptionTests
         await using var client = await RemotingClient.ConnectAsync(server.EndPoint);
         var summer = client.GetProxy<ISummer>("summer");
 
+        // The gate holds the synchronous call up to a minute, twice the bound on the other call (was 5 s, a delay a loaded
+        // machine can reach): had it run on the read loop, the other call would wait for it.
         var blocked = Task.Run(() => summer.Add(1, 1));
-        (await summer.AddAsync(2, 2).WaitAsync(TimeSpan.FromSeconds(5))).Should().Be(4);
+        (await summer.AddAsync(2, 2).WaitAsync(TestTimeouts.Operation)).Should().Be(4);
         gate.Set();
         (await blocked.WaitAsync(Timeout)).Should().Be(2);
     }
@@ -132,7 +142,7 @@ public sealed class DispatchOptionTests
 
         public int Add(int a, int b)
         {
-            gate.Wait(Timeout);
+            gate.Wait(TimeSpan.FromMinutes(1));
             return a + b;
         }
 

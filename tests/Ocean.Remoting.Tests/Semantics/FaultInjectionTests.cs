@@ -19,10 +19,10 @@ public sealed class FaultInjectionTests
         Incoming = new FaultRates { Drop = loss, Duplicate = duplicate, Reorder = 0.05, Delay = 0.05, MaxDelay = TimeSpan.FromMilliseconds(5) },
     };
 
-    private static RemotingClientOptions Retrying(int attempts) => new()
+    private static RemotingClientOptions Retrying(int attempts, int maxIntervalMilliseconds = 40) => new()
     {
         RetransmitInterval = TimeSpan.FromMilliseconds(10),
-        MaxRetransmitInterval = TimeSpan.FromMilliseconds(40),
+        MaxRetransmitInterval = TimeSpan.FromMilliseconds(maxIntervalMilliseconds),
         MaxAttempts = attempts,
     };
 
@@ -85,7 +85,13 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task AtMostOnce_NeverRunsTwice_Over10000CallsAt30PercentLossAnd10PercentDuplication_AndEveryFailureIsMaybe()
     {
-        await using var rig = await StartAsync(Faults(seed: 14, loss: 0.3, duplicate: 0.1), Retrying(attempts: 12));
+        // 12 attempts, so that some calls give up (0.51^12 = 3.2e-4 a call: about 3 of the 10,000) and their failures are
+        // checked; the faults alone cannot reach the 100 failures the test allows (Poisson(3.2) >= 101: odds below
+        // 1e-100). Time can: a call also gives up when the replies are late for all its attempts, and with intervals capped
+        // at 40 ms (12 attempts in 0.47 s) a server slowed half a second (64 calls in flight, each retransmission more work
+        // for it, on a loaded 2-core machine) failed all 64 at once. Capped at 160 ms, the 12 attempts span 1.4 s
+        // (10 + 20 + 40 + 80 + 8 x 160 ms); the odds per call are the same.
+        await using var rig = await StartAsync(Faults(seed: 14, loss: 0.3, duplicate: 0.1), Retrying(attempts: 12, maxIntervalMilliseconds: 160));
         var proxy = rig.Client.GetProxy<ICounter>("counter");
 
         var outcomes = await RunAsync(10_000, parallel: 64, key => proxy.AddAsync(key, 1));

@@ -20,7 +20,7 @@ public sealed class UdpCallTests
     [Fact]
     public async Task AtMostOnceCall_ReturnsTheResult_AndRunsOnce()
     {
-        var (server, client, counter) = await StartAsync();
+        var (server, client, counter) = await StartAsync(clientOptions: new RemotingClientOptions { RetransmitInterval = UdpClientTests.NoRetransmission });
         await using (server)
         await using (client)
         {

@@ -88,10 +88,29 @@ internal sealed class MuteUdpServer : IAsyncDisposable
 /// <summary>A UDP client's own behaviour: giving up, refusing what cannot be sent, deadlines, cancellation, refusals, address changes.</summary>
 public sealed class UdpClientTests
 {
+    /// <summary>
+    /// The first retransmission interval for tests that count exactly what was sent or run (a copy sent again runs an
+    /// idempotent call again, and is received): the default 200 ms is a delay a loaded 2-core machine can reach.
+    /// </summary>
+    internal static readonly TimeSpan NoRetransmission = TimeSpan.FromSeconds(5);
+
+    /// <summary>For tests where only failing steps depend on the intervals: 20, 40, 40... ms.</summary>
     private static RemotingClientOptions Fast(int attempts = 3) => new()
     {
         RetransmitInterval = TimeSpan.FromMilliseconds(20),
         MaxRetransmitInterval = TimeSpan.FromMilliseconds(40),
+        MaxAttempts = attempts,
+    };
+
+    /// <summary>
+    /// For tests where a hello or a call must also succeed: with <see cref="Fast"/>, a welcome or reply delayed 100 ms
+    /// (three attempts; 20 ms for no retransmission at all) on a loaded 2-core machine failed the test. These give the
+    /// first copy <paramref name="first"/> ms, and a call 1.25 s (three attempts) or 1.75 s (four) in all by default.
+    /// </summary>
+    private static RemotingClientOptions Patient(int attempts, int first = 250, int max = 500) => new()
+    {
+        RetransmitInterval = TimeSpan.FromMilliseconds(first),
+        MaxRetransmitInterval = TimeSpan.FromMilliseconds(max),
         MaxAttempts = attempts,
     };
 
@@ -126,7 +145,7 @@ public sealed class UdpClientTests
     public async Task ACallThatIsNeverAnswered_FailsUnavailableMaybe_AfterMaxAttempts()
     {
         await using var mute = new MuteUdpServer();
-        await using var client = await RemotingClient.ConnectUdpAsync(mute.EndPoint, Fast(attempts: 4)).WithTimeout();
+        await using var client = await RemotingClient.ConnectUdpAsync(mute.EndPoint, Patient(attempts: 4)).WithTimeout();
         var proxy = client.GetProxy<ICounter>("counter");
         await Kit.FailsAsync(() => proxy.AddAsync(1, 1), RemotingStatus.Unavailable, CompletionStatus.Maybe);
         client.Retransmissions.Should().Be(3);
@@ -143,13 +162,14 @@ public sealed class UdpClientTests
     public async Task ACallToAServerThatWasDisposed_FailsUnavailableMaybe()
     {
         var (server, counter, _) = await UdpServers.StartAsync();
-        var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint, Fast(attempts: 4)).WithTimeout();
+        var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint, Patient(attempts: 4)).WithTimeout();
         await using var _ = client;
         var proxy = client.GetProxy<ICounter>("counter");
         (await proxy.AddAsync(1, 2).WithTimeout()).Should().Be(2);
+        var before = client.Retransmissions; // 0 unless the reply was late on a loaded machine
         await server.DisposeAsync();
         await Kit.FailsAsync(() => proxy.AddAsync(2, 2), RemotingStatus.Unavailable, CompletionStatus.Maybe);
-        client.Retransmissions.Should().Be(3, "a 'port unreachable' does not end the call: it tries its attempts");
+        (client.Retransmissions - before).Should().Be(3, "a 'port unreachable' does not end the call: it tries its attempts");
         counter.RunsOf(2).Should().Be(0);
     }
 
@@ -157,7 +177,9 @@ public sealed class UdpClientTests
     public async Task EachRequest_AcknowledgesWhatTheClientFinished_AndCarriesTheDeadlineLeft()
     {
         await using var mute = new MuteUdpServer();
-        var options = new RemotingClientOptions { RetransmitInterval = TimeSpan.FromMilliseconds(100), MaxRetransmitInterval = TimeSpan.FromMilliseconds(100), MaxAttempts = 3 };
+        // Call 2 must be sent while call 1 is still pending (its three copies over 900 ms): with 100 ms intervals, a test
+        // thread delayed 300 ms on a loaded machine found call 1 already given up.
+        var options = new RemotingClientOptions { RetransmitInterval = TimeSpan.FromMilliseconds(300), MaxRetransmitInterval = TimeSpan.FromMilliseconds(300), MaxAttempts = 3 };
         await using var client = await RemotingClient.ConnectUdpAsync(mute.EndPoint, options).WithTimeout();
         var proxy = client.GetProxy<ICounter>("counter");
 
@@ -222,7 +244,7 @@ public sealed class UdpClientTests
         var (server, counter, _) = await UdpServers.StartAsync();
         await using var _ = server;
         var interceptor = new CountingInterceptor();
-        var options = new RemotingClientOptions();
+        var options = new RemotingClientOptions { RetransmitInterval = NoRetransmission };
         options.Interceptors.Add(interceptor);
         var connection = MessageConnection.Create(DatagramSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0)), server.UdpEndPoint);
         connection.IsReliable.Should().BeFalse();
@@ -240,7 +262,9 @@ public sealed class UdpClientTests
     {
         var (server, _, _) = await UdpServers.StartAsync();
         var port = server.UdpEndPoint.Port;
-        await using var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint, Fast(attempts: 3)).WithTimeout();
+        // 500 ms before a copy is sent again: the new server's welcome must come back before the first copy (with the old
+        // token) is retransmitted, or that copy is refused too (Unvalidated 2).
+        await using var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint, Patient(attempts: 3, first: 500, max: 500)).WithTimeout();
         var proxy = client.GetProxy<ICounter>("counter");
         (await proxy.AddAsync(1, 2).WithTimeout()).Should().Be(2);
         await server.DisposeAsync();
@@ -260,7 +284,7 @@ public sealed class UdpClientTests
     {
         var (server, _, _) = await UdpServers.StartAsync();
         await using var _ = server;
-        await using var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint).WithTimeout();
+        await using var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint, new RemotingClientOptions { RetransmitInterval = NoRetransmission }).WithTimeout();
         var proxy = client.GetProxy<IGate>("gate");
         (await proxy.LengthAsync(new byte[60_000]).WithTimeout()).Should().Be(60_000, "a large request that fits goes");
         var received = server.DatagramStatistics.Received;
@@ -287,7 +311,7 @@ public sealed class UdpClientTests
     {
         var (server, _, _) = await UdpServers.StartAsync();
         await using var _ = server;
-        await using var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint, Fast()).WithTimeout();
+        await using var client = await RemotingClient.ConnectUdpAsync(server.UdpEndPoint, Patient(attempts: 3)).WithTimeout();
         var proxy = client.GetProxy<IGate>("gate");
         var thrown = await Kit.TryAsync(() => proxy.SubscribeAsync(new SemanticsListener()));
         thrown.Should().NotBeNull("a reference cannot travel over UDP");
@@ -355,7 +379,7 @@ public sealed class UdpClientTests
     public async Task OneWay_OverUdp_CompletesOnSend_AndRunsOnce()
     {
         await using var mute = new MuteUdpServer();
-        await using var client = await RemotingClient.ConnectUdpAsync(mute.EndPoint, Fast()).WithTimeout();
+        await using var client = await RemotingClient.ConnectUdpAsync(mute.EndPoint, Patient(attempts: 3)).WithTimeout();
         var proxy = client.GetProxy<ICounter>("counter");
         await proxy.NoteAsync(1).WithTimeout(); // no reply will ever come: it completes anyway
         proxy.Poke(2);
