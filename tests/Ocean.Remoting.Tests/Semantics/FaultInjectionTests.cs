@@ -131,7 +131,9 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task AtLeastOnce_CompletesEveryCallWhenSomeAttemptsGetThrough_AndRunsEachAtLeastOnce()
     {
-        await using var rig = await StartAsync(Faults(seed: 15, loss: 0.3, duplicate: 0.1), Retrying(attempts: 40));
+        // Intervals capped at 160 ms: 40 attempts then span about 6 s, not 1.6 s, so a server stalled two seconds on a
+        // loaded machine (seen: 32 calls in flight gave up at once) does not exhaust them; the odds per call are unchanged.
+        await using var rig = await StartAsync(Faults(seed: 15, loss: 0.3, duplicate: 0.1), Retrying(attempts: 40, maxIntervalMilliseconds: 160));
         var proxy = rig.Client.GetProxy<ICounter>("counter");
 
         var outcomes = await RunAsync(2_000, parallel: 32, key => proxy.ReadAsync(key));
@@ -151,7 +153,7 @@ public sealed class FaultInjectionTests
     {
         // 40 attempts for the barriers: at 49% per round trip, 12 would leave each of the 100 barriers a 1 in 3,000
         // chance of failing (3% a run; the seed fixes the faults' draws, not the timing that orders them).
-        await using var rig = await StartAsync(Faults(seed: 16, loss: 0.3, duplicate: 0.1), Retrying(attempts: 40));
+        await using var rig = await StartAsync(Faults(seed: 16, loss: 0.3, duplicate: 0.1), Retrying(attempts: 40, maxIntervalMilliseconds: 160));
         var proxy = rig.Client.GetProxy<ICounter>("counter");
 
         // In batches of 100, each closed by an at-most-once call: the server reads its socket in order, so when that
