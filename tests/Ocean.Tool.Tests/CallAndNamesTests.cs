@@ -137,7 +137,7 @@ public sealed class CallAndNamesTests
     {
         await using var server = await StartAsync();
 
-        var (code, output, error) = await ToolProcess.RunAsync("call", Endpoint(server));
+        var (code, output, error) = await RunAsync("call", Endpoint(server));
 
         code.Should().Be(0, string.Join(" / ", error));
         output.Should().Contain("directory: " + Ns + "IDirectory");
@@ -154,7 +154,7 @@ public sealed class CallAndNamesTests
     {
         await using var server = await StartAsync();
 
-        var (code, output, _) = await ToolProcess.RunAsync("call", Endpoint(server), "directory", "--json");
+        var (code, output, _) = await RunAsync("call", Endpoint(server), "directory", "--json");
 
         code.Should().Be(0);
         using var document = JsonDocument.Parse(string.Join("\n", output));
@@ -197,7 +197,7 @@ public sealed class CallAndNamesTests
         var directory = new PeopleDirectory();
         await using var server = await StartAsync(directory: directory);
 
-        var (code, output, error) = await ToolProcess.RunAsync("call", Endpoint(server), "directory", "NoteAsync", """["seen"]""");
+        var (code, output, error) = await RunAsync("call", Endpoint(server), "directory", "NoteAsync", """["seen"]""");
 
         code.Should().Be(0);
         output.Should().BeEmpty();
@@ -227,7 +227,7 @@ public sealed class CallAndNamesTests
         var reference = server.GetReference("directory").ToString();
 
         (await Result("call", reference, "AddAsync", "[20, 22]")).Should().Be("42");
-        var (code, output, _) = await ToolProcess.RunAsync("call", reference);
+        var (code, output, _) = await RunAsync("call", reference);
         code.Should().Be(0);
         output[0].Should().Be(Ns + "IDirectory");
     }
@@ -238,16 +238,16 @@ public sealed class CallAndNamesTests
         await using var server = await StartAsync();
         var endpoint = Endpoint(server);
 
-        var (code, output, error) = await ToolProcess.RunAsync("call", endpoint, "directory", "FailAsync", """["out of paper"]""");
+        var (code, output, error) = await RunAsync("call", endpoint, "directory", "FailAsync", """["out of paper"]""");
         code.Should().Be(1);
         output.Should().BeEmpty();
         error.Should().Equal("error: ApplicationException (the method ran): System.InvalidOperationException: out of paper");
 
-        (code, _, error) = await ToolProcess.RunAsync("call", endpoint, "directory", "HangAsync", "[]", "--deadline", "0.3");
+        (code, _, error) = await RunAsync("call", endpoint, "directory", "HangAsync", "[]", "--deadline", "0.3");
         code.Should().Be(1);
         error.Should().ContainSingle().Which.Should().StartWith("error: DeadlineExceeded (the method may have run)");
 
-        (code, _, error) = await ToolProcess.RunAsync("call", endpoint, "nothing", "AddAsync", "[1, 2]");
+        (code, _, error) = await RunAsync("call", endpoint, "nothing", "AddAsync", "[1, 2]");
         code.Should().Be(1);
         error.Should().Equal("error: No object is exported under 'nothing'.");
     }
@@ -269,7 +269,7 @@ public sealed class CallAndNamesTests
         var directory = new PeopleDirectory();
         await using var server = await StartAsync(directory: directory);
 
-        var (code, output, error) = await ToolProcess.RunAsync("call", Endpoint(server), "directory", method, arguments);
+        var (code, output, error) = await RunAsync("call", Endpoint(server), "directory", method, arguments);
 
         code.Should().Be(2);
         output.Should().BeEmpty();
@@ -310,7 +310,7 @@ public sealed class CallAndNamesTests
         await server.StartAsync().WaitAsync(TestTimeouts.Operation);
 
         (await Result("call", Endpoint(server), "mixed", "AddAsync", "[1, 2]")).Should().Be("3");
-        var (code, _, error) = await ToolProcess.RunAsync("call", Endpoint(server), "mixed", "PickAsync", """[{"discriminator": 1}]""");
+        var (code, _, error) = await RunAsync("call", Endpoint(server), "mixed", "PickAsync", """[{"discriminator": 1}]""");
         code.Should().Be(1);
         error.Should().ContainSingle().Which.Should().StartWith("error: the server described parameter 'choice' in a way this tool cannot read");
     }
@@ -323,7 +323,7 @@ public sealed class CallAndNamesTests
         code.Should().Be(2);
         error.Should().ContainSingle().Which.Should().StartWith("error: --metadata is given 65 times; a call carries at most 64 entries");
 
-        (code, _, error) = await ToolProcess.RunAsync("call", "127.0.0.1:7", "x", "M", "[]", "--metadata", "big=" + new string('x', 17_000));
+        (code, _, error) = await RunAsync("call", "127.0.0.1:7", "x", "M", "[]", "--metadata", "big=" + new string('x', 17_000));
         code.Should().Be(2);
         error.Should().ContainSingle().Which.Should().StartWith("error: the metadata takes 17006 bytes; a call carries at most 16384");
     }
@@ -333,16 +333,16 @@ public sealed class CallAndNamesTests
     {
         await using (var plain = await StartAsync(reflection: false))
         {
-            var (code, _, error) = await ToolProcess.RunAsync("call", Endpoint(plain));
+            var (code, _, error) = await RunAsync("call", Endpoint(plain));
             code.Should().Be(1);
             error.Should().ContainSingle().Which.Should().Contain("has no reflection service (ocean.reflection)").And.Contain("EnableReflection");
         }
 
         await using var graph = await StartAsync(marshaller: new GraphMarshaller(new GraphTypeRegistry()), exportDirectory: false);
-        var (listed, output, _) = await ToolProcess.RunAsync("call", Endpoint(graph));
+        var (listed, output, _) = await RunAsync("call", Endpoint(graph));
         listed.Should().Be(0, "the listing works whatever the marshaller: the tool connects with the one the server uses");
         output.Should().Contain("ocean.reflection: Ocean.Remoting.IRemotingReflection");
-        var (called, _, refused) = await ToolProcess.RunAsync("call", Endpoint(graph), "ocean.reflection", "ListAsync");
+        var (called, _, refused) = await RunAsync("call", Endpoint(graph), "ocean.reflection", "ListAsync");
         called.Should().Be(1);
         refused.Should().ContainSingle().Which.Should().Contain("makes calls to servers using CDR").And.Contain("'graph'");
     }
@@ -373,17 +373,17 @@ public sealed class CallAndNamesTests
 
         // --timeout 10, not 2: the peer closes at once, so the tool fails fast, but a cold tool process on a loaded machine
         // could spend 2 s before it even connected, and then never reach the peer.
-        var (code, _, error) = await ToolProcess.RunAsync("call", $"127.0.0.1:{port}", "--timeout", "10");
+        var (code, _, error) = await RunAsync("call", $"127.0.0.1:{port}", "--timeout", "10");
         code.Should().Be(1);
         error.Should().ContainSingle().Which.Should().StartWith("error: ");
-        (code, _, error) = await ToolProcess.RunAsync("names", $"127.0.0.1:{port}", "--timeout", "10");
+        (code, _, error) = await RunAsync("names", $"127.0.0.1:{port}", "--timeout", "10");
         code.Should().Be(1);
         error.Should().ContainSingle().Which.Should().StartWith("error: ");
         listener.Dispose();
         await closing.WaitAsync(TestTimeouts.Operation);
         Volatile.Read(ref accepted).Should().BeGreaterThanOrEqualTo(2, "each command reached the peer, which closed");
 
-        (code, _, error) = await ToolProcess.RunAsync("call", $"127.0.0.1:{port}", "--timeout", "10");
+        (code, _, error) = await RunAsync("call", $"127.0.0.1:{port}", "--timeout", "10");
         code.Should().Be(1, "nothing listens there any more");
         error.Should().ContainSingle().Which.Should().StartWith("error: ");
     }
@@ -398,14 +398,14 @@ public sealed class CallAndNamesTests
         naming.Registry.Bind("people/directory", directory);
         naming.Registry.Bind("calculator", new RemoteReference("calc.example.org", 7001, directory.Incarnation, 3, "Demo.ICalculator"));
 
-        var (code, output, error) = await ToolProcess.RunAsync("names", Endpoint(server));
+        var (code, output, error) = await RunAsync("names", Endpoint(server));
 
         code.Should().Be(0, string.Join(" / ", error));
         output.Should().Equal(
             "calculator        " + "ocean://calc.example.org:7001/" + directory.Incarnation + "/3?interface=Demo.ICalculator",
             "people/directory  " + directory);
 
-        (code, output, _) = await ToolProcess.RunAsync("names", Endpoint(server), "--prefix", "people/");
+        (code, output, _) = await RunAsync("names", Endpoint(server), "--prefix", "people/");
         code.Should().Be(0);
         output.Should().Equal("people/directory  " + directory);
 
@@ -418,7 +418,7 @@ public sealed class CallAndNamesTests
     {
         await using var server = await StartAsync();
 
-        var (code, output, error) = await ToolProcess.RunAsync("names", Endpoint(server));
+        var (code, output, error) = await RunAsync("names", Endpoint(server));
 
         code.Should().Be(1);
         output.Should().BeEmpty();
@@ -454,15 +454,15 @@ public sealed class CallAndNamesTests
             (await Result("call", endpoint, "directory", "AddAsync", "[4, 5]", "--tls", "--pin", pin)).Should().Be("9");
             (await Result("names", endpoint, "--tls", "--ca", ca)).Should().Be("people  " + server.GetReference("directory"));
 
-            var (code, _, error) = await ToolProcess.RunAsync("call", endpoint, "--tls");
+            var (code, _, error) = await RunAsync("call", endpoint, "--tls");
             code.Should().Be(1);
             error.Should().ContainSingle().Which.Should().StartWith($"error: TLS handshake with {endpoint} failed: the server's certificate was refused: it is not trusted");
 
-            (code, _, error) = await ToolProcess.RunAsync("names", endpoint, "--tls", "--pin", new string('0', 64));
+            (code, _, error) = await RunAsync("names", endpoint, "--tls", "--pin", new string('0', 64));
             code.Should().Be(1);
             error.Should().ContainSingle().Which.Should().Contain("the server's certificate was refused: its SHA-256 fingerprint is");
 
-            (code, _, error) = await ToolProcess.RunAsync("call", endpoint, "--timeout", "3");
+            (code, _, error) = await RunAsync("call", endpoint, "--timeout", "3");
             code.Should().Be(1, "a plain client is refused by a TLS server");
             error.Should().ContainSingle().Which.Should().StartWith("error: ");
         }
@@ -498,18 +498,17 @@ public sealed class CallAndNamesTests
     }
 
     /// <summary>
-    /// Runs a call or names that must succeed and returns its output. With --timeout 30 unless the test gives one: the
-    /// default 5 s also bounds connecting, which a cold tool process (its code compiled as it first runs) on a loaded
-    /// 2-core machine can take a good part of; a raw connect was seen to need more than 1 s there.
+    /// Runs call or names with --timeout 30 unless the test gives one: the default 5 s also bounds connecting (and the TLS
+    /// handshake), which a cold tool process (its code compiled as it first runs) on a loaded 2-core machine can take a
+    /// good part of; a raw connect was seen to need more than 1 s there. A timeout would replace the error a test expects.
     /// </summary>
+    private static Task<(int ExitCode, IReadOnlyList<string> Output, IReadOnlyList<string> Error)> RunAsync(params string[] args) =>
+        ToolProcess.RunAsync(args.Contains("--timeout") ? args : [.. args, "--timeout", "30"]);
+
+    /// <summary>Runs a call or names that must succeed and returns its output.</summary>
     private static async Task<string> Result(params string[] args)
     {
-        if (!args.Contains("--timeout"))
-        {
-            args = [.. args, "--timeout", "30"];
-        }
-
-        var (code, output, error) = await ToolProcess.RunAsync(args);
+        var (code, output, error) = await RunAsync(args);
         code.Should().Be(0, string.Join(" / ", error));
         return string.Join("\n", output);
     }
