@@ -142,10 +142,38 @@ internal sealed partial class ToolProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGINT, as Ctrl+C does.</summary>
+    /// <exception cref="InvalidOperationException">The tool ignores SIGINT, as it inherited, so the signal could not end it.</exception>
     public async Task InterruptAsync()
     {
+        // A process started from a background job of a non-interactive shell inherits SIGINT ignored, and so does every
+        // child, this tool included; say so at once rather than let the test time out waiting for an exit.
+        if (IgnoresSigInt(_process.Id))
+        {
+            throw new InvalidOperationException(
+                "The tool ignores SIGINT, a disposition inherited from the shell that started the tests (a background job of a non-interactive shell); run them in the foreground or under `set -m`.");
+        }
+
         using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync().WaitAsync(TestTimeouts.Operation);
+    }
+
+    // SigIgn in /proc/PID/status is a hex mask of ignored signals; SIGINT is signal 2, bit 1.
+    private static bool IgnoresSigInt(int processId)
+    {
+        string? line;
+        try
+        {
+            line = File.ReadLines($"/proc/{processId.ToString(System.Globalization.CultureInfo.InvariantCulture)}/status")
+                .FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false; // no /proc, or the process has gone: the signal's own outcome will tell
+        }
+
+        return line is not null
+            && ulong.TryParse(line.AsSpan("SigIgn:".Length).Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var mask)
+            && (mask & 0x2) != 0;
     }
 
     public async ValueTask DisposeAsync()
